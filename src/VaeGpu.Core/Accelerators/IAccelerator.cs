@@ -1,0 +1,87 @@
+namespace VaeGpu.Accelerators;
+
+/// <summary>
+/// The ops that a training step is made of (see DESIGN.md), plus buffers. Every accelerator
+/// implements all of them; the model and the trainer are written once against this interface.
+///
+/// Conventions, shared by every implementation:
+/// - matrices are row-major; a weight matrix W of a layer with <c>inFeatures</c> inputs and
+///   <c>outFeatures</c> outputs is [outFeatures × inFeatures] (PyTorch's layout);
+/// - ops run in issue order on one in-order queue; <see cref="Synchronize"/> waits for all of them,
+///   and <see cref="Download{T}"/> waits for the ops that came before it;
+/// - gradients are written, not accumulated: every parameter is used once per step, so overwriting
+///   saves a zero-fill pass over the gradient buffer each step;
+/// - the step counter is a one-element device buffer that ops read (noise, Adam's bias correction,
+///   the KL warm-up) and <see cref="AdvanceCounter"/> increments, so a captured step stays valid;
+/// - shapes are checked on the host, before anything is launched, and throw ArgumentException.
+/// </summary>
+public interface IAccelerator : IDisposable
+{
+    /// <summary>What the user sees: "cpu (2 threads, AVX-512)", "opencl: NVIDIA H100", ...</summary>
+    string Name { get; }
+
+    DeviceBuffer<T> Allocate<T>(int length) where T : unmanaged;
+
+    void Upload<T>(DeviceSpan<T> destination, ReadOnlySpan<T> source) where T : unmanaged;
+
+    void Download<T>(DeviceSpan<T> source, Span<T> destination) where T : unmanaged;
+
+    /// <summary>Waits until every op issued so far has finished.</summary>
+    void Synchronize();
+
+    /// <summary>y[rows × out] = act(x[rows × in] · wᵀ + b), bias and activation fused.</summary>
+    void LinearForward(DeviceSpan<float> x, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> y,
+        int rows, int inFeatures, int outFeatures, Activation activation);
+
+    /// <summary>
+    /// dw = dyᵀ · x, db = column sums of dy, and when <paramref name="dx"/> is given
+    /// dx = (dy · w) ⊙ act'(x), where x is the output of the layer below and
+    /// <paramref name="inputActivation"/> its activation (Identity for the network input or z).
+    /// </summary>
+    void LinearBackward(DeviceSpan<float> dy, DeviceSpan<float> x, DeviceSpan<float> w,
+        DeviceSpan<float> dw, DeviceSpan<float> db, DeviceSpan<float> dx,
+        int rows, int inFeatures, int outFeatures, Activation inputActivation);
+
+    /// <summary>
+    /// head [rows × 2L] holds μ in columns [0, L) and logvar in [L, 2L). With lv = clamp(logvar):
+    /// eps = T·ε (ε ~ N(0, 1) from Philox, T the temperature), z = μ + exp(½·lv)·eps, and
+    /// kl[row] = −½ Σ (1 + lv − μ² − exp(lv)) (the closed form of KL(q ‖ N(0, I))).
+    /// </summary>
+    void Reparameterize(DeviceSpan<float> head, DeviceSpan<float> z, DeviceSpan<float> eps, DeviceSpan<float> kl,
+        int rows, int latent, LogVarClamp clamp, NoiseSource noise, DeviceSpan<uint> counter);
+
+    /// <summary>
+    /// dHead from dz (already scaled by the caller's 1/rows) and the KL term weighted by
+    /// klWeight.At(step) · <paramref name="klScale"/>: dμ = dz + w·μ,
+    /// dlv = (dz · ½·exp(½·lv)·eps + w·½·(exp(lv) − 1)) where logvar is inside the clamp, else 0.
+    /// </summary>
+    void ReparameterizeBackward(DeviceSpan<float> dz, DeviceSpan<float> head, DeviceSpan<float> eps,
+        DeviceSpan<float> dHead, int rows, int latent, LogVarClamp clamp, KlWeight klWeight, float klScale,
+        DeviceSpan<uint> counter);
+
+    /// <summary>
+    /// The decoder's last layer and the reconstruction loss in one op: logits = h · wᵀ + b,
+    /// nll[row] = Σ_j NLL(target[row, j] | logits[row, j]), and when <paramref name="dLogits"/> is
+    /// given, dLogits = gradScale · ∂nll/∂logits. Logits are not an output.
+    /// </summary>
+    void ElboOutput(DeviceSpan<float> h, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> target,
+        DeviceSpan<float> nll, DeviceSpan<float> dLogits, int rows, int hidden, int outFeatures,
+        Likelihood likelihood, float gradScale);
+
+    /// <summary>
+    /// Adam over the flat parameter buffer, with t = counter + 1 for the bias correction:
+    /// m = β1·m + (1−β1)·g, v = β2·v + (1−β2)·g², p −= lr/(1−β1ᵗ) · m / (√v/√(1−β2ᵗ) + ε).
+    /// </summary>
+    void AdamStep(DeviceSpan<float> parameters, DeviceSpan<float> gradients, DeviceSpan<float> m,
+        DeviceSpan<float> v, AdamSettings adam, DeviceSpan<uint> counter);
+
+    /// <summary>destination[0] = Σ source[i], summed in an order fixed by the length alone.</summary>
+    void Reduce(DeviceSpan<float> source, DeviceSpan<float> destination);
+
+    /// <summary>destination[i, :] = images[indices[i], :] / 255 for i in [0, rows): a batch from the resident dataset.</summary>
+    void GatherRows(DeviceSpan<byte> images, DeviceSpan<int> indices, DeviceSpan<float> destination,
+        int rows, int rowLength);
+
+    /// <summary>counter[0] += 1.</summary>
+    void AdvanceCounter(DeviceSpan<uint> counter);
+}

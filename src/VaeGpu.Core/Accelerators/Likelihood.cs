@@ -1,0 +1,20 @@
+namespace VaeGpu.Accelerators;
+
+public enum LikelihoodKind
+{
+    /// <summary>p(x|z) = Π Bernoulli(sigmoid(logit)); NLL is binary cross-entropy from logits.</summary>
+    Bernoulli = 0,
+    /// <summary>p(x|z) = Π N(mean, σ²) with a fixed σ; the decoder output is the mean.</summary>
+    Gaussian = 1,
+}
+
+/// <summary>The decoder's observation model p(x|z).</summary>
+public readonly record struct Likelihood(LikelihoodKind Kind, float Sigma)
+{
+    public static Likelihood Bernoulli => new(LikelihoodKind.Bernoulli, 1f);
+
+    public static Likelihood Gaussian(float sigma) => new(LikelihoodKind.Gaussian, sigma);
+
+    /// <summary>The activation that turns decoder outputs into pixel means (for images).</summary>
+    public Activation MeanActivation => Kind == LikelihoodKind.Bernoulli ? Activation.Sigmoid : Activation.Identity;
+}

@@ -1,0 +1,40 @@
+namespace VaeGpu.Accelerators;
+
+/// <summary>logvar is clamped to [Min, Max] before use; outside that range its gradient is zero.</summary>
+public readonly record struct LogVarClamp(float Min, float Max)
+{
+    public float Apply(float logVar) => MathF.Min(MathF.Max(logVar, Min), Max);
+
+    public bool Passes(float logVar) => logVar >= Min && logVar <= Max;
+}
+
+/// <summary>
+/// Where the reparameterization noise comes from: Philox4x32-10 with key = <paramref name="Seed"/> and
+/// counter = (element / 4, step, <paramref name="Stream"/>, 0), the step being read from the device
+/// counter buffer so that a captured step (a CUDA graph) stays valid from step to step.
+/// <paramref name="Temperature"/> scales the noise: 1 for training, 0 for the posterior mean.
+/// </summary>
+public readonly record struct NoiseSource(ulong Seed, uint Stream, float Temperature = 1f);
+
+/// <summary>Well-known Philox stream ids, so that no two uses of the seed draw the same numbers.</summary>
+public static class NoiseStreams
+{
+    public const uint TrainNoise = 0;
+    public const uint EvalNoise = 1;
+    public const uint PriorSamples = 2;
+    public const uint ParameterInit = 3;
+    public const uint Shuffle = 4;
+}
+
+/// <summary>
+/// The KL weight β, optionally warmed up linearly: β(step) = β · min(1, (step + 1) / WarmupSteps),
+/// step counted from 0. A pure function of the step, so devices evaluate it themselves.
+/// </summary>
+public readonly record struct KlWeight(float Beta, int WarmupSteps)
+{
+    public float At(long step) =>
+        WarmupSteps <= 0 ? Beta : Beta * (float)Math.Min(1.0, (step + 1) / (double)WarmupSteps);
+}
+
+/// <summary>Adam hyper-parameters (Kingma and Ba 2015), in PyTorch's formulation.</summary>
+public readonly record struct AdamSettings(float LearningRate, float Beta1, float Beta2, float Epsilon);

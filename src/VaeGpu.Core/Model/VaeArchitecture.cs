@@ -1,0 +1,27 @@
+using VaeGpu.Accelerators;
+
+namespace VaeGpu.Model;
+
+/// <summary>
+/// The shape of the VAE: an MLP encoder input → Hidden[0] → … → Hidden[^1] → (μ, logvar) of size
+/// Latent each, and the mirrored decoder Latent → Hidden[^1] → … → Hidden[0] → input.
+/// </summary>
+public sealed record VaeArchitecture(
+    int InputSize,
+    IReadOnlyList<int> Hidden,
+    int Latent,
+    Activation Activation,
+    Likelihood Likelihood,
+    LogVarClamp LogVarClamp)
+{
+    public bool Equals(VaeArchitecture? other) =>
+        other is not null && InputSize == other.InputSize && Hidden.SequenceEqual(other.Hidden) &&
+        Latent == other.Latent && Activation == other.Activation && Likelihood == other.Likelihood &&
+        LogVarClamp == other.LogVarClamp;
+
+    public override int GetHashCode() => HashCode.Combine(InputSize, Hidden.Count, Latent, Activation, Likelihood, LogVarClamp);
+
+    public override string ToString() =>
+        $"{InputSize}-{string.Join('-', Hidden)}-{Latent}-{string.Join('-', Hidden.Reverse())}-{InputSize} " +
+        $"{ActivationMath.ConfigName(Activation)} {Likelihood.Kind.ToString().ToLowerInvariant()}";
+}
