@@ -1,0 +1,55 @@
+using System.Runtime.Intrinsics;
+
+namespace VaeGpu.Accelerators.Cpu;
+
+/// <summary>One Adam update over a range of the flat parameter buffer, 8 floats at a time.</summary>
+internal readonly unsafe struct AdamUpdate
+{
+    /// <summary>Fewer parameters than this per task cost more in scheduling than they save.</summary>
+    public const int MinChunk = 16384;
+
+    private readonly float _beta1, _beta2, _oneMinusBeta1, _oneMinusBeta2, _stepSize, _inverseSqrtCorrection2, _epsilon;
+    private readonly float* _parameters, _gradients, _m, _v;
+
+    public AdamUpdate(AdamSettings adam, long step, float* parameters, float* gradients, float* m, float* v)
+    {
+        // PyTorch's formulation: p −= lr/(1−β1ᵗ) · m / (√v / √(1−β2ᵗ) + ε).
+        double correction1 = 1.0 - Math.Pow(adam.Beta1, step);
+        double correction2 = 1.0 - Math.Pow(adam.Beta2, step);
+        _beta1 = adam.Beta1;
+        _beta2 = adam.Beta2;
+        _oneMinusBeta1 = 1f - adam.Beta1;
+        _oneMinusBeta2 = 1f - adam.Beta2;
+        _stepSize = (float)(adam.LearningRate / correction1);
+        _inverseSqrtCorrection2 = (float)(1.0 / Math.Sqrt(correction2));
+        _epsilon = adam.Epsilon;
+        _parameters = parameters;
+        _gradients = gradients;
+        _m = m;
+        _v = v;
+    }
+
+    public void Apply(int start, int length)
+    {
+        int i = start, end = start + length;
+        for (; i + Vector256<float>.Count <= end; i += Vector256<float>.Count)
+        {
+            Vector256<float> g = Vector256.Load(_gradients + i);
+            Vector256<float> m = Vector256.Create(_beta1) * Vector256.Load(_m + i) + Vector256.Create(_oneMinusBeta1) * g;
+            Vector256<float> v = Vector256.Create(_beta2) * Vector256.Load(_v + i) + Vector256.Create(_oneMinusBeta2) * g * g;
+            Vector256<float> denominator = Vector256.Sqrt(v) * Vector256.Create(_inverseSqrtCorrection2) + Vector256.Create(_epsilon);
+            m.Store(_m + i);
+            v.Store(_v + i);
+            (Vector256.Load(_parameters + i) - Vector256.Create(_stepSize) * m / denominator).Store(_parameters + i);
+        }
+        for (; i < end; i++)
+        {
+            float g = _gradients[i];
+            float m = _beta1 * _m[i] + _oneMinusBeta1 * g;
+            float v = _beta2 * _v[i] + _oneMinusBeta2 * g * g;
+            _m[i] = m;
+            _v[i] = v;
+            _parameters[i] -= _stepSize * m / (MathF.Sqrt(v) * _inverseSqrtCorrection2 + _epsilon);
+        }
+    }
+}

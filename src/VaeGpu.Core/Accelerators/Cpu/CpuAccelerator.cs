@@ -1,0 +1,219 @@
+using System.Runtime.Intrinsics;
+using VaeGpu.Random;
+
+namespace VaeGpu.Accelerators.Cpu;
+
+/// <summary>
+/// The managed accelerator: every op in C# with SIMD and Parallel.For over row blocks. Always
+/// available, and the reference that the device accelerators are checked against. Results are
+/// bit-identical for any thread count: work is split into disjoint output blocks and every sum
+/// runs in a fixed order inside one block.
+/// </summary>
+public sealed unsafe class CpuAccelerator : IAccelerator
+{
+    private readonly ParallelOptions _parallel;
+
+    public CpuAccelerator(int? threads = null)
+    {
+        Threads = threads ?? Environment.ProcessorCount;
+        ArgumentOutOfRangeException.ThrowIfLessThan(Threads, 1, nameof(threads));
+        _parallel = new ParallelOptions { MaxDegreeOfParallelism = Threads };
+    }
+
+    public int Threads { get; }
+
+    public string Name => $"cpu ({Threads} threads, {SimdDescription})";
+
+    public static string SimdDescription =>
+        Vector512.IsHardwareAccelerated ? "AVX-512" :
+        Vector256.IsHardwareAccelerated ? "AVX2" :
+        Vector128.IsHardwareAccelerated ? "128-bit SIMD" : "no SIMD";
+
+    public DeviceBuffer<T> Allocate<T>(int length) where T : unmanaged => new CpuBuffer<T>(this, length);
+
+    public void Upload<T>(DeviceSpan<T> destination, ReadOnlySpan<T> source) where T : unmanaged
+    {
+        OpShapes.Require(nameof(Upload), "destination", destination, source.Length, this);
+        source.CopyTo(Host(destination));
+    }
+
+    public void Download<T>(DeviceSpan<T> source, Span<T> destination) where T : unmanaged
+    {
+        OpShapes.Require(nameof(Download), "source", source, destination.Length, this);
+        Host(source).CopyTo(destination);
+    }
+
+    public void Synchronize() { }
+
+    public void LinearForward(DeviceSpan<float> x, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> y,
+        int rows, int inFeatures, int outFeatures, Activation activation)
+    {
+        OpShapes.LinearForward(this, x, w, b, y, rows, inFeatures, outFeatures);
+        Gemm.Multiply(
+            GemmOperand.RowMajor(Pointer(x), inFeatures),
+            GemmOperand.Transposed(Pointer(w), inFeatures),
+            Pointer(y), outFeatures, rows, outFeatures, inFeatures,
+            new BiasActivationEpilogue(Pointer(b), activation), Threads);
+    }
+
+    public void LinearBackward(DeviceSpan<float> dy, DeviceSpan<float> x, DeviceSpan<float> w,
+        DeviceSpan<float> dw, DeviceSpan<float> db, DeviceSpan<float> dx,
+        int rows, int inFeatures, int outFeatures, Activation inputActivation)
+    {
+        bool wantsDx = OpShapes.LinearBackward(this, dy, x, w, dw, db, dx, rows, inFeatures, outFeatures);
+        // dW[o, i] = Σ_r dY[r, o] · X[r, i]: A = dYᵀ read in place through strides.
+        Gemm.Multiply(
+            GemmOperand.Transposed(Pointer(dy), outFeatures),
+            GemmOperand.RowMajor(Pointer(x), inFeatures),
+            Pointer(dw), inFeatures, outFeatures, inFeatures, rows, new NoEpilogue(), Threads);
+        ColumnSums(Host(dy), Host(db), rows, outFeatures);
+        if (!wantsDx) return;
+        Gemm.Multiply(
+            GemmOperand.RowMajor(Pointer(dy), outFeatures),
+            GemmOperand.RowMajor(Pointer(w), inFeatures),
+            Pointer(dx), inFeatures, rows, inFeatures, outFeatures,
+            new ActivationDerivativeEpilogue(Pointer(x), inFeatures, inputActivation), Threads);
+    }
+
+    public void Reparameterize(DeviceSpan<float> head, DeviceSpan<float> z, DeviceSpan<float> eps, DeviceSpan<float> kl,
+        int rows, int latent, LogVarClamp clamp, NoiseSource noise, DeviceSpan<uint> counter)
+    {
+        OpShapes.Reparameterize(this, head, z, eps, kl, rows, latent, clamp, counter);
+        uint step = Host(counter)[0];
+        Span<float> headValues = Host(head), zValues = Host(z), epsValues = Host(eps), klValues = Host(kl);
+        for (int r = 0; r < rows; r++)
+        {
+            Span<float> epsRow = epsValues.Slice(r * latent, latent);
+            PhiloxNormal.FillNormals(epsRow, noise.Seed, noise.Stream, step, r * latent);
+            double klSum = 0;
+            for (int j = 0; j < latent; j++)
+            {
+                float mu = headValues[2 * r * latent + j];
+                float logVar = clamp.Apply(headValues[(2 * r + 1) * latent + j]);
+                float noiseValue = noise.Temperature * epsRow[j];
+                epsRow[j] = noiseValue;
+                zValues[r * latent + j] = mu + MathF.Exp(0.5f * logVar) * noiseValue;
+                klSum += -0.5f * (1f + logVar - mu * mu - MathF.Exp(logVar));
+            }
+            klValues[r] = (float)klSum;
+        }
+    }
+
+    public void ReparameterizeBackward(DeviceSpan<float> dz, DeviceSpan<float> head, DeviceSpan<float> eps,
+        DeviceSpan<float> dHead, int rows, int latent, LogVarClamp clamp, KlWeight klWeight, float klScale,
+        DeviceSpan<uint> counter)
+    {
+        OpShapes.ReparameterizeBackward(this, dz, head, eps, dHead, rows, latent, clamp, counter);
+        float weight = klWeight.At(Host(counter)[0]) * klScale;
+        Span<float> dzValues = Host(dz), headValues = Host(head), epsValues = Host(eps), dHeadValues = Host(dHead);
+        for (int r = 0; r < rows; r++)
+        {
+            for (int j = 0; j < latent; j++)
+            {
+                int muIndex = 2 * r * latent + j, logVarIndex = muIndex + latent, index = r * latent + j;
+                float mu = headValues[muIndex];
+                float rawLogVar = headValues[logVarIndex];
+                dHeadValues[muIndex] = dzValues[index] + weight * mu;
+                if (!clamp.Passes(rawLogVar))
+                {
+                    dHeadValues[logVarIndex] = 0f;
+                    continue;
+                }
+                float variance = MathF.Exp(rawLogVar);
+                float sigma = MathF.Exp(0.5f * rawLogVar);
+                dHeadValues[logVarIndex] = dzValues[index] * 0.5f * sigma * epsValues[index] + weight * 0.5f * (variance - 1f);
+            }
+        }
+    }
+
+    public void ElboOutput(DeviceSpan<float> h, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> target,
+        DeviceSpan<float> nll, DeviceSpan<float> dLogits, int rows, int hidden, int outFeatures,
+        Likelihood likelihood, float gradScale)
+    {
+        bool wantsGradient = OpShapes.ElboOutput(this, h, w, b, target, nll, dLogits, rows, hidden, outFeatures, likelihood);
+        // Without a gradient output (evaluation) the logits need somewhere to live for the epilogue.
+        float[]? scratch = wantsGradient ? null : System.Buffers.ArrayPool<float>.Shared.Rent(Math.Max(1, rows * outFeatures));
+        try
+        {
+            fixed (float* scratchPointer = scratch)
+            {
+                float* logits = wantsGradient ? Pointer(dLogits) : scratchPointer;
+                Gemm.Multiply(
+                    GemmOperand.RowMajor(Pointer(h), hidden),
+                    GemmOperand.Transposed(Pointer(w), hidden),
+                    logits, outFeatures, rows, outFeatures, hidden,
+                    new ElboEpilogue(Pointer(b), Pointer(target), Pointer(nll), wantsGradient, gradScale, likelihood),
+                    Threads);
+            }
+        }
+        finally
+        {
+            if (scratch is not null) System.Buffers.ArrayPool<float>.Shared.Return(scratch);
+        }
+    }
+
+    public void AdamStep(DeviceSpan<float> parameters, DeviceSpan<float> gradients, DeviceSpan<float> m,
+        DeviceSpan<float> v, AdamSettings adam, DeviceSpan<uint> counter)
+    {
+        OpShapes.AdamStep(this, parameters, gradients, m, v, counter);
+        long t = Host(counter)[0] + 1L;
+        var update = new AdamUpdate(adam, t, Pointer(parameters), Pointer(gradients), Pointer(m), Pointer(v));
+        int chunks = Math.Max(1, Math.Min(Threads * 4, parameters.Length / AdamUpdate.MinChunk));
+        int chunkLength = (parameters.Length + chunks - 1) / chunks;
+        Parallel.For(0, chunks, _parallel, chunk =>
+        {
+            int start = chunk * chunkLength;
+            update.Apply(start, Math.Min(parameters.Length, start + chunkLength) - start);
+        });
+    }
+
+    public void Reduce(DeviceSpan<float> source, DeviceSpan<float> destination)
+    {
+        OpShapes.Require(nameof(Reduce), "source", source, source.Length, this);
+        OpShapes.Require(nameof(Reduce), "destination", destination, 1, this);
+        double sum = 0;
+        foreach (float value in Host(source)) sum += value;
+        Host(destination)[0] = (float)sum;
+    }
+
+    public void GatherRows(DeviceSpan<byte> images, DeviceSpan<int> indices, DeviceSpan<float> destination,
+        int rows, int rowLength)
+    {
+        OpShapes.GatherRows(this, images, indices, destination, rows, rowLength);
+        Span<byte> pixels = Host(images);
+        Span<int> rowIndices = Host(indices);
+        Span<float> output = Host(destination);
+        int imageCount = pixels.Length / rowLength;
+        for (int i = 0; i < rows; i++)
+        {
+            int index = rowIndices[i];
+            if ((uint)index >= (uint)imageCount)
+                throw new ArgumentOutOfRangeException(nameof(indices), index, $"GatherRows: row index outside 0..{imageCount - 1}");
+            Span<byte> source = pixels.Slice(index * rowLength, rowLength);
+            Span<float> target = output.Slice(i * rowLength, rowLength);
+            for (int j = 0; j < rowLength; j++) target[j] = source[j] / 255f;
+        }
+    }
+
+    public void AdvanceCounter(DeviceSpan<uint> counter)
+    {
+        OpShapes.Require(nameof(AdvanceCounter), "counter", counter, 1, this);
+        Host(counter)[0]++;
+    }
+
+    public void Dispose() { }
+
+    /// <summary>db[o] = Σ_r dy[r, o], rows in order (vectorized across columns).</summary>
+    private static void ColumnSums(ReadOnlySpan<float> dy, Span<float> db, int rows, int columns)
+    {
+        db.Clear();
+        for (int r = 0; r < rows; r++)
+            System.Numerics.Tensors.TensorPrimitives.Add(db, dy.Slice(r * columns, columns), db);
+    }
+
+    private static Span<T> Host<T>(DeviceSpan<T> span) where T : unmanaged =>
+        ((CpuBuffer<T>)span.Buffer!).Data.AsSpan(span.Offset, span.Length);
+
+    private static float* Pointer(DeviceSpan<float> span) =>
+        span.IsNone ? null : (float*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref Host(span).GetPinnableReference()) ;
+}

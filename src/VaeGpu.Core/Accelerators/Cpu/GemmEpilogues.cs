@@ -1,0 +1,53 @@
+namespace VaeGpu.Accelerators.Cpu;
+
+/// <summary>
+/// What runs on a block of C right after the GEMM wrote it, while it is still in cache. Struct
+/// implementations let the JIT specialize and inline the GEMM for each epilogue.
+/// </summary>
+internal unsafe interface IGemmEpilogue
+{
+    /// <summary>True when Apply needs whole rows (a per-row loss); the GEMM then never splits columns.</summary>
+    bool NeedsWholeRows { get; }
+
+    void Apply(float* c, int ldc, int row0, int rows, int column0, int columns);
+}
+
+/// <summary>Plain C = A·B (weight gradients).</summary>
+internal readonly unsafe struct NoEpilogue : IGemmEpilogue
+{
+    public bool NeedsWholeRows => false;
+
+    public void Apply(float* c, int ldc, int row0, int rows, int column0, int columns) { }
+}
+
+/// <summary>C = act(C + bias): the forward pass of a linear layer.</summary>
+internal readonly unsafe struct BiasActivationEpilogue(float* bias, Activation activation) : IGemmEpilogue
+{
+    public bool NeedsWholeRows => false;
+
+    public void Apply(float* c, int ldc, int row0, int rows, int column0, int columns)
+    {
+        var biasPart = new ReadOnlySpan<float>(bias + column0, columns);
+        for (int r = row0; r < row0 + rows; r++)
+        {
+            var row = new Span<float>(c + (nint)r * ldc + column0, columns);
+            System.Numerics.Tensors.TensorPrimitives.Add(row, biasPart, row);
+            ActivationKernels.ApplyInPlace(row, activation);
+        }
+    }
+}
+
+/// <summary>C = C ⊙ act'(y), y the layer input (the lower layer's output): the dX of a backward pass.</summary>
+internal readonly unsafe struct ActivationDerivativeEpilogue(float* y, int ldy, Activation activation) : IGemmEpilogue
+{
+    public bool NeedsWholeRows => false;
+
+    public void Apply(float* c, int ldc, int row0, int rows, int column0, int columns)
+    {
+        if (activation == Activation.Identity) return;
+        for (int r = row0; r < row0 + rows; r++)
+            ActivationKernels.MultiplyByDerivative(
+                new Span<float>(c + (nint)r * ldc + column0, columns),
+                new ReadOnlySpan<float>(y + (nint)r * ldy + column0, columns), activation);
+    }
+}

@@ -1,0 +1,143 @@
+namespace VaeGpu.Accelerators;
+
+/// <summary>
+/// Host-side shape checks shared by every accelerator: each op validates its arguments here before
+/// anything runs, so a wrong shape is an ArgumentException naming the op and operand, never a
+/// kernel reading out of bounds.
+/// </summary>
+public static class OpShapes
+{
+    public static void Require<T>(string op, string operand, DeviceSpan<T> span, long expectedLength, IAccelerator owner)
+        where T : unmanaged
+    {
+        if (span.IsNone)
+            throw new ArgumentException($"{op}: {operand} is required");
+        if (!ReferenceEquals(span.Buffer!.Owner, owner))
+            throw new ArgumentException($"{op}: {operand} belongs to another accelerator ({span.Buffer.Owner.Name})");
+        if (span.Buffer.IsDisposed)
+            throw new ObjectDisposedException($"{op}: {operand}");
+        if (span.Length != expectedLength)
+            throw new ArgumentException($"{op}: {operand} has {span.Length} elements, expected {expectedLength}");
+    }
+
+    /// <summary>Like <see cref="Require{T}"/> but accepts <c>default</c> (the output is not wanted).</summary>
+    public static bool Optional<T>(string op, string operand, DeviceSpan<T> span, long expectedLength, IAccelerator owner)
+        where T : unmanaged
+    {
+        if (span.IsNone) return false;
+        Require(op, operand, span, expectedLength, owner);
+        return true;
+    }
+
+    public static void Positive(string op, string name, int value, bool allowZero = false)
+    {
+        if (value < 0 || (value == 0 && !allowZero))
+            throw new ArgumentOutOfRangeException(name, value, $"{op}: {name} must be {(allowZero ? "≥ 0" : "> 0")}");
+    }
+
+    public static void LinearForward(IAccelerator owner, DeviceSpan<float> x, DeviceSpan<float> w, DeviceSpan<float> b,
+        DeviceSpan<float> y, int rows, int inFeatures, int outFeatures)
+    {
+        const string op = nameof(IAccelerator.LinearForward);
+        Positive(op, nameof(rows), rows, allowZero: true);
+        Positive(op, nameof(inFeatures), inFeatures);
+        Positive(op, nameof(outFeatures), outFeatures);
+        Require(op, "x", x, (long)rows * inFeatures, owner);
+        Require(op, "w", w, (long)outFeatures * inFeatures, owner);
+        Require(op, "b", b, outFeatures, owner);
+        Require(op, "y", y, (long)rows * outFeatures, owner);
+    }
+
+    /// <summary>Returns whether dx is wanted.</summary>
+    public static bool LinearBackward(IAccelerator owner, DeviceSpan<float> dy, DeviceSpan<float> x, DeviceSpan<float> w,
+        DeviceSpan<float> dw, DeviceSpan<float> db, DeviceSpan<float> dx, int rows, int inFeatures, int outFeatures)
+    {
+        const string op = nameof(IAccelerator.LinearBackward);
+        Positive(op, nameof(rows), rows, allowZero: true);
+        Positive(op, nameof(inFeatures), inFeatures);
+        Positive(op, nameof(outFeatures), outFeatures);
+        Require(op, "dy", dy, (long)rows * outFeatures, owner);
+        Require(op, "x", x, (long)rows * inFeatures, owner);
+        Require(op, "w", w, (long)outFeatures * inFeatures, owner);
+        Require(op, "dw", dw, (long)outFeatures * inFeatures, owner);
+        Require(op, "db", db, outFeatures, owner);
+        return Optional(op, "dx", dx, (long)rows * inFeatures, owner);
+    }
+
+    public static void Reparameterize(IAccelerator owner, DeviceSpan<float> head, DeviceSpan<float> z,
+        DeviceSpan<float> eps, DeviceSpan<float> kl, int rows, int latent, LogVarClamp clamp, DeviceSpan<uint> counter)
+    {
+        const string op = nameof(IAccelerator.Reparameterize);
+        Positive(op, nameof(rows), rows, allowZero: true);
+        Positive(op, nameof(latent), latent);
+        Require(op, "head", head, 2L * rows * latent, owner);
+        Require(op, "z", z, (long)rows * latent, owner);
+        Require(op, "eps", eps, (long)rows * latent, owner);
+        Require(op, "kl", kl, rows, owner);
+        Require(op, "counter", counter, 1, owner);
+        Clamp(op, clamp);
+    }
+
+    public static void ReparameterizeBackward(IAccelerator owner, DeviceSpan<float> dz, DeviceSpan<float> head,
+        DeviceSpan<float> eps, DeviceSpan<float> dHead, int rows, int latent, LogVarClamp clamp, DeviceSpan<uint> counter)
+    {
+        const string op = nameof(IAccelerator.ReparameterizeBackward);
+        Positive(op, nameof(rows), rows, allowZero: true);
+        Positive(op, nameof(latent), latent);
+        Require(op, "dz", dz, (long)rows * latent, owner);
+        Require(op, "head", head, 2L * rows * latent, owner);
+        Require(op, "eps", eps, (long)rows * latent, owner);
+        Require(op, "dHead", dHead, 2L * rows * latent, owner);
+        Require(op, "counter", counter, 1, owner);
+        Clamp(op, clamp);
+    }
+
+    /// <summary>Returns whether dLogits is wanted.</summary>
+    public static bool ElboOutput(IAccelerator owner, DeviceSpan<float> h, DeviceSpan<float> w, DeviceSpan<float> b,
+        DeviceSpan<float> target, DeviceSpan<float> nll, DeviceSpan<float> dLogits, int rows, int hidden, int outFeatures,
+        Likelihood likelihood)
+    {
+        const string op = nameof(IAccelerator.ElboOutput);
+        Positive(op, nameof(rows), rows, allowZero: true);
+        Positive(op, nameof(hidden), hidden);
+        Positive(op, nameof(outFeatures), outFeatures);
+        Require(op, "h", h, (long)rows * hidden, owner);
+        Require(op, "w", w, (long)outFeatures * hidden, owner);
+        Require(op, "b", b, outFeatures, owner);
+        Require(op, "target", target, (long)rows * outFeatures, owner);
+        Require(op, "nll", nll, rows, owner);
+        if (likelihood.Kind == LikelihoodKind.Gaussian && !(likelihood.Sigma > 0 && float.IsFinite(likelihood.Sigma)))
+            throw new ArgumentOutOfRangeException(nameof(likelihood), likelihood.Sigma, $"{op}: Gaussian sigma must be > 0");
+        return Optional(op, "dLogits", dLogits, (long)rows * outFeatures, owner);
+    }
+
+    public static void AdamStep(IAccelerator owner, DeviceSpan<float> parameters, DeviceSpan<float> gradients,
+        DeviceSpan<float> m, DeviceSpan<float> v, DeviceSpan<uint> counter)
+    {
+        const string op = nameof(IAccelerator.AdamStep);
+        Require(op, "parameters", parameters, parameters.Length, owner);
+        Require(op, "gradients", gradients, parameters.Length, owner);
+        Require(op, "m", m, parameters.Length, owner);
+        Require(op, "v", v, parameters.Length, owner);
+        Require(op, "counter", counter, 1, owner);
+    }
+
+    public static void GatherRows(IAccelerator owner, DeviceSpan<byte> images, DeviceSpan<int> indices,
+        DeviceSpan<float> destination, int rows, int rowLength)
+    {
+        const string op = nameof(IAccelerator.GatherRows);
+        Positive(op, nameof(rows), rows, allowZero: true);
+        Positive(op, nameof(rowLength), rowLength);
+        if (images.IsNone || images.Length % rowLength != 0)
+            throw new ArgumentException($"{op}: images has {images.Length} bytes, not a whole number of rows of {rowLength}");
+        Require(op, "images", images, images.Length, owner);
+        Require(op, "indices", indices, rows, owner);
+        Require(op, "destination", destination, (long)rows * rowLength, owner);
+    }
+
+    private static void Clamp(string op, LogVarClamp clamp)
+    {
+        if (!(clamp.Min < clamp.Max))
+            throw new ArgumentException($"{op}: logvar clamp [{clamp.Min}, {clamp.Max}] is empty");
+    }
+}
