@@ -1,0 +1,122 @@
+using VaeGpu.Accelerators;
+
+namespace VaeGpu.Model;
+
+/// <summary>
+/// The VAE's forward and backward passes as flat lists of op calls, written once for every
+/// accelerator. The batch is in <see cref="VaeWorkspace.Input"/>; results stay in the workspace.
+/// </summary>
+public static class VaePasses
+{
+    /// <summary>Encoder to (μ, logvar) in the workspace head.</summary>
+    public static void Encode(VaeModel model, VaeWorkspace workspace, int rows)
+    {
+        IAccelerator accelerator = model.Accelerator;
+        VaeLayout layout = model.Layout;
+        DeviceSpan<float> input = workspace.Input(rows);
+        for (int i = 0; i < layout.Encoder.Count; i++)
+        {
+            LinearLayer layer = layout.Encoder[i];
+            DeviceSpan<float> output = workspace.Encoder(i, rows);
+            accelerator.LinearForward(input, layer.Weights(model.Parameters), layer.Bias(model.Parameters), output,
+                rows, layer.InFeatures, layer.OutFeatures, layer.Activation);
+            input = output;
+        }
+        LinearLayer head = layout.Head;
+        accelerator.LinearForward(input, head.Weights(model.Parameters), head.Bias(model.Parameters), workspace.Head(rows),
+            rows, head.InFeatures, head.OutFeatures, Activation.Identity);
+    }
+
+    /// <summary>z = μ + σ·ε from the head (and the per-row KL), noise from <paramref name="counter"/>'s step.</summary>
+    public static void Sample(VaeModel model, VaeWorkspace workspace, int rows, NoiseSource noise, DeviceSpan<uint> counter) =>
+        model.Accelerator.Reparameterize(workspace.Head(rows), workspace.Z(rows), workspace.Eps(rows), workspace.Kl(rows),
+            rows, model.Layout.Latent, model.Layout.Architecture.LogVarClamp, noise, counter);
+
+    /// <summary>Decoder hidden layers from z; returns the last hidden activation.</summary>
+    public static DeviceSpan<float> DecodeHidden(VaeModel model, VaeWorkspace workspace, int rows)
+    {
+        IAccelerator accelerator = model.Accelerator;
+        DeviceSpan<float> input = workspace.Z(rows);
+        for (int i = 0; i < model.Layout.Decoder.Count; i++)
+        {
+            LinearLayer layer = model.Layout.Decoder[i];
+            DeviceSpan<float> output = workspace.Decoder(i, rows);
+            accelerator.LinearForward(input, layer.Weights(model.Parameters), layer.Bias(model.Parameters), output,
+                rows, layer.InFeatures, layer.OutFeatures, layer.Activation);
+            input = output;
+        }
+        return input;
+    }
+
+    /// <summary>Pixel means p(x|z) for the z in the workspace, into <see cref="VaeWorkspace.Output"/>.</summary>
+    public static void DecodeMeans(VaeModel model, VaeWorkspace workspace, int rows)
+    {
+        DeviceSpan<float> hidden = DecodeHidden(model, workspace, rows);
+        LinearLayer output = model.Layout.Output;
+        model.Accelerator.LinearForward(hidden, output.Weights(model.Parameters), output.Bias(model.Parameters),
+            workspace.Output(rows), rows, output.InFeatures, output.OutFeatures,
+            model.Layout.Architecture.Likelihood.MeanActivation);
+    }
+
+    /// <summary>
+    /// Encode, sample, decode and score: per-row reconstruction NLL in <see cref="VaeWorkspace.Nll"/>
+    /// and KL in <see cref="VaeWorkspace.Kl"/>. With <paramref name="withGradient"/>, the decoder
+    /// output gradient of the batch-mean loss is left in <see cref="VaeWorkspace.Output"/>.
+    /// </summary>
+    public static void Loss(VaeModel model, VaeWorkspace workspace, int rows, NoiseSource noise, DeviceSpan<uint> counter,
+        bool withGradient)
+    {
+        Encode(model, workspace, rows);
+        Sample(model, workspace, rows, noise, counter);
+        DeviceSpan<float> hidden = DecodeHidden(model, workspace, rows);
+        LinearLayer output = model.Layout.Output;
+        model.Accelerator.ElboOutput(hidden, output.Weights(model.Parameters), output.Bias(model.Parameters),
+            workspace.Input(rows), workspace.Nll(rows), withGradient ? workspace.Output(rows) : default,
+            rows, output.InFeatures, output.OutFeatures, model.Layout.Architecture.Likelihood, 1f / rows);
+    }
+
+    /// <summary>
+    /// Gradients of the batch mean of recon + β(step)·KL into <see cref="VaeModel.Gradients"/>,
+    /// after <see cref="Loss"/> ran with a gradient.
+    /// </summary>
+    public static void Backward(VaeModel model, VaeWorkspace workspace, int rows, KlWeight klWeight)
+    {
+        IAccelerator accelerator = model.Accelerator;
+        VaeLayout layout = model.Layout;
+        DeviceBuffer<float> p = model.Parameters, g = model.Gradients;
+        int ping = 0;
+
+        // Output layer, then the decoder from the top down; the last one hands its gradient to z.
+        DeviceSpan<float> upstream = workspace.Output(rows);
+        LinearLayer upper = layout.Output;
+        for (int i = layout.Decoder.Count; i >= 0; i--)
+        {
+            bool intoZ = i == 0;
+            DeviceSpan<float> layerInput = intoZ ? workspace.Z(rows) : workspace.Decoder(i - 1, rows);
+            DeviceSpan<float> dx = intoZ ? workspace.Dz(rows) : workspace.Gradient(ping, rows, upper.InFeatures);
+            accelerator.LinearBackward(upstream, layerInput, upper.Weights(p), upper.Weights(g), upper.Bias(g), dx,
+                rows, upper.InFeatures, upper.OutFeatures, intoZ ? Activation.Identity : layout.Decoder[i - 1].Activation);
+            upstream = dx;
+            ping ^= 1;
+            if (!intoZ) upper = layout.Decoder[i - 1];
+        }
+
+        accelerator.ReparameterizeBackward(workspace.Dz(rows), workspace.Head(rows), workspace.Eps(rows), workspace.DHead(rows),
+            rows, layout.Latent, layout.Architecture.LogVarClamp, klWeight, 1f / rows, model.StepCounter);
+
+        // Head, then the encoder from the top down; the first layer's input gradient is not needed.
+        upstream = workspace.DHead(rows);
+        upper = layout.Head;
+        for (int i = layout.Encoder.Count; i >= 0; i--)
+        {
+            bool atInput = i == 0;
+            DeviceSpan<float> layerInput = atInput ? workspace.Input(rows) : workspace.Encoder(i - 1, rows);
+            DeviceSpan<float> dx = atInput ? default : workspace.Gradient(ping, rows, upper.InFeatures);
+            accelerator.LinearBackward(upstream, layerInput, upper.Weights(p), upper.Weights(g), upper.Bias(g), dx,
+                rows, upper.InFeatures, upper.OutFeatures, atInput ? Activation.Identity : layout.Encoder[i - 1].Activation);
+            upstream = dx;
+            ping ^= 1;
+            if (!atInput) upper = layout.Encoder[i - 1];
+        }
+    }
+}
