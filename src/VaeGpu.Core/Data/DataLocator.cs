@@ -1,0 +1,31 @@
+namespace VaeGpu.Data;
+
+/// <summary>
+/// Decides which data to train on: the directory the user named (--data DIR), else the system-wide
+/// Fashion-MNIST install, else the copy embedded in the program (with a notice, since it is smaller).
+/// </summary>
+public static class DataLocator
+{
+    /// <summary>Where the dataset-fashion-mnist package installs the files.</summary>
+    public const string SystemDirectory = "/usr/share/datasets/fashion-mnist";
+
+    public const string EmbeddedNotice =
+        "no --data and no /usr/share/datasets/fashion-mnist: using the embedded Fashion-MNIST t10k copy " +
+        "(9,000 train / 1,000 test; apt-get install dataset-fashion-mnist for the full set)";
+
+    /// <param name="explicitDirectory">The directory the user asked for, or null; when given, it must hold the data.</param>
+    /// <param name="defaultDirectory">Where to look when none was asked for; a parameter so tests can point elsewhere.</param>
+    public static DataSplit Resolve(string? explicitDirectory, string defaultDirectory = SystemDirectory)
+    {
+        if (explicitDirectory is not null)
+        {
+            // What the user named is used or reported, never silently replaced by a fallback.
+            return DataDirectory.Load(explicitDirectory);
+        }
+        if (DataDirectory.HasRequiredFiles(defaultDirectory))
+        {
+            return DataDirectory.Load(defaultDirectory);
+        }
+        return EmbeddedFashionMnist.Load(EmbeddedNotice);
+    }
+}

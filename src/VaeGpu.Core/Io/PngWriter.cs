@@ -1,0 +1,84 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+using System.Text;
+
+namespace VaeGpu.Io;
+
+/// <summary>
+/// Writes 8-bit grayscale PNG files (colour type 0, no interlacing, filter "None" on every row).
+/// No imaging package is served by our package registry (ImageSharp and SkiaSharp are not), hence this
+/// minimal hand-written encoder: PNG needs only chunk framing, zlib (ZLibStream) and CRC-32.
+/// </summary>
+public static class PngWriter
+{
+    private static readonly byte[] Signature = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
+    private const byte BitDepth = 8;
+    private const byte ColorTypeGrayscale = 0;
+    private const byte FilterNone = 0;
+
+    /// <param name="pixels">width × height bytes, row-major, 0 = black, 255 = white.</param>
+    public static void WriteGrayscale(string path, ReadOnlySpan<byte> pixels, int width, int height)
+    {
+        byte[] png = EncodeGrayscale(pixels, width, height);
+        AtomicFile.WriteAllBytes(path, png);
+    }
+
+    public static byte[] EncodeGrayscale(ReadOnlySpan<byte> pixels, int width, int height)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
+        if ((long)width * height != pixels.Length)
+        {
+            throw new ArgumentException($"a {width}×{height} image needs {(long)width * height} pixels, got {pixels.Length}", nameof(pixels));
+        }
+
+        using var png = new MemoryStream();
+        png.Write(Signature);
+        WriteChunk(png, "IHDR", Header(width, height));
+        WriteChunk(png, "IDAT", CompressScanlines(pixels, width, height));
+        WriteChunk(png, "IEND", []);
+        return png.ToArray();
+    }
+
+    private static byte[] Header(int width, int height)
+    {
+        var header = new byte[13];
+        BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(0), width);
+        BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), height);
+        header[8] = BitDepth;
+        header[9] = ColorTypeGrayscale;
+        // Bytes 10-12 stay 0: deflate compression, adaptive filtering method 0, no interlace.
+        return header;
+    }
+
+    private static byte[] CompressScanlines(ReadOnlySpan<byte> pixels, int width, int height)
+    {
+        using var compressed = new MemoryStream();
+        using (var zlib = new ZLibStream(compressed, CompressionLevel.Optimal, leaveOpen: true))
+        {
+            for (int row = 0; row < height; row++)
+            {
+                // Every scanline starts with its filter type; "None" keeps the encoder trivial and the
+                // images here (small grids) gain little from the other filters.
+                zlib.WriteByte(FilterNone);
+                zlib.Write(pixels.Slice(row * width, width));
+            }
+        }
+        return compressed.ToArray();
+    }
+
+    private static void WriteChunk(Stream output, string type, ReadOnlySpan<byte> data)
+    {
+        Span<byte> word = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32BigEndian(word, data.Length);
+        output.Write(word);
+
+        byte[] typeBytes = Encoding.ASCII.GetBytes(type);
+        output.Write(typeBytes);
+        output.Write(data);
+
+        uint crc = Crc32.Finish(Crc32.Update(Crc32.Update(Crc32.Start, typeBytes), data));
+        BinaryPrimitives.WriteUInt32BigEndian(word, crc);
+        output.Write(word);
+    }
+}
