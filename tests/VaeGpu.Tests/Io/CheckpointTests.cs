@@ -1,0 +1,249 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using VaeGpu.Accelerators;
+using VaeGpu.Configuration;
+using VaeGpu.Io;
+using VaeGpu.Model;
+using VaeGpu.Random;
+
+namespace VaeGpu.Tests.Io;
+
+public sealed class CheckpointTests : IDisposable
+{
+    private const int ParameterCount = 1001;
+
+    private static readonly VaeArchitecture Architecture = new(784, [512, 256, 7], 16, Activation.LeakyRelu,
+        Likelihood.Gaussian(0.125f), new LogVarClamp(-12f, 6f));
+
+    private readonly string _directory =
+        Directory.CreateTempSubdirectory("vaegpu-checkpoint-tests-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private string PathOf(string name) => Path.Combine(_directory, name);
+
+    private static CheckpointData Sample(int parameterCount = ParameterCount)
+    {
+        var random = new PhiloxRandom(seed: 5, stream: 99, substream: 0);
+        float[] Array(float scale) => Enumerable.Range(0, parameterCount).Select(_ => scale * random.NextNormal()).ToArray();
+        return new CheckpointData("{\n  \"Model\": { \"Name\": \"vae-β\" }\n}", Architecture,
+            Seed: 0xFEED_FACE_CAFE_BEEFUL, Epoch: 3, Step: 1_234_567_890_123L,
+            Parameters: Array(0.1f), AdamM: Array(1e-3f), AdamV: Array(1e-6f));
+    }
+
+    /// <summary>Saves a valid checkpoint and returns its bytes, for tests that damage them.</summary>
+    private byte[] SavedBytes()
+    {
+        string path = PathOf("pristine.ckpt");
+        Checkpoint.Save(path, Sample());
+        return File.ReadAllBytes(path);
+    }
+
+    private static void RecomputeChecksum(byte[] bytes) =>
+        SHA256.HashData(bytes.AsSpan(0, bytes.Length - 32)).CopyTo(bytes.AsSpan(bytes.Length - 32));
+
+    private static UserInputException LoadFails(string path, string expectedText)
+    {
+        var error = Assert.Throws<UserInputException>(() => Checkpoint.Load(path));
+        Assert.Contains(path, error.Message);
+        Assert.Contains(expectedText, error.Message);
+        Assert.DoesNotContain('\n', error.Message);
+        Assert.DoesNotContain('\r', error.Message);
+        return error;
+    }
+
+    [Fact]
+    public void RoundTripRestoresEveryField()
+    {
+        string path = PathOf("sub/dir/run.ckpt");
+        CheckpointData saved = Sample();
+
+        Checkpoint.Save(path, saved);
+        CheckpointData loaded = Checkpoint.Load(path);
+
+        Assert.Equal(saved.ConfigJson, loaded.ConfigJson);
+        Assert.Equal(saved.Architecture, loaded.Architecture);
+        Assert.Equal(saved.Architecture.Likelihood, loaded.Architecture.Likelihood);
+        Assert.Equal(saved.Architecture.LogVarClamp, loaded.Architecture.LogVarClamp);
+        Assert.Equal(saved.Seed, loaded.Seed);
+        Assert.Equal(saved.Epoch, loaded.Epoch);
+        Assert.Equal(saved.Step, loaded.Step);
+        Assert.Equal(saved.Parameters, loaded.Parameters);
+        Assert.Equal(saved.AdamM, loaded.AdamM);
+        Assert.Equal(saved.AdamV, loaded.AdamV);
+        Assert.Equal(ParameterCount, loaded.Parameters.Length);
+    }
+
+    [Fact]
+    public void RoundTripKeepsSpecialFloatBitPatternsAndEmptyArrays()
+    {
+        float[] special = [float.NaN, -0f, float.Epsilon, float.NegativeInfinity, float.MaxValue];
+        var data = Sample() with { Parameters = special, AdamM = [.. special], AdamV = [.. special] };
+        string path = PathOf("special.ckpt");
+        Checkpoint.Save(path, data);
+        Assert.Equal(special.Select(BitConverter.SingleToInt32Bits), Checkpoint.Load(path).Parameters.Select(BitConverter.SingleToInt32Bits));
+
+        var empty = Sample() with { Parameters = [], AdamM = [], AdamV = [], ConfigJson = "" };
+        Checkpoint.Save(path, empty);
+        CheckpointData loaded = Checkpoint.Load(path);
+        Assert.Empty(loaded.Parameters);
+        Assert.Equal("", loaded.ConfigJson);
+    }
+
+    [Fact]
+    public void SavingAgainReplacesTheFileAndLeavesNoTemporaryFiles()
+    {
+        string path = PathOf("run.ckpt");
+        Checkpoint.Save(path, Sample());
+        Checkpoint.Save(path, Sample(parameterCount: 3) with { Epoch = 4 });
+
+        Assert.Equal(4, Checkpoint.Load(path).Epoch);
+        Assert.Equal(["run.ckpt"], Directory.GetFiles(_directory).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void FileStartsWithMagicAndVersion()
+    {
+        byte[] bytes = SavedBytes();
+        Assert.Equal("VAEGPUCK"u8.ToArray(), bytes[..8]);
+        Assert.Equal(1u, BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8)));
+    }
+
+    [Fact]
+    public void TruncationIsReportedAsTruncated()
+    {
+        byte[] bytes = SavedBytes();
+        int[] lengths = [0, 5, 8, 11, 12, 40, 100, bytes.Length / 2, bytes.Length - 33, bytes.Length - 32, bytes.Length - 1];
+        foreach (int length in lengths)
+        {
+            string path = PathOf($"cut-{length}.ckpt");
+            File.WriteAllBytes(path, bytes[..length]);
+            LoadFails(path, "truncated");
+        }
+    }
+
+    [Fact]
+    public void FlippedByteInTheMiddleFailsTheChecksum()
+    {
+        byte[] bytes = SavedBytes();
+        bytes[bytes.Length / 2] ^= 0x10;
+        string path = PathOf("flipped.ckpt");
+        File.WriteAllBytes(path, bytes);
+
+        LoadFails(path, "corrupt: checksum mismatch");
+    }
+
+    [Fact]
+    public void FlippedChecksumByteFailsTheChecksum()
+    {
+        byte[] bytes = SavedBytes();
+        bytes[^1] ^= 0x01;
+        string path = PathOf("flipped-hash.ckpt");
+        File.WriteAllBytes(path, bytes);
+
+        LoadFails(path, "corrupt: checksum mismatch");
+    }
+
+    [Fact]
+    public void TrailingBytesAreReportedAsCorrupt()
+    {
+        string path = PathOf("trailing.ckpt");
+        File.WriteAllBytes(path, [.. SavedBytes(), 0, 0, 0]);
+
+        LoadFails(path, "corrupt: 3 unexpected bytes");
+    }
+
+    [Theory]
+    [InlineData("{\"Seed\": 1}")]
+    [InlineData("VAEG!")]
+    [InlineData("VAEGPUCX-and-then-some-more-bytes-to-pass-any-length-check")]
+    public void WrongMagicIsNotACheckpoint(string content)
+    {
+        string path = PathOf("foreign.ckpt");
+        File.WriteAllText(path, content);
+
+        LoadFails(path, "not a VaeGpu checkpoint");
+    }
+
+    [Fact]
+    public void FutureVersionNamesTheVersion()
+    {
+        byte[] bytes = SavedBytes();
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(8), 2);
+        RecomputeChecksum(bytes);
+        string path = PathOf("future.ckpt");
+        File.WriteAllBytes(path, bytes);
+
+        LoadFails(path, "unsupported checkpoint format version 2");
+    }
+
+    [Fact]
+    public void MissingFileIsNamed()
+    {
+        LoadFails(PathOf("absent.ckpt"), "not found");
+        LoadFails(PathOf("no-such-dir/absent.ckpt"), "not found");
+    }
+
+    [Fact]
+    public void AdamMomentsOfAnotherLengthAreInconsistent()
+    {
+        var data = Sample(parameterCount: 5) with { AdamV = new float[4] };
+        string path = PathOf("inconsistent.ckpt");
+        File.WriteAllBytes(path, Checkpoint.Serialize(data));
+
+        LoadFails(path, "inconsistent checkpoint: 5 parameters but 5 and 4 Adam moments");
+    }
+
+    [Fact]
+    public void UnknownActivationIsInvalid()
+    {
+        var data = Sample(parameterCount: 2) with { Architecture = Architecture with { Activation = (Activation)42 } };
+        string path = PathOf("bad-activation.ckpt");
+        File.WriteAllBytes(path, Checkpoint.Serialize(data));
+
+        LoadFails(path, "unknown activation 42");
+    }
+
+    [Fact]
+    public void SaveRefusesDataThatCouldNotBeLoaded()
+    {
+        string path = PathOf("refused.ckpt");
+        Assert.Throws<ArgumentException>(() => Checkpoint.Save(path, Sample(parameterCount: 3) with { AdamM = new float[2] }));
+        Assert.Throws<ArgumentException>(() => Checkpoint.Save(path, Sample(parameterCount: 3) with { Epoch = -1 }));
+        Assert.Throws<ArgumentException>(() => Checkpoint.Save(path,
+            Sample(parameterCount: 3) with { Architecture = Architecture with { Likelihood = Likelihood.Gaussian(0f) } }));
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
+    public void CompatibleArchitecturePasses()
+    {
+        var equalButDistinct = Architecture with { Hidden = [512, 256, 7] };
+        Checkpoint.EnsureCompatible(Sample(parameterCount: 1), equalButDistinct, "run.ckpt");
+    }
+
+    [Fact]
+    public void MismatchedArchitectureNamesBoth()
+    {
+        var expected = Architecture with { Hidden = [400, 20] };
+        var error = Assert.Throws<UserInputException>(() =>
+            Checkpoint.EnsureCompatible(Sample(parameterCount: 1), expected, "runs/a/run.ckpt"));
+
+        Assert.Contains("runs/a/run.ckpt", error.Message);
+        Assert.Contains(Architecture.ToString(), error.Message);
+        Assert.Contains(expected.ToString(), error.Message);
+        Assert.DoesNotContain('\n', error.Message);
+    }
+
+    [Fact]
+    public void MismatchOnlyInClampStillShowsTheDifference()
+    {
+        var expected = Architecture with { LogVarClamp = new LogVarClamp(-8f, 6f) };
+        Assert.Equal(Architecture.ToString(), expected.ToString());
+
+        var error = Assert.Throws<UserInputException>(() =>
+            Checkpoint.EnsureCompatible(Sample(parameterCount: 1), expected, "run.ckpt"));
+        Assert.Contains("[-12, 6]", error.Message);
+        Assert.Contains("[-8, 6]", error.Message);
+    }
+}
