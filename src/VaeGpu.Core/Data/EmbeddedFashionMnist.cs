@@ -15,8 +15,16 @@ public static class EmbeddedFashionMnist
 
     public static DataSplit Load(string? notice = null)
     {
-        ImageSet images = IdxReader.ReadImages(OpenResource(ImagesResource), $"embedded {ImagesResource}");
-        byte[] labels = IdxReader.ReadLabels(OpenResource(LabelsResource), $"embedded {LabelsResource}");
+        ImageSet images;
+        using (Stream imagesStream = OpenResource(ImagesResource))
+        {
+            images = IdxReader.ReadImages(imagesStream, $"embedded {ImagesResource}");
+        }
+        byte[] labels;
+        using (Stream labelsStream = OpenResource(LabelsResource))
+        {
+            labels = IdxReader.ReadLabels(labelsStream, $"embedded {LabelsResource}");
+        }
         if (labels.Length != images.Count)
         {
             // Only possible if the build embedded mismatched files: a packaging bug, not a user mistake.

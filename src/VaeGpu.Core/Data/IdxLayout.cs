@@ -31,8 +31,8 @@ internal sealed record IdxLayout(uint Magic, string[] DimensionNames, string Des
 
     public string Describe(int[] dims) => dims.Length switch
     {
-        1 => $"{dims[0]} labels",
-        3 => $"{dims[0]} images of {dims[1]}×{dims[2]}",
+        1 => $"{dims[0]} label{(dims[0] == 1 ? "" : "s")}",
+        3 => $"{dims[0]} image{(dims[0] == 1 ? "" : "s")} of {dims[1]}×{dims[2]}",
         _ => string.Join("×", dims) + " values",
     };
 }

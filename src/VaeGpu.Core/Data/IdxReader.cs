@@ -73,9 +73,11 @@ public static class IdxReader
             using Stream content = gzipped ? new GZipStream(seekable, CompressionMode.Decompress, leaveOpen: true) : new NonClosing(seekable);
             return ReadContent(content, gzipped ? $"{name} (after gzip decompression)" : name, name, layout);
         }
-        catch (InvalidDataException e)
+        catch (InvalidDataException)
         {
-            throw new UserInputException($"{name}: corrupt gzip stream: {OneLine(e.Message)}");
+            // The runtime's own wording ("unsupported compression method", ...) misleads more than it
+            // helps for a damaged download, so it is not passed on.
+            throw new UserInputException($"{name}: corrupt gzip stream: the compressed data is damaged and cannot be decompressed");
         }
     }
 

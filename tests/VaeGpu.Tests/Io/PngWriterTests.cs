@@ -1,0 +1,52 @@
+using System.Text;
+using VaeGpu.Io;
+using VaeGpu.Tests.Data;
+
+namespace VaeGpu.Tests.Io;
+
+public sealed class PngWriterTests : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public void Crc32_matches_the_standard_check_value()
+    {
+        // The catalogue check value of CRC-32/ISO-HDLC, the CRC that PNG uses.
+        Assert.Equal(0xCBF43926u, Crc32.Compute(Encoding.ASCII.GetBytes("123456789")));
+        byte[] random = IdxBytes.RandomBytes(41, 1000);
+        Assert.Equal(PngReader.BitwiseCrc32(random), Crc32.Compute(random));
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(17, 5)]
+    [InlineData(64, 128)]
+    public void Written_png_decodes_to_the_same_pixels(int width, int height)
+    {
+        byte[] pixels = IdxBytes.RandomBytes(seed: width * 1000 + height, width * height);
+        string path = _temp.File("image.png");
+
+        PngWriter.WriteGrayscale(path, pixels, width, height);
+        PngReader.Decoded png = PngReader.Decode(File.ReadAllBytes(path));
+
+        Assert.Equal(width, png.Width);
+        Assert.Equal(height, png.Height);
+        Assert.Equal(pixels, png.Pixels);
+        Assert.Equal(["IHDR", "IDAT", "IEND"], png.ChunkTypes);
+    }
+
+    [Fact]
+    public void Pixel_count_must_match_the_size()
+    {
+        Assert.Throws<ArgumentException>(() => PngWriter.EncodeGrayscale(new byte[5], 2, 3));
+    }
+
+    [Fact]
+    public void Writing_leaves_no_temporary_files_behind()
+    {
+        PngWriter.WriteGrayscale(_temp.File("a.png"), new byte[4], 2, 2);
+        Assert.Equal(["a.png"], Directory.GetFiles(_temp.Path).Select(Path.GetFileName));
+    }
+}
