@@ -34,7 +34,7 @@ public static class IdxBytes
 
     public static byte[] RandomBytes(int seed, int length, int maxExclusive = 256)
     {
-        var random = new Random(seed);
+        var random = new System.Random(seed);
         var bytes = new byte[length];
         for (int i = 0; i < length; i++)
         {

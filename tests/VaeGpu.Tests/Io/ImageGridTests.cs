@@ -12,7 +12,7 @@ public sealed class ImageGridTests : IDisposable
     public void Grid_png_holds_every_image_in_its_tile_with_gray_padding()
     {
         const int count = 7, rows = 5, cols = 4, columns = 3, pad = 2;
-        var random = new Random(51);
+        var random = new System.Random(51);
         float[] images = new float[count * rows * cols];
         for (int i = 0; i < images.Length; i++)
         {

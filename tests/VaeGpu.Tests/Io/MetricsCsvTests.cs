@@ -8,7 +8,7 @@ public sealed class MetricsCsvTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    private static EpochMetrics RandomEpoch(int epoch, Random random) => new(
+    private static EpochMetrics RandomEpoch(int epoch, System.Random random) => new(
         epoch,
         random.NextDouble() * 300,
         random.NextDouble() * 300,
@@ -33,7 +33,7 @@ public sealed class MetricsCsvTests : IDisposable
     public void Rows_read_back_exactly_as_appended()
     {
         string path = _temp.File("run/metrics.csv");
-        var random = new Random(61);
+        var random = new System.Random(61);
         EpochMetrics[] written = [.. Enumerable.Range(1, 6).Select(epoch => RandomEpoch(epoch, random))];
         foreach (EpochMetrics row in written)
         {
@@ -47,7 +47,7 @@ public sealed class MetricsCsvTests : IDisposable
     public void Appending_an_epoch_again_drops_it_and_every_later_one()
     {
         string path = _temp.File("metrics.csv");
-        var random = new Random(62);
+        var random = new System.Random(62);
         EpochMetrics[] first = [.. Enumerable.Range(1, 5).Select(epoch => RandomEpoch(epoch, random))];
         foreach (EpochMetrics row in first)
         {
