@@ -1,3 +1,5 @@
+using VaeGpu.Configuration;
+
 namespace VaeGpu.Cli.Configuration;
 
 /// <summary>
@@ -15,17 +17,17 @@ internal static class CommandLineArguments
             if (!arg.StartsWith("--", StringComparison.Ordinal))
             {
                 string what = arg.StartsWith('-') ? "unknown option" : "unexpected argument";
-                throw new VaeGpu.Configuration.UserInputException($"{what} '{arg}' ({switches.Describe()})");
+                throw new UserInputException($"{what} '{arg}' ({switches.Describe()})");
             }
             int equals = arg.IndexOf('=');
             string name = equals < 0 ? arg : arg[..equals];
             if (name.Length == 2)
-                throw new VaeGpu.Configuration.UserInputException($"unexpected argument '{arg}' ({switches.Describe()})");
+                throw new UserInputException($"unexpected argument '{arg}' ({switches.Describe()})");
             if (equals >= 0)
                 continue;
             // Like the provider, the next argument is the value whatever it looks like ("--beta -1").
             if (i + 1 >= args.Count)
-                throw new VaeGpu.Configuration.UserInputException($"option {arg} needs a value ({switches.Describe()})");
+                throw new UserInputException($"option {arg} needs a value ({switches.Describe()})");
             i++;
         }
     }

@@ -38,7 +38,11 @@ public static class ConfigurationLoader
 
     public static IConfigurationRoot Build(CommandSwitches switches, IReadOnlyList<string> args, string baseJson, string baseName = "the saved config.json")
     {
-        var builder = new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(baseJson)));
+        var builder = new ConfigurationBuilder().Add(new NamedJsonStreamSource
+        {
+            Stream = new MemoryStream(Encoding.UTF8.GetBytes(baseJson)),
+            Name = baseName,
+        });
         return Finish(builder, switches, args, baseName);
     }
 

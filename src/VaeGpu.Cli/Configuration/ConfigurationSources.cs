@@ -8,7 +8,7 @@ namespace VaeGpu.Cli.Configuration;
 /// <summary>Which source set a key, in words a user can act on ("environment variable VAEGPU__X__Y").</summary>
 internal static class ConfigurationSources
 {
-    public enum Origin { None, File, BaseJson, Environment, CommandLine }
+    public enum Origin { None, File, BaseJson, Environment, CommandLine, Other }
 
     /// <summary>The source whose value is in force: the last provider that has the key.</summary>
     public static Origin OriginOf(IConfigurationRoot root, string key, out string description)
@@ -28,9 +28,12 @@ internal static class ConfigurationSources
                 case JsonConfigurationProvider file:
                     description = file.Source.FileProvider?.GetFileInfo(file.Source.Path ?? "").PhysicalPath ?? file.Source.Path ?? "a JSON file";
                     return Origin.File;
-                default:
-                    description = "the base configuration";
+                case StreamConfigurationProvider { Source: NamedJsonStreamSource named }:
+                    description = named.Name;
                     return Origin.BaseJson;
+                default:
+                    description = provider.ToString() ?? "a configuration source";
+                    return Origin.Other;
             }
         }
         description = "nowhere";
