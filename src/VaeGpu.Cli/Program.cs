@@ -1,4 +1,4 @@
 using VaeGpu.Cli.Commands;
 
-CliConsole console = CliConsole.System;
+CliConsole console = CliConsole.Standard;
 return new CliApp(BuiltInCommands.Create(console), console).Run(args);

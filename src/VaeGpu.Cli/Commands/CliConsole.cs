@@ -8,7 +8,7 @@ namespace VaeGpu.Cli.Commands;
 /// </summary>
 public sealed class CliConsole(TextWriter output, TextWriter error, bool isTerminal)
 {
-    public static CliConsole System { get; } = new(Console.Out, Console.Error, !Console.IsOutputRedirected);
+    public static CliConsole Standard { get; } = new(Console.Out, Console.Error, !Console.IsOutputRedirected);
 
     public TextWriter Out { get; } = output;
 
