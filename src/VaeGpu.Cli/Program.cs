@@ -1,1 +1,4 @@
-return 0;
+using VaeGpu.Cli.Commands;
+
+CliConsole console = CliConsole.Standard;
+return new CliApp(BuiltInCommands.Create(console), console).Run(args);

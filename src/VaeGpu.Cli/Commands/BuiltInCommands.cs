@@ -1,0 +1,8 @@
+namespace VaeGpu.Cli.Commands;
+
+/// <summary>The verbs this build ships: one line per verb.</summary>
+public static class BuiltInCommands
+{
+    public static CommandRegistry Create(CliConsole console) => new CommandRegistry()
+        .Add(new DevicesCommand(console));
+}

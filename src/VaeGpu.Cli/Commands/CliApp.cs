@@ -1,0 +1,64 @@
+using VaeGpu.Configuration;
+
+namespace VaeGpu.Cli.Commands;
+
+/// <summary>
+/// Picks the verb from the first argument and runs it. A user mistake prints one line
+/// "error: message" and exits with its code; anything else prints one line and exits 1, with the
+/// stack trace only when VAEGPU_DEBUG=1 (a stack trace tells a user nothing they can fix).
+/// </summary>
+public sealed class CliApp(CommandRegistry registry, CliConsole console)
+{
+    public const int Success = 0;
+    public const int InternalError = 1;
+    public const string DebugVariable = "VAEGPU_DEBUG";
+
+    private static readonly string[] HelpWords = ["help", "--help", "-h", "-?"];
+
+    public int Run(string[] args)
+    {
+        try
+        {
+            if (args.Length == 0 || HelpWords.Contains(args[0], StringComparer.OrdinalIgnoreCase))
+            {
+                PrintUsage();
+                return Success;
+            }
+            if (!registry.TryGet(args[0], out ICommand? command))
+                throw new UserInputException($"unknown command '{args[0]}' (commands: {string.Join(", ", CommandNames())})");
+            return command.Run(args[1..]);
+        }
+        catch (UserInputException e)
+        {
+            console.Error.WriteLine($"error: {OneLine(e.Message)}");
+            return e.ExitCode;
+        }
+        catch (Exception e)
+        {
+            console.Error.WriteLine($"error: {e.GetType().Name}: {OneLine(e.Message)}");
+            if (Environment.GetEnvironmentVariable(DebugVariable) == "1")
+                console.Error.WriteLine(e.ToString());
+            return InternalError;
+        }
+    }
+
+    private IEnumerable<string> CommandNames() => registry.Commands.Select(c => c.Name).Append("help");
+
+    private void PrintUsage()
+    {
+        TextWriter output = console.Out;
+        output.WriteLine("usage: VaeGpu.Cli COMMAND [options]");
+        output.WriteLine();
+        output.WriteLine("commands:");
+        int width = CommandNames().Max(name => name.Length);
+        foreach (ICommand command in registry.Commands)
+            output.WriteLine($"  {command.Name.PadRight(width)}  {command.Summary}");
+        output.WriteLine($"  {"help".PadRight(width)}  Show this text.");
+        output.WriteLine();
+        output.WriteLine("Settings come from appsettings.json, VAEGPU__Section__Key environment variables and");
+        output.WriteLine("--Section:Key=value options, each overriding the one before. Set VAEGPU_DEBUG=1 for stack traces.");
+    }
+
+    private static string OneLine(string text) =>
+        string.Join(' ', text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+}

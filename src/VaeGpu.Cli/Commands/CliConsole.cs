@@ -1,0 +1,26 @@
+using Spectre.Console;
+
+namespace VaeGpu.Cli.Commands;
+
+/// <summary>
+/// Where commands write. Tables and colour only go to a terminal; redirected output gets plain lines
+/// that scripts can parse, free of escape codes and box drawing.
+/// </summary>
+public sealed class CliConsole(TextWriter output, TextWriter error, bool isTerminal)
+{
+    public static CliConsole Standard { get; } = new(Console.Out, Console.Error, !Console.IsOutputRedirected);
+
+    public TextWriter Out { get; } = output;
+
+    public TextWriter Error { get; } = error;
+
+    public bool IsTerminal { get; } = isTerminal;
+
+    /// <summary>A Spectre.Console writer over <see cref="Out"/>, for terminal output.</summary>
+    public IAnsiConsole Rich => field ??= AnsiConsole.Create(new AnsiConsoleSettings
+    {
+        Out = new AnsiConsoleOutput(Out),
+        Ansi = IsTerminal ? AnsiSupport.Detect : AnsiSupport.No,
+        ColorSystem = IsTerminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+    });
+}

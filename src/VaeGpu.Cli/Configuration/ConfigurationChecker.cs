@@ -1,0 +1,90 @@
+using System.Globalization;
+using System.Numerics;
+using Microsoft.Extensions.Configuration;
+using VaeGpu.Configuration;
+
+namespace VaeGpu.Cli.Configuration;
+
+/// <summary>
+/// Finds unknown keys and values of the wrong type before binding, so that the user gets one line
+/// naming the key, the value and where it came from instead of the binder's exception text.
+/// </summary>
+internal static class ConfigurationChecker
+{
+    public static void Check(IConfigurationRoot root, CommandSwitches switches)
+    {
+        foreach ((string key, string? value) in root.AsEnumerable().OrderBy(pair => pair.Key, StringComparer.Ordinal))
+        {
+            if (OptionsSchema.TryGetLeaf(key, out OptionsSchema.Leaf? leaf))
+            {
+                if (value is not null && Problem(leaf.Type, value) is { } problem)
+                    throw new ConfigException(leaf.Key, value, $"{problem} (from {ConfigurationSources.Describe(root, key)})");
+            }
+            else if (OptionsSchema.IsSectionKey(key))
+            {
+                if (!string.IsNullOrEmpty(value))
+                    throw new ConfigException(key, value, $"is a section, not a value: set {key}:KEY ({OptionsSchema.KeysOf(key)})");
+            }
+            else
+            {
+                ThrowIfUnknownFromAnySource(root, key, switches);
+            }
+        }
+    }
+
+    private static void ThrowIfUnknownFromAnySource(IConfigurationRoot root, string key, CommandSwitches switches)
+    {
+        // A path no provider holds is only the parent of a deeper key, which is reported itself.
+        ConfigurationSources.Origin origin = ConfigurationSources.OriginOf(root, key, out string source);
+        switch (origin)
+        {
+            case ConfigurationSources.Origin.None:
+                return;
+            case ConfigurationSources.Origin.CommandLine when !key.Contains(':'):
+                throw new UserInputException($"unknown option --{key} ({switches.Describe()})");
+            case ConfigurationSources.Origin.CommandLine:
+                throw new UserInputException($"unknown option --{key} ({Hint(key)})");
+            case ConfigurationSources.Origin.Environment:
+                throw new UserInputException($"unknown setting {source} ({Hint(key)})");
+            default:
+                throw new UserInputException($"unknown setting {key} in {source} ({Hint(key)})");
+        }
+    }
+
+    private static string Hint(string key)
+    {
+        int colon = key.IndexOf(':');
+        string? keys = colon > 0 ? OptionsSchema.KeysOf(key[..colon]) : null;
+        return keys is null ? $"settings are {OptionsSchema.TopLevelNames()}" : $"{key[..colon]} has {keys}";
+    }
+
+    /// <summary>What is wrong with <paramref name="text"/> as a <paramref name="type"/>, or null; parses as the binder's converters do.</summary>
+    private static string? Problem(Type type, string text)
+    {
+        text = text.Trim();
+        CultureInfo invariant = CultureInfo.InvariantCulture;
+        if (type == typeof(string))
+            return null;
+        if (type == typeof(int))
+        {
+            if (int.TryParse(text, NumberStyles.Integer, invariant, out _))
+                return null;
+            return BigInteger.TryParse(text, NumberStyles.Integer, invariant, out _)
+                ? $"out of range (a whole number from {int.MinValue} to {int.MaxValue})"
+                : "not a whole number";
+        }
+        if (type == typeof(ulong))
+        {
+            if (ulong.TryParse(text, NumberStyles.Integer, invariant, out _))
+                return null;
+            return BigInteger.TryParse(text, NumberStyles.Integer, invariant, out _)
+                ? $"out of range (a whole number from 0 to {ulong.MaxValue})"
+                : "not a whole number";
+        }
+        if (type == typeof(double))
+            return double.TryParse(text, NumberStyles.Float, invariant, out _) ? null : "not a number";
+        if (type == typeof(float))
+            return float.TryParse(text, NumberStyles.Float, invariant, out _) ? null : "not a number";
+        throw new NotSupportedException($"option type {type} has no value check; add one to {nameof(ConfigurationChecker)}");
+    }
+}

@@ -1,0 +1,149 @@
+using System.Globalization;
+using VaeGpu.Accelerators;
+using VaeGpu.Model;
+using VaeGpu.Training;
+
+namespace VaeGpu.Configuration;
+
+/// <summary>
+/// Turns bound <see cref="VaeGpuOptions"/> into the typed settings the rest of the program uses, or
+/// throws a <see cref="ConfigException"/> naming the full key, the value and what is wrong with it.
+/// Each method checks only what it returns, so a verb validates only the settings it uses.
+/// </summary>
+public sealed class OptionsValidator(VaeGpuOptions options)
+{
+    public const int MaxWidth = 65536;
+    public const int MaxLatent = 4096;
+    public const int MaxBatchSize = 65536;
+    public const int MaxSampleCount = 65536;
+
+    public VaeGpuOptions Options { get; } = options;
+
+    public DeviceRequest Device() => DeviceRequest.Parse(Options.Device, "Device");
+
+    public VaeArchitecture Architecture(int inputSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(inputSize, 1);
+        ModelOptions model = Options.Model;
+        IReadOnlyList<int> hidden = HiddenWidths(model.Hidden);
+        int latent = InRange("Model:Latent", model.Latent, 1, MaxLatent);
+        if (!ActivationMath.TryParseHidden(model.Activation, out Activation activation))
+            throw new ConfigException("Model:Activation", model.Activation, "unknown activation (use relu, tanh or leaky_relu)");
+        return new VaeArchitecture(inputSize, hidden, latent, activation, Likelihood(), LogVarClamp());
+    }
+
+    public TrainingSettings Training()
+    {
+        TrainingOptions training = Options.Training;
+        int epochs = AtLeast("Training:Epochs", training.Epochs, 1);
+        int batchSize = InRange("Training:BatchSize", training.BatchSize, 1, MaxBatchSize);
+        var adam = new AdamSettings(
+            Positive("Training:LearningRate", training.LearningRate),
+            UnitInterval("Training:Beta1", training.Beta1),
+            UnitInterval("Training:Beta2", training.Beta2),
+            Positive("Training:Epsilon", training.Epsilon));
+        float beta = Single("Training:Beta", training.Beta);
+        if (beta < 0f)
+            throw new ConfigException("Training:Beta", Text(training.Beta), "must be at least 0");
+        int warmup = AtLeast("Training:WarmupSteps", training.WarmupSteps, 0);
+        int reportEvery = AtLeast("Training:ReportEvery", training.ReportEvery, 1);
+        return new TrainingSettings(epochs, batchSize, training.Seed, new KlWeight(beta, warmup), adam, reportEvery);
+    }
+
+    public int EvalBatchSize() => InRange("Training:EvalBatchSize", Options.Training.EvalBatchSize, 1, MaxBatchSize);
+
+    public int SampleCount() => InRange("Sample:Count", Options.Sample.Count, 1, MaxSampleCount);
+
+    /// <summary>The dataset directory, which train and eval cannot do without.</summary>
+    public string DataDir() =>
+        Options.Data.Dir ?? throw new ConfigException("Data:Dir", null, "required: the directory holding the Fashion-MNIST idx files");
+
+    /// <summary>The existing run that eval, sample and reconstruct work on.</summary>
+    public string RunDir() =>
+        Options.Run.Dir ?? throw new ConfigException("Run:Dir", null, "required: the directory of an existing training run");
+
+    private Likelihood Likelihood()
+    {
+        ModelOptions model = Options.Model;
+        float sigma = model.GaussianSigma;
+        // Checked even for a Bernoulli model: a nonsense σ is a mistake wherever it sits, and it
+        // would surface later if the likelihood were switched on resume or from the command line.
+        if (!float.IsFinite(sigma) || sigma <= 0f)
+            throw new ConfigException("Model:GaussianSigma", Text(sigma), "must be a finite number greater than 0");
+        return model.Likelihood?.Trim().ToLowerInvariant() switch
+        {
+            "bernoulli" => Accelerators.Likelihood.Bernoulli,
+            "gaussian" => Accelerators.Likelihood.Gaussian(sigma),
+            _ => throw new ConfigException("Model:Likelihood", model.Likelihood, "unknown likelihood (use bernoulli or gaussian)"),
+        };
+    }
+
+    private LogVarClamp LogVarClamp()
+    {
+        ModelOptions model = Options.Model;
+        if (!float.IsFinite(model.LogVarMin))
+            throw new ConfigException("Model:LogVarMin", Text(model.LogVarMin), "must be a finite number");
+        if (!float.IsFinite(model.LogVarMax))
+            throw new ConfigException("Model:LogVarMax", Text(model.LogVarMax), "must be a finite number");
+        if (model.LogVarMin >= model.LogVarMax)
+            throw new ConfigException("Model:LogVarMin", Text(model.LogVarMin), $"must be below Model:LogVarMax ({Text(model.LogVarMax)})");
+        return new LogVarClamp(model.LogVarMin, model.LogVarMax);
+    }
+
+    private static IReadOnlyList<int> HiddenWidths(string? text)
+    {
+        const string Key = "Model:Hidden";
+        if (string.IsNullOrWhiteSpace(text))
+            throw new ConfigException(Key, text, "must list at least one layer width, e.g. 512,256");
+        var widths = new List<int>();
+        foreach (string part in text.Split(','))
+        {
+            if (!int.TryParse(part.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int width))
+                throw new ConfigException(Key, text, $"width '{part.Trim()}' is not a whole number (use comma-separated widths, e.g. 512,256)");
+            if (width < 1 || width > MaxWidth)
+                throw new ConfigException(Key, text, $"width {width} is out of range (each must be 1 to {MaxWidth})");
+            widths.Add(width);
+        }
+        return widths;
+    }
+
+    private static int AtLeast(string key, int value, int min) =>
+        value >= min ? value : throw new ConfigException(key, Text(value), $"must be at least {min}");
+
+    private static int InRange(string key, int value, int min, int max) =>
+        value >= min && value <= max ? value : throw new ConfigException(key, Text(value), $"must be {min} to {max}");
+
+    private static float Positive(string key, double value)
+    {
+        float single = Single(key, value);
+        if (value <= 0)
+            throw new ConfigException(key, Text(value), "must be greater than 0");
+        if (single == 0f)
+            throw new ConfigException(key, Text(value), "too small: it rounds to 0 in single precision");
+        return single;
+    }
+
+    /// <summary>An Adam decay rate: 0 ≤ value &lt; 1, also after rounding to single precision.</summary>
+    private static float UnitInterval(string key, double value)
+    {
+        float single = Single(key, value);
+        if (value < 0 || value >= 1)
+            throw new ConfigException(key, Text(value), "must be at least 0 and below 1");
+        if (single >= 1f)
+            throw new ConfigException(key, Text(value), "must be below 1, but it rounds to 1 in single precision");
+        return single;
+    }
+
+    /// <summary>The devices compute in single precision, so a value must survive the conversion.</summary>
+    private static float Single(string key, double value)
+    {
+        float single = (float)value;
+        return float.IsFinite(single) ? single : throw new ConfigException(key, Text(value), "must be a finite number");
+    }
+
+    private static string Text(double value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Text(float value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,121 @@
+using VaeGpu.Cli.Commands;
+using VaeGpu.Configuration;
+using VaeGpu.Tests.Configuration;
+
+namespace VaeGpu.Tests.Commands;
+
+[Collection(ProcessEnvironmentCollection.Name)] // reads VAEGPU_DEBUG, which other tests set
+public sealed class CliAppTests
+{
+    private readonly StringWriter _out = new();
+    private readonly StringWriter _error = new();
+
+    private int Run(bool terminal, params string[] args)
+    {
+        var console = new CliConsole(_out, _error, terminal);
+        return new CliApp(BuiltInCommands.Create(console), console).Run(args);
+    }
+
+    private int Run(ICommand command, params string[] args)
+    {
+        var console = new CliConsole(_out, _error, isTerminal: false);
+        return new CliApp(new CommandRegistry().Add(command), console).Run(args);
+    }
+
+    [Fact]
+    public void Devices_lists_the_cpu_as_usable_and_the_gpu_runtimes_as_not_yet()
+    {
+        Assert.Equal(0, Run(terminal: false, "devices"));
+
+        string[] lines = _out.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(3, lines.Length);
+        Assert.StartsWith($"cpu: usable: {Environment.ProcessorCount} logical processors, SIMD ", lines[0], StringComparison.Ordinal);
+        Assert.Matches("^opencl: not usable: libOpenCL.so.1 (not )?found; the OpenCL accelerator is not in this build yet$", lines[1]);
+        Assert.Matches("^cuda: not usable: libcuda.so.1 (not )?found; the CUDA accelerator is not in this build yet$", lines[2]);
+        Assert.Empty(_error.ToString());
+    }
+
+    [Fact]
+    public void Devices_draws_a_table_on_a_terminal()
+    {
+        Assert.Equal(0, Run(terminal: true, "devices"));
+
+        string output = _out.ToString();
+        Assert.Contains("Device", output, StringComparison.Ordinal);
+        Assert.Contains("cuda", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("cpu: usable", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Devices_refuses_arguments()
+    {
+        Assert.Equal(2, Run(terminal: false, "devices", "--all"));
+        Assert.Equal("error: devices takes no arguments (got '--all')" + Environment.NewLine, _error.ToString());
+    }
+
+    [Fact]
+    public void An_unknown_verb_is_one_line_with_exit_code_2()
+    {
+        Assert.Equal(2, Run(terminal: false, "trian"));
+
+        Assert.Equal("error: unknown command 'trian' (commands: devices, help)" + Environment.NewLine, _error.ToString());
+        Assert.Empty(_out.ToString());
+    }
+
+    [Theory]
+    [InlineData]
+    [InlineData("help")]
+    [InlineData("--help")]
+    public void Help_lists_every_verb_with_its_summary(params string[] args)
+    {
+        Assert.Equal(0, Run(terminal: false, args));
+
+        Assert.Contains("  devices  List the CPU", _out.ToString(), StringComparison.Ordinal);
+        Assert.Contains("  help     ", _out.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_user_mistake_exits_with_its_own_code()
+    {
+        Assert.Equal(3, Run(new ThrowingCommand(new UserInputException("no such file 'x'", exitCode: 3)), "throw"));
+
+        Assert.Equal("error: no such file 'x'" + Environment.NewLine, _error.ToString());
+    }
+
+    [Fact]
+    public void An_internal_failure_is_one_line_and_exit_code_1()
+    {
+        using var _ = new EnvironmentVariable(CliApp.DebugVariable, null);
+
+        Assert.Equal(1, Run(new ThrowingCommand(new InvalidOperationException("boom\nsecond line")), "throw"));
+
+        Assert.Equal("error: InvalidOperationException: boom second line" + Environment.NewLine, _error.ToString());
+    }
+
+    [Fact]
+    public void The_debug_variable_adds_the_stack_trace()
+    {
+        using var _ = new EnvironmentVariable(CliApp.DebugVariable, "1");
+
+        Assert.Equal(1, Run(new ThrowingCommand(new InvalidOperationException("boom")), "throw"));
+
+        Assert.Contains("at VaeGpu.Tests.Commands.CliAppTests.ThrowingCommand.Run", _error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_verb_is_registered_once()
+    {
+        var registry = new CommandRegistry().Add(new ThrowingCommand(new Exception()));
+
+        Assert.Throws<ArgumentException>(() => registry.Add(new ThrowingCommand(new Exception())));
+    }
+
+    private sealed class ThrowingCommand(Exception exception) : ICommand
+    {
+        public string Name => "throw";
+
+        public string Summary => "Throws.";
+
+        public int Run(string[] args) => throw exception;
+    }
+}

@@ -1,0 +1,160 @@
+using Microsoft.Extensions.Configuration;
+using VaeGpu.Cli.Configuration;
+using VaeGpu.Configuration;
+
+namespace VaeGpu.Tests.Configuration;
+
+public sealed class CommandLineTests
+{
+    private static readonly Dictionary<CommandSwitches, (string Switch, string Key)[]> Documented = new()
+    {
+        [CommandSwitches.Train] =
+        [
+            ("--device", "Device"), ("--data", "Data:Dir"), ("--out", "Run:Out"), ("--epochs", "Training:Epochs"),
+            ("--batch-size", "Training:BatchSize"), ("--lr", "Training:LearningRate"), ("--hidden", "Model:Hidden"),
+            ("--latent", "Model:Latent"), ("--activation", "Model:Activation"), ("--likelihood", "Model:Likelihood"),
+            ("--beta", "Training:Beta"), ("--warmup-steps", "Training:WarmupSteps"), ("--seed", "Training:Seed"),
+            ("--resume", "Run:Resume"),
+        ],
+        [CommandSwitches.Eval] = [("--run", "Run:Dir"), ("--data", "Data:Dir"), ("--device", "Device")],
+        [CommandSwitches.Sample] = [("--run", "Run:Dir"), ("--count", "Sample:Count"), ("--out", "Sample:Out"), ("--device", "Device")],
+        [CommandSwitches.Reconstruct] = [("--run", "Run:Dir"), ("--count", "Sample:Count"), ("--out", "Sample:Out"), ("--device", "Device")],
+    };
+
+    public static TheoryData<string, string, string> EverySwitch()
+    {
+        var data = new TheoryData<string, string, string>();
+        foreach ((CommandSwitches switches, (string Switch, string Key)[] pairs) in Documented)
+            foreach ((string name, string key) in pairs)
+                data.Add(switches.Verb, name, key);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(EverySwitch))]
+    public void Each_switch_sets_its_key_in_both_forms(string verb, string name, string key)
+    {
+        CommandSwitches switches = ByVerb(verb);
+
+        Assert.Equal("7", ConfigurationLoader.Build(switches, [name, "7"])[key]);
+        Assert.Equal("8", ConfigurationLoader.Build(switches, [$"{name}=8"])[key]);
+    }
+
+    [Fact]
+    public void Verbs_take_exactly_the_documented_switches()
+    {
+        foreach ((CommandSwitches switches, (string Switch, string Key)[] pairs) in Documented)
+        {
+            Assert.Equal(pairs.Select(p => p.Switch), switches.Names);
+            Assert.Equal(pairs.Length, switches.Map.Count);
+        }
+    }
+
+    [Fact]
+    public void Every_switch_targets_a_bindable_key()
+    {
+        foreach (CommandSwitches switches in Documented.Keys)
+            foreach (string key in switches.Map.Values)
+                Assert.True(OptionsSchema.TryGetLeaf(key, out _), $"{switches.Verb}: {key} is not an option");
+    }
+
+    [Theory]
+    [InlineData("--Training:Epochs=5")]
+    [InlineData("--Training:Epochs", "5")]
+    [InlineData("--training:epochs=5")]
+    [InlineData("--epochs", "5")]
+    public void Generic_and_short_forms_bind(params string[] args) =>
+        Assert.Equal(5, ConfigurationLoader.Load(CommandSwitches.Train, args).Training.Epochs);
+
+    [Fact]
+    public void A_later_argument_wins() =>
+        Assert.Equal(6, ConfigurationLoader.Load(CommandSwitches.Train, ["--epochs", "5", "--Training:Epochs=6"]).Training.Epochs);
+
+    [Fact]
+    public void A_value_may_start_with_a_dash()
+    {
+        VaeGpuOptions options = ConfigurationLoader.Load(CommandSwitches.Train, ["--Model:LogVarMin", "-12", "--data", "/tmp/fashion"]);
+
+        Assert.Equal(-12f, options.Model.LogVarMin);
+        Assert.Equal("/tmp/fashion", options.Data.Dir);
+    }
+
+    [Fact]
+    public void An_unknown_short_option_lists_the_verbs_switches()
+    {
+        var error = Assert.Throws<UserInputException>(() => ConfigurationLoader.Load(CommandSwitches.Train, ["--epoch", "5"]));
+
+        Assert.StartsWith("unknown option --epoch (train takes --device, --data, --out, --epochs,", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error.Message);
+        Assert.Equal(2, error.ExitCode);
+    }
+
+    [Fact]
+    public void Another_verbs_switch_is_unknown()
+    {
+        var error = Assert.Throws<UserInputException>(() => ConfigurationLoader.Load(CommandSwitches.Eval, ["--epochs", "5"]));
+
+        Assert.Equal("unknown option --epochs (eval takes --run, --data, --device or any setting as --Section:Key=value)", error.Message);
+    }
+
+    [Fact]
+    public void An_unknown_key_in_a_known_section_lists_the_sections_keys()
+    {
+        var error = Assert.Throws<UserInputException>(() => ConfigurationLoader.Load(CommandSwitches.Train, ["--Training:Epoch=5"]));
+
+        Assert.StartsWith("unknown option --Training:Epoch (Training has Epochs, BatchSize,", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_unknown_section_lists_the_top_level_names()
+    {
+        var error = Assert.Throws<UserInputException>(() => ConfigurationLoader.Load(CommandSwitches.Train, ["--Trainng:Epochs=5"]));
+
+        Assert.Equal("unknown option --Trainng:Epochs (settings are Device, Data, Run, Model, Training, Sample)", error.Message);
+    }
+
+    [Fact]
+    public void A_section_given_a_value_is_refused()
+    {
+        var error = Assert.Throws<ConfigException>(() => ConfigurationLoader.Load(CommandSwitches.Train, ["--Training=5"]));
+
+        Assert.Equal("Training", error.Key);
+        OptionsAssert.NamesKeyAndValue(error, "Training", "5");
+    }
+
+    [Theory]
+    [InlineData("unexpected argument 'data'", "data")]
+    [InlineData("unexpected argument '/tmp/data'", "/tmp/data")]
+    [InlineData("unknown option '-e'", "-e", "5")]
+    [InlineData("unexpected argument '--'", "--", "5")]
+    [InlineData("unexpected argument '--=5'", "--=5")]
+    [InlineData("option --epochs needs a value", "--epochs")]
+    [InlineData("option --epochs needs a value", "--seed", "3", "--epochs")]
+    public void Arguments_the_provider_would_skip_are_refused(string expectedStart, params string[] args)
+    {
+        var error = Assert.Throws<UserInputException>(() => ConfigurationLoader.Build(CommandSwitches.Train, args));
+
+        Assert.StartsWith(expectedStart, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error.Message);
+    }
+
+    [Theory]
+    [InlineData("--epochs", "abc", "Training:Epochs", "not a whole number")]
+    [InlineData("--epochs", "2.5", "Training:Epochs", "not a whole number")]
+    [InlineData("--epochs", "99999999999", "Training:Epochs", "out of range")]
+    [InlineData("--seed", "-1", "Training:Seed", "out of range")]
+    [InlineData("--seed", "1e3", "Training:Seed", "not a whole number")]
+    [InlineData("--lr", "fast", "Training:LearningRate", "not a number")]
+    [InlineData("--Model:GaussianSigma", "0,1", "Model:GaussianSigma", "not a number")]
+    public void A_value_of_the_wrong_type_names_key_value_and_source(string name, string value, string key, string reason)
+    {
+        var error = Assert.Throws<ConfigException>(() => ConfigurationLoader.Load(CommandSwitches.Train, [name, value]));
+
+        Assert.Equal(key, error.Key);
+        Assert.StartsWith($"{key} = '{value}': {reason}", error.Message, StringComparison.Ordinal);
+        Assert.EndsWith("(from the command line)", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error.Message);
+    }
+
+    private static CommandSwitches ByVerb(string verb) => Documented.Keys.Single(s => s.Verb == verb);
+}

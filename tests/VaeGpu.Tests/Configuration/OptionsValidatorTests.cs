@@ -1,0 +1,139 @@
+using VaeGpu.Accelerators;
+using VaeGpu.Cli.Configuration;
+using VaeGpu.Configuration;
+using VaeGpu.Model;
+using VaeGpu.Training;
+
+namespace VaeGpu.Tests.Configuration;
+
+public sealed class OptionsValidatorTests
+{
+    private const int FashionMnistPixels = 784;
+
+    [Fact]
+    public void Defaults_validate_into_the_documented_architecture_and_training_settings()
+    {
+        var validator = new OptionsValidator(new VaeGpuOptions());
+
+        Assert.Equal(
+            new VaeArchitecture(FashionMnistPixels, [400], 20, Activation.Relu, Likelihood.Bernoulli, new LogVarClamp(-30f, 20f)),
+            validator.Architecture(FashionMnistPixels));
+        Assert.Equal(
+            new TrainingSettings(10, 128, 1UL, new KlWeight(1f, 0), new AdamSettings(1e-3f, 0.9f, 0.999f, 1e-8f), 20),
+            validator.Training());
+        Assert.Equal(DeviceRequest.Auto, validator.Device());
+        Assert.Equal(1000, validator.EvalBatchSize());
+        Assert.Equal(64, validator.SampleCount());
+    }
+
+    [Fact]
+    public void Switches_reach_the_validated_settings()
+    {
+        VaeGpuOptions options = ConfigurationLoader.Load(CommandSwitches.Train,
+        [
+            "--hidden", "512, 256", "--latent", "4096", "--activation", "leaky_relu", "--likelihood", "Gaussian",
+            "--Model:GaussianSigma=0.25", "--batch-size", "65536", "--beta", "0", "--warmup-steps", "500",
+            "--seed", "18446744073709551615", "--lr", "0.0003", "--Training:Beta1=0", "--device", "opencl:1:0",
+        ]);
+        var validator = new OptionsValidator(options);
+
+        Assert.Equal(
+            new VaeArchitecture(FashionMnistPixels, [512, 256], 4096, Activation.LeakyRelu, Likelihood.Gaussian(0.25f), new LogVarClamp(-30f, 20f)),
+            validator.Architecture(FashionMnistPixels));
+        Assert.Equal(
+            new TrainingSettings(10, 65536, ulong.MaxValue, new KlWeight(0f, 500), new AdamSettings(3e-4f, 0f, 0.999f, 1e-8f), 20),
+            validator.Training());
+        Assert.Equal(new DeviceRequest(DeviceKind.OpenCl, 1, 0), validator.Device());
+    }
+
+    public static TheoryData<string, string, string> BadValues => new()
+    {
+        // key, value given, value as the message quotes it
+        { "Training:Epochs", "0", "0" },
+        { "Training:Epochs", "-3", "-3" },
+        { "Training:BatchSize", "0", "0" },
+        { "Training:BatchSize", "65537", "65537" },
+        { "Training:LearningRate", "0", "0" },
+        { "Training:LearningRate", "-0.001", "-0.001" },
+        { "Training:LearningRate", "NaN", "NaN" },
+        { "Training:LearningRate", "Infinity", "Infinity" },
+        { "Training:LearningRate", "1e300", "1E+300" },
+        { "Training:LearningRate", "1e-50", "1E-50" },
+        { "Training:Beta1", "1", "1" },
+        { "Training:Beta1", "-0.1", "-0.1" },
+        { "Training:Beta1", "0.999999999", "0.999999999" },
+        { "Training:Beta2", "1", "1" },
+        { "Training:Beta2", "1.5", "1.5" },
+        { "Training:Epsilon", "0", "0" },
+        { "Training:Epsilon", "-1e-8", "-1E-08" },
+        { "Training:Beta", "-0.5", "-0.5" },
+        { "Training:Beta", "NaN", "NaN" },
+        { "Training:Beta", "Infinity", "Infinity" },
+        { "Training:WarmupSteps", "-1", "-1" },
+        { "Training:ReportEvery", "0", "0" },
+        { "Training:EvalBatchSize", "0", "0" },
+        { "Model:Hidden", "", "" },
+        { "Model:Hidden", "0", "0" },
+        { "Model:Hidden", "65537", "65537" },
+        { "Model:Hidden", "400,,200", "400,,200" },
+        { "Model:Hidden", "400;200", "400;200" },
+        { "Model:Hidden", "wide", "wide" },
+        { "Model:Latent", "0", "0" },
+        { "Model:Latent", "4097", "4097" },
+        { "Model:Activation", "sigmoid", "sigmoid" },
+        { "Model:Activation", "swish", "swish" },
+        { "Model:Likelihood", "poisson", "poisson" },
+        { "Model:GaussianSigma", "0", "0" },
+        { "Model:GaussianSigma", "-0.1", "-0.1" },
+        { "Model:GaussianSigma", "NaN", "NaN" },
+        { "Model:LogVarMin", "20", "20" },
+        { "Model:LogVarMin", "NaN", "NaN" },
+        { "Model:LogVarMax", "Infinity", "Infinity" },
+        { "Sample:Count", "0", "0" },
+        { "Device", "gpu", "gpu" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadValues))]
+    public void A_bad_value_is_one_line_naming_the_key_and_the_value(string key, string value, string quoted)
+    {
+        VaeGpuOptions options = ConfigurationLoader.Load(CommandSwitches.Train, [$"--{key}={value}"]);
+
+        ConfigException error = Assert.Throws<ConfigException>(() => ValidateEverything(new OptionsValidator(options)));
+
+        Assert.Equal(key, error.Key);
+        OptionsAssert.NamesKeyAndValue(error, key, quoted);
+        Assert.Equal(2, error.ExitCode);
+    }
+
+    [Fact]
+    public void Log_variance_bounds_must_be_ordered()
+    {
+        var options = new VaeGpuOptions { Model = { LogVarMin = 5f, LogVarMax = -5f } };
+
+        ConfigException error = Assert.Throws<ConfigException>(() => new OptionsValidator(options).Architecture(FashionMnistPixels));
+
+        Assert.Equal("Model:LogVarMin = '5': must be below Model:LogVarMax (-5)", error.Message);
+    }
+
+    [Fact]
+    public void Required_paths_report_themselves_missing()
+    {
+        var validator = new OptionsValidator(new VaeGpuOptions());
+
+        ConfigException data = Assert.Throws<ConfigException>(validator.DataDir);
+        ConfigException run = Assert.Throws<ConfigException>(validator.RunDir);
+
+        Assert.StartsWith("Data:Dir = (missing): required", data.Message, StringComparison.Ordinal);
+        Assert.StartsWith("Run:Dir = (missing): required", run.Message, StringComparison.Ordinal);
+    }
+
+    private static void ValidateEverything(OptionsValidator validator)
+    {
+        validator.Device();
+        validator.Architecture(FashionMnistPixels);
+        validator.Training();
+        validator.EvalBatchSize();
+        validator.SampleCount();
+    }
+}
