@@ -4,5 +4,9 @@ namespace VaeGpu.Cli.Commands;
 public static class BuiltInCommands
 {
     public static CommandRegistry Create(CliConsole console) => new CommandRegistry()
+        .Add(new TrainCommand(console))
+        .Add(new EvalCommand(console))
+        .Add(new SampleCommand(console))
+        .Add(new ReconstructCommand(console))
         .Add(new DevicesCommand(console));
 }

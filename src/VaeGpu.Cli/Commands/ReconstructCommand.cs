@@ -1,0 +1,26 @@
+using VaeGpu.Cli.Configuration;
+using VaeGpu.Configuration;
+using VaeGpu.Data;
+
+namespace VaeGpu.Cli.Commands;
+
+/// <summary>"reconstruct": test images over their reconstructions from the posterior mean.</summary>
+public sealed class ReconstructCommand(CliConsole console) : ICommand
+{
+    public string Name => "reconstruct";
+
+    public string Summary => "PNG grid of test images over their reconstructions (--run RUNDIR [--count N] [--out FILE.png]).";
+
+    public int Run(string[] args)
+    {
+        using SavedRun saved = SavedRun.Open(CommandSwitches.Reconstruct, args);
+        int count = saved.Validator.SampleCount();
+        DataSplit data = saved.Data(console);
+        if (count > data.Test.Count)
+            throw new ConfigException("Sample:Count", count.ToString(), $"the test set has only {data.Test.Count} images");
+        string path = saved.OutputPath("reconstructions.png");
+        RunImages.WriteReconstructions(saved.Model, path, data.Test, count);
+        console.Out.WriteLine($"wrote {count} test images and their reconstructions to {path}");
+        return CliApp.Success;
+    }
+}

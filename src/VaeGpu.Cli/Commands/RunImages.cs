@@ -1,0 +1,36 @@
+using VaeGpu.Data;
+using VaeGpu.Io;
+using VaeGpu.Model;
+using VaeGpu.Training;
+
+namespace VaeGpu.Cli.Commands;
+
+/// <summary>The PNG grids that train, sample and reconstruct write.</summary>
+public static class RunImages
+{
+    public const int MaxColumns = 8;
+
+    public static void WriteSamples(VaeModel model, string path, int count, ulong seed, ImageSet shape)
+    {
+        float[] samples = ImageRenderer.SamplePrior(model, count, seed);
+        int columns = (int)Math.Ceiling(Math.Sqrt(count));
+        ImageGrid.WritePng(path, samples, count, shape.ImageRows, shape.ImageCols, columns);
+    }
+
+    /// <summary>Rows of up to 8 test inputs, each over a row of their reconstructions.</summary>
+    public static void WriteReconstructions(VaeModel model, string path, ImageSet images, int count)
+    {
+        int[] indices = Enumerable.Range(0, count).ToArray();
+        float[] both = ImageRenderer.InputsAndReconstructions(model, images, indices);
+        int size = images.PixelsPerImage, columns = Math.Min(MaxColumns, count);
+        var tiles = new List<float[]>();
+        for (int start = 0; start < count; start += columns)
+        {
+            int inRow = Math.Min(columns, count - start);
+            for (int pass = 0; pass < 2; pass++)
+                for (int i = 0; i < columns; i++)
+                    tiles.Add(i < inRow ? both.AsSpan(((pass * count) + start + i) * size, size).ToArray() : new float[size]);
+        }
+        ImageGrid.Compose(tiles, images.ImageRows, images.ImageCols, columns).WritePng(path);
+    }
+}

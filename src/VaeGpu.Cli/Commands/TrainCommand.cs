@@ -1,0 +1,104 @@
+using VaeGpu.Accelerators;
+using VaeGpu.Cli.Configuration;
+using VaeGpu.Cli.Training;
+using VaeGpu.Configuration;
+using VaeGpu.Data;
+using VaeGpu.Io;
+using VaeGpu.Model;
+using VaeGpu.Training;
+
+namespace VaeGpu.Cli.Commands;
+
+/// <summary>
+/// "train": trains a VAE, writing after every epoch metrics.csv, an atomic checkpoint and the
+/// sample and reconstruction grids. --resume DIR continues DIR's run up to Training:Epochs in all,
+/// so 2 epochs then a resume to 5 give the same parameters as 5 epochs at once.
+/// </summary>
+public sealed class TrainCommand(CliConsole console) : ICommand
+{
+    public const int SampleCount = 64;
+    public const int ReconstructionCount = 8;
+
+    public string Name => "train";
+
+    public string Summary => "Train a VAE (--device, --data, --out, --epochs, --batch-size, --lr, --hidden, --latent, ... --resume RUNDIR).";
+
+    public int Run(string[] args)
+    {
+        VaeGpuOptions options = RunFiles.LoadOptions(CommandSwitches.Train, args, resumeKey: true);
+        var validator = new OptionsValidator(options);
+        DeviceRequest device = validator.Device();
+        TrainingSettings settings = validator.Training();
+        int evalBatchSize = validator.EvalBatchSize();
+        DataSplit data = DataLocator.Resolve(options.Data.Dir);
+        VaeArchitecture architecture = validator.Architecture(data.Train.PixelsPerImage);
+
+        CheckpointData? resumed = null;
+        RunDirectory run;
+        if (options.Run.Resume is { } resumeDir)
+        {
+            RunDirectory from = RunDirectory.Existing(resumeDir, "Run:Resume");
+            resumed = Checkpoint.Load(from.Checkpoint);
+            Checkpoint.EnsureCompatible(resumed, architecture, from.Checkpoint);
+            if (resumed.Seed != settings.Seed)
+                throw new ConfigException("Training:Seed", settings.Seed.ToString(),
+                    $"differs from the seed {resumed.Seed} of the checkpoint being resumed: a resumed run keeps its seed");
+            run = options.Run.Out is null ? from : new RunDirectory(options.Run.Out);
+        }
+        else
+        {
+            run = options.Run.Out is null ? RunDirectory.NewDefault() : new RunDirectory(options.Run.Out);
+        }
+
+        var reporter = new TrainingReporter(console);
+        if (data.Notice is not null) console.Error.WriteLine($"note: {data.Notice}");
+        reporter.Line($"data: {data.Description}");
+
+        (IAccelerator accelerator, string choice) = AcceleratorFactory.Create(device);
+        using (accelerator)
+        {
+            reporter.Line($"device: {accelerator.Name} ({choice})");
+            reporter.Line($"model: {architecture}, {new VaeLayout(architecture).ParameterCount:N0} parameters; run: {run.Path}");
+
+            string configJson = ConfigurationLoader.ToJson(options);
+            AtomicFile.WriteAllText(run.Config, configJson);
+            int firstEpoch = (resumed?.Epoch ?? 0) + 1;
+            if (firstEpoch > settings.Epochs)
+            {
+                reporter.Line($"nothing to do: the run has {firstEpoch - 1} epochs and Training:Epochs is {settings.Epochs}");
+                return CliApp.Success;
+            }
+
+            using var trainer = new Trainer(accelerator, architecture, settings, data.Train);
+            trainer.Load(resumed is null ? null : new ModelState(resumed.Parameters, resumed.AdamM, resumed.AdamV, resumed.Step));
+            using var evaluator = new Evaluator(trainer.Model, data.Test, evalBatchSize, settings.Seed);
+
+            reporter.Run(firstEpoch, settings.Epochs, trainer.StepsPerEpoch, progress =>
+            {
+                for (int epoch = firstEpoch; epoch <= settings.Epochs; epoch++)
+                {
+                    EpochResult result = trainer.RunEpoch(epoch, progress);
+                    EvaluationResult test = evaluator.Evaluate();
+                    SaveEpoch(run, configJson, architecture, settings.Seed, trainer, data.Test, result, test);
+                    reporter.Line(
+                        $"epoch {epoch}/{settings.Epochs}  train {result.Loss:F2}  test {test.Loss:F2} " +
+                        $"(recon {test.Recon:F2}, KL {test.Kl:F2})  {result.Seconds:F1} s  {result.SamplesPerSecond:N0} samples/s");
+                }
+            });
+        }
+        reporter.Line($"done: {run.Path}");
+        return CliApp.Success;
+    }
+
+    private static void SaveEpoch(RunDirectory run, string configJson, VaeArchitecture architecture, ulong seed,
+        Trainer trainer, ImageSet test, EpochResult result, EvaluationResult evaluation)
+    {
+        ModelState state = trainer.Model.Save();
+        Checkpoint.Save(run.Checkpoint, new CheckpointData(configJson, architecture, seed, result.Epoch, state.Step,
+            state.Parameters, state.AdamM, state.AdamV));
+        MetricsCsv.Append(run.Metrics, new EpochMetrics(result.Epoch, result.Loss, evaluation.Loss, evaluation.Recon,
+            evaluation.Kl, result.Seconds, result.SamplesPerSecond));
+        RunImages.WriteSamples(trainer.Model, run.Samples, SampleCount, seed, test);
+        RunImages.WriteReconstructions(trainer.Model, run.Reconstructions, test, Math.Min(ReconstructionCount, test.Count));
+    }
+}
