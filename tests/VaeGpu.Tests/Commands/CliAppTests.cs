@@ -58,7 +58,7 @@ public sealed class CliAppTests
     {
         Assert.Equal(2, Run(terminal: false, "trian"));
 
-        Assert.Equal("error: unknown command 'trian' (commands: devices, help)" + Environment.NewLine, _error.ToString());
+        Assert.Equal("error: unknown command 'trian' (commands: train, eval, sample, reconstruct, devices, help)" + Environment.NewLine, _error.ToString());
         Assert.Empty(_out.ToString());
     }
 
@@ -70,8 +70,10 @@ public sealed class CliAppTests
     {
         Assert.Equal(0, Run(terminal: false, args));
 
-        Assert.Contains("  devices  List the CPU", _out.ToString(), StringComparison.Ordinal);
-        Assert.Contains("  help     ", _out.ToString(), StringComparison.Ordinal);
+        foreach (string verb in new[] { "train", "eval", "sample", "reconstruct" })
+            Assert.Matches($"(?m)^  {verb} +[A-Z]", _out.ToString());
+        Assert.Matches("(?m)^  devices +List the CPU", _out.ToString());
+        Assert.Matches("(?m)^  help +Show this text", _out.ToString());
     }
 
     [Fact]
