@@ -607,7 +607,13 @@ public abstract class AcceleratorOpTests : IDisposable
     /// <summary>4·ε·√(K + 1): see the class comment.</summary>
     protected static double DotRtol(int length) => 4 * Eps32 * Math.Sqrt(length + 1);
 
-    protected static int Seed(int test, int a, int b, int c, int d) => HashCode.Combine(test, a, b, c, d) & int.MaxValue;
+    /// <summary>A seed per case, the same in every run (HashCode.Combine is randomized per process, so not that).</summary>
+    protected static int Seed(params int[] parts)
+    {
+        int seed = 17;
+        foreach (int part in parts) seed = unchecked(seed * 31 + part);
+        return seed & int.MaxValue;
+    }
 
     /// <summary>Uniform in ±scale, never all zero.</summary>
     protected static float[] RandomValues(System.Random random, int length, double scale)
