@@ -171,6 +171,33 @@ public abstract class AcceleratorOpTests : IDisposable
         AssertClose("db", Read(db), i => expected.Db[i], i => DotRtol(rows) * expected.DbMagnitude[i] + Tiny);
     }
 
+    [Fact]
+    public void ZeroRowsWriteNothingButZeroWeightGradients()
+    {
+        const int inFeatures = 9, outFeatures = 5, latent = 3;
+        var random = new System.Random(11);
+        float[] w = RandomValues(random, outFeatures * inFeatures, 0.3), b = RandomValues(random, outFeatures, 0.3);
+        DeviceSpan<float> empty = Output(0);
+        Accelerator.LinearForward(Output(0), Input(w), Input(b), empty, 0, inFeatures, outFeatures, Activation.Tanh);
+        Assert.Empty(Read(empty));
+
+        // Sums over no rows are zero: dw = dyᵀ·x and db are written as zeros.
+        DeviceSpan<float> dw = Output(outFeatures * inFeatures), db = Output(outFeatures);
+        Accelerator.LinearBackward(Output(0), Output(0), Input(w), dw, db, Output(0), 0, inFeatures, outFeatures, Activation.Relu);
+        Assert.All(Read(dw), value => Assert.Equal(0f, value));
+        Assert.All(Read(db), value => Assert.Equal(0f, value));
+
+        Accelerator.ElboOutput(Output(0), Input(w), Input(b), Output(0), Output(0), Output(0), 0, inFeatures, outFeatures,
+            Likelihood.Bernoulli, 1f);
+        Accelerator.Reparameterize(Output(0), Output(0), Output(0), Output(0), 0, latent, new LogVarClamp(-1, 1),
+            new NoiseSource(1, 0), Counter(0));
+        Accelerator.ReparameterizeBackward(Output(0), Output(0), Output(0), Output(0), 0, latent, new LogVarClamp(-1, 1),
+            new KlWeight(1, 0), 1f, Counter(0));
+        DeviceSpan<float> sum = Output(1);
+        Accelerator.Reduce(Output(0), sum);
+        Assert.Equal([0f], Read(sum));
+    }
+
     // ---------------------------------------------------------------- Reparameterize
 
     public static TheoryData<int, int, float, uint> ReparameterizeCases => new()
