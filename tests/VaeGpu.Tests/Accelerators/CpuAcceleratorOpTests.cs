@@ -1,0 +1,85 @@
+using VaeGpu.Accelerators;
+using VaeGpu.Accelerators.Cpu;
+
+namespace VaeGpu.Tests.Accelerators;
+
+/// <summary>The op tests on the CPU accelerator with every core.</summary>
+public sealed class CpuAcceleratorOpTests : AcceleratorOpTests
+{
+    protected override IAccelerator CreateAccelerator() => new CpuAccelerator();
+}
+
+/// <summary>The op tests on the CPU accelerator with one thread (no task splitting at all).</summary>
+public sealed class SingleThreadCpuAcceleratorOpTests : AcceleratorOpTests
+{
+    protected override IAccelerator CreateAccelerator() => new CpuAccelerator(threads: 1);
+}
+
+/// <summary>
+/// The CPU accelerator's promise: results are bit-identical for any thread count (disjoint output
+/// blocks, every sum in a fixed order inside one block).
+/// </summary>
+public sealed class CpuThreadDeterminismTests
+{
+    [Theory]
+    [InlineData(128, 400, 784, Activation.Relu)]
+    [InlineData(128, 784, 400, Activation.Tanh)]
+    [InlineData(33, 97, 131, Activation.LeakyRelu)]
+    [InlineData(7, 200, 300, Activation.Sigmoid)]
+    [InlineData(13, 20, 400, Activation.Identity)]
+    [InlineData(2, 17, 9, Activation.Tanh)]
+    public void ForwardBackwardAndElboAreBitIdenticalForOneTwoAndThreeThreads(int rows, int inFeatures, int outFeatures,
+        Activation activation)
+    {
+        var random = new System.Random(rows * 1_000_003 + inFeatures * 1009 + outFeatures * 7 + (int)activation);
+        float[] Values(int length, double scale)
+        {
+            var values = new float[length];
+            for (int i = 0; i < length; i++) values[i] = (float)((random.NextDouble() * 2 - 1) * scale);
+            return values;
+        }
+        float[] x = Values(rows * inFeatures, 1), w = Values(outFeatures * inFeatures, 0.1), b = Values(outFeatures, 0.5);
+        float[] dy = Values(rows * outFeatures, 1);
+        float[] target = Values(rows * outFeatures, 0.5).Select(v => v + 0.5f).ToArray();
+
+        float[][] Run(int threads)
+        {
+            using var accelerator = new CpuAccelerator(threads);
+            DeviceBuffer<float> Upload(float[] values)
+            {
+                DeviceBuffer<float> buffer = accelerator.Allocate<float>(values.Length);
+                accelerator.Upload<float>(buffer, values);
+                return buffer;
+            }
+            using DeviceBuffer<float> xb = Upload(x), wb = Upload(w), bb = Upload(b), dyb = Upload(dy), tb = Upload(target);
+            using DeviceBuffer<float> y = accelerator.Allocate<float>(rows * outFeatures);
+            using DeviceBuffer<float> dw = accelerator.Allocate<float>(outFeatures * inFeatures);
+            using DeviceBuffer<float> db = accelerator.Allocate<float>(outFeatures);
+            using DeviceBuffer<float> dx = accelerator.Allocate<float>(rows * inFeatures);
+            using DeviceBuffer<float> nll = accelerator.Allocate<float>(rows);
+            using DeviceBuffer<float> dLogits = accelerator.Allocate<float>(rows * outFeatures);
+            accelerator.LinearForward(xb, wb, bb, y, rows, inFeatures, outFeatures, activation);
+            accelerator.LinearBackward(dyb, xb, wb, dw, db, dx, rows, inFeatures, outFeatures, activation);
+            accelerator.ElboOutput(xb, wb, bb, tb, nll, dLogits, rows, inFeatures, outFeatures, Likelihood.Bernoulli, 1f / rows);
+            return [.. new[] { y, dw, db, dx, nll, dLogits }.Select(buffer =>
+            {
+                var host = new float[buffer.Length];
+                accelerator.Download<float>(buffer, host);
+                return host;
+            })];
+        }
+
+        float[][] one = Run(1);
+        string[] names = ["y", "dw", "db", "dx", "nll", "dLogits"];
+        foreach (int threads in new[] { 2, 3 })
+        {
+            float[][] other = Run(threads);
+            for (int output = 0; output < names.Length; output++)
+            {
+                int[] first = one[output].Select(BitConverter.SingleToInt32Bits).ToArray();
+                int[] second = other[output].Select(BitConverter.SingleToInt32Bits).ToArray();
+                Assert.True(first.SequenceEqual(second), $"{names[output]} differs between 1 and {threads} threads");
+            }
+        }
+    }
+}
