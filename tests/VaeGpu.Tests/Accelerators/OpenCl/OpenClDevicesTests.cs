@@ -177,4 +177,19 @@ public sealed class OpenClDevicesTests
         OpenClTestDevice.AssertOneLine(() => AcceleratorFactory.Create(DeviceRequest.Parse(device.Request)), $"Device = '{device.Request}'",
             AcceleratorFactory.OpenClMissing);
     }
+
+    [Fact]
+    public void An_explicit_OpenCl_device_is_created_once_the_ops_are_in_the_build()
+    {
+        OpenClDeviceInfo device = OpenClTestDevice.Require();
+        Assert.SkipUnless(OpenClAccelerator.ImplementsOps, "the OpenCL accelerator's ops are not in this build yet");
+
+        (IAccelerator accelerator, string choice) = AcceleratorFactory.Create(DeviceRequest.Parse(device.Request));
+        using (accelerator)
+        {
+            OpenClAccelerator openCl = Assert.IsType<OpenClAccelerator>(accelerator);
+            Assert.Same(openCl, openCl.Owner);
+            Assert.Equal($"opencl: {device.DeviceName} ({device.PlatformName}), as asked", choice);
+        }
+    }
 }
