@@ -13,8 +13,10 @@ __kernel void adam_step(
     int i = (int)get_global_id(0);
     if (i >= n) return;
     float t = (float)(counter[counter_off] + 1u);
-    float step_size = lr / (1.0f - pow(beta1, t));
-    float inverse_sqrt_correction2 = 1.0f / sqrt(1.0f - pow(beta2, t));
+    /* exact_one_minus_power: a float 1 − pow(0.999, t) cancels three digits away, so one ulp of pow
+       became a 3e-5 relative error in the step (measured on PoCL). */
+    float step_size = lr / exact_one_minus_power(beta1, t);
+    float inverse_sqrt_correction2 = 1.0f / sqrt(exact_one_minus_power(beta2, t));
     float gradient = g[g_off + i];
     float m_new = beta1 * m[m_off + i] + (1.0f - beta1) * gradient;
     float v_new = beta2 * v[v_off + i] + (1.0f - beta2) * gradient * gradient;

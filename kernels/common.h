@@ -6,9 +6,34 @@
  * - Philox4x32-10 (Salmon et al. 2011), bit-identical to VaeGpu.Random.Philox4x32;
  * - the uniform conversion and Box-Muller normals of VaeGpu.Random.PhiloxNormal;
  * - per-pixel negative log-likelihoods (Bernoulli from logits, Gaussian) with their gradients.
+ *
+ * Bit-for-bit agreement with the CPU accelerator is a goal, not a side effect: element-wise
+ * arithmetic is never contracted into FMA (the CPU's C# is not), the GEMMs use explicit fma in the
+ * CPU's order, and exp/log/sin/cos/pow are evaluated in double and rounded once (exact_*), as
+ * VaeGpu.Accelerators.ExactMath does, wherever the device has double precision. Without it they
+ * fall back to the float built-ins and agree to a few ulps.
  */
 #ifndef VAEGPU_COMMON_H
 #define VAEGPU_COMMON_H
+
+#ifndef VAEGPU_CUDA
+#pragma OPENCL FP_CONTRACT OFF
+#endif
+
+#if defined(VAEGPU_CUDA) || defined(cl_khr_fp64)
+#ifndef VAEGPU_CUDA
+#pragma OPENCL EXTENSION cl_khr_fp64 : enable
+#endif
+#define VAEGPU_EXACT 1
+inline float exact_exp(float x) { return (float)exp((double)x); }
+inline float exact_log(float x) { return (float)log((double)x); }
+inline float exact_one_minus_power(float beta, float t) { return (float)(1.0 - pow((double)beta, (double)t)); }
+#else
+inline float exact_exp(float x) { return exp(x); }
+inline float exact_log(float x) { return log(x); }
+/* 1 − βᵗ as −expm1(t·ln β): the plain 1 − pow(β, t) would cancel three digits away at β = 0.999. */
+inline float exact_one_minus_power(float beta, float t) { return -expm1(t * log(beta)); }
+#endif
 
 #define ACT_IDENTITY 0
 #define ACT_RELU 1
@@ -82,22 +107,28 @@ inline float philox_normal(uint seed_lo, uint seed_hi, uint stream, uint step, u
     uint second_pair = element & 2u;
     uint radius_bits = second_pair ? r.z : r.x;
     uint angle_bits = second_pair ? r.w : r.y;
+#ifdef VAEGPU_EXACT
+    double radius = sqrt(-2.0 * log((double)philox_uniform(radius_bits)));
+    double angle = 6.283185307179586 * (double)philox_uniform(angle_bits);
+    return (float)((element & 1u) ? radius * sin(angle) : radius * cos(angle));
+#else
     float radius = sqrt(-2.0f * log(philox_uniform(radius_bits)));
     float angle = 6.2831855f * philox_uniform(angle_bits);
     return (element & 1u) ? radius * sin(angle) : radius * cos(angle);
+#endif
 }
 
 /* ---- Reconstruction likelihoods ------------------------------------------------------- */
 
 /* log(1 + e) for e in [0, 1], accurate when 1 + e would round to 1 (as the CPU accelerator does). */
-inline float log_one_plus(float e) { return e < 1e-4f ? e * (1.0f - 0.5f * e) : log(1.0f + e); }
+inline float log_one_plus(float e) { return e < 1e-4f ? e * (1.0f - 0.5f * e) : exact_log(1.0f + e); }
 
 /* NLL of target x given decoder output `out` (a logit, or a Gaussian mean); *gradient = ∂NLL/∂out. */
 inline float pixel_nll(int likelihood, float sigma, float out, float x, float* gradient)
 {
     if (likelihood == LIKELIHOOD_BERNOULLI) {
         /* BCE from logits, stable for any |logit|: max(l, 0) − l·x + log(1 + e^−|l|). */
-        float e = exp(-fabs(out));
+        float e = exact_exp(-fabs(out));
         float s = out >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
         *gradient = s - x;
         return fmax(out, 0.0f) - out * x + log_one_plus(e);
@@ -105,7 +136,7 @@ inline float pixel_nll(int likelihood, float sigma, float out, float x, float* g
     float variance = sigma * sigma;
     float difference = out - x;
     *gradient = difference / variance;
-    return difference * difference / (2.0f * variance) + log(sigma) + 0.9189385332046727f; /* ½·ln 2π */
+    return difference * difference / (2.0f * variance) + exact_log(sigma) + 0.9189385332046727f; /* ½·ln 2π */
 }
 
 #endif

@@ -7,7 +7,9 @@
  * TILE_M × TILE_N block of C; each work-item keeps a WPT_M × WPT_N register block, rows and
  * columns strided by THREADS_M / THREADS_N so that neighbouring work-items touch neighbouring
  * columns. A and B stream through local memory in TILE_K slices. Every element sums k in order
- * 0..k−1, so the result does not depend on the tile sizes (up to contraction into FMA).
+ * 0..k−1 with one fused multiply-add per term, exactly as the CPU accelerator's micro-kernel does,
+ * so the result depends neither on the tile sizes nor on the compiler's contraction choices, and
+ * matches the CPU bit for bit.
  *
  * Launch: local size (THREADS_N, THREADS_M), global size (⌈n / TILE_N⌉·THREADS_N, ⌈m / TILE_M⌉·THREADS_M).
  */
@@ -76,7 +78,7 @@ inline void gemm_accumulate(
             for (int j = 0; j < WPT_N; j++) b_reg[j] = b_tile[kk * TILE_N + tx + j * THREADS_N];
             for (int i = 0; i < WPT_M; i++)
                 for (int j = 0; j < WPT_N; j++)
-                    acc[i * WPT_N + j] += a_reg[i] * b_reg[j];
+                    acc[i * WPT_N + j] = fma(a_reg[i], b_reg[j], acc[i * WPT_N + j]);
         }
         barrier(CLK_LOCAL_MEM_FENCE);
     }

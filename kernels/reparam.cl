@@ -27,8 +27,8 @@ __kernel void reparameterize(
         float lv = fmin(fmax(head[head_off + (2 * row + 1) * latent + j], lv_min), lv_max);
         float noise = temperature * philox_normal(seed_lo, seed_hi, stream, step, (uint)(row * latent + j));
         eps[eps_off + row * latent + j] = noise;
-        z[z_off + row * latent + j] = mu + exp(0.5f * lv) * noise;
-        kl_sum += -0.5f * (1.0f + lv - mu * mu - exp(lv));
+        z[z_off + row * latent + j] = mu + exact_exp(0.5f * lv) * noise;
+        kl_sum += -0.5f * (1.0f + lv - mu * mu - exact_exp(lv));
     }
     kl[kl_off + row] = kl_sum;
 }
@@ -43,7 +43,7 @@ __kernel void reparameterize_backward(
     if (index >= rows * latent) return;
     int row = index / latent, j = index % latent;
     uint step = counter[counter_off];
-    float weight = warmup_steps <= 0 ? beta : beta * fmin(1.0f, (float)(step + 1u) / (float)warmup_steps);
+    float weight = warmup_steps <= 0 ? beta : beta * fmin(1.0f, (float)(step + 1u) / (float)warmup_steps); /* as KlWeight.At */
     weight *= kl_scale;
     int mu_at = 2 * row * latent + j, lv_at = mu_at + latent;
     float mu = head[head_off + mu_at];
@@ -51,7 +51,7 @@ __kernel void reparameterize_backward(
     float upstream = dz[dz_off + index];
     dhead[dhead_off + mu_at] = upstream + weight * mu;
     dhead[dhead_off + lv_at] = (lv >= lv_min && lv <= lv_max)
-        ? upstream * 0.5f * exp(0.5f * lv) * eps[eps_off + index] + weight * 0.5f * (exp(lv) - 1.0f)
+        ? upstream * 0.5f * exact_exp(0.5f * lv) * eps[eps_off + index] + weight * 0.5f * (exact_exp(lv) - 1.0f)
         : 0.0f;
 }
 

@@ -28,12 +28,13 @@ public static class NoiseStreams
 
 /// <summary>
 /// The KL weight β, optionally warmed up linearly: β(step) = β · min(1, (step + 1) / WarmupSteps),
-/// step counted from 0. A pure function of the step, so devices evaluate it themselves.
+/// step counted from 0. A pure function of the step, so devices evaluate it themselves, in float
+/// arithmetic exactly as written here.
 /// </summary>
 public readonly record struct KlWeight(float Beta, int WarmupSteps)
 {
     public float At(long step) =>
-        WarmupSteps <= 0 ? Beta : Beta * (float)Math.Min(1.0, (step + 1) / (double)WarmupSteps);
+        WarmupSteps <= 0 ? Beta : Beta * MathF.Min(1f, (float)(step + 1) / WarmupSteps);
 }
 
 /// <summary>Adam hyper-parameters (Kingma and Ba 2015), in PyTorch's formulation.</summary>

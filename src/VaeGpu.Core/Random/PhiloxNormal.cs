@@ -14,7 +14,7 @@ public static class PhiloxNormal
     /// <summary>2^-23: the spacing of the uniform grid.</summary>
     public const float UniformScale = 1f / 8388608f;
 
-    private const float TwoPi = 2f * MathF.PI;
+    private const double TwoPi = 2.0 * Math.PI;
 
     /// <summary>
     /// u = ((bits >> 9) + 0.5f) · 2^-23, in float arithmetic: the midpoints of 2^23 equal cells of
@@ -25,14 +25,18 @@ public static class PhiloxNormal
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float ToUniform(uint bits) => ((bits >> 9) + 0.5f) * UniformScale;
 
-    /// <summary>Box-Muller: r = √(−2 ln u(radiusBits)), θ = 2π u(angleBits); (r cos θ, r sin θ).</summary>
+    /// <summary>
+    /// Box-Muller: r = √(−2 ln u(radiusBits)), θ = 2π u(angleBits); (r cos θ, r sin θ), evaluated in
+    /// double and rounded once, as kernels/common.h does, so that every accelerator draws the same
+    /// floats (a float libm would differ from device to device by an ulp).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void BoxMuller(uint radiusBits, uint angleBits, out float cosine, out float sine)
     {
-        float radius = MathF.Sqrt(-2f * MathF.Log(ToUniform(radiusBits)));
-        float angle = TwoPi * ToUniform(angleBits);
-        cosine = radius * MathF.Cos(angle);
-        sine = radius * MathF.Sin(angle);
+        double radius = Math.Sqrt(-2.0 * Math.Log(ToUniform(radiusBits)));
+        double angle = TwoPi * ToUniform(angleBits);
+        cosine = (float)(radius * Math.Cos(angle));
+        sine = (float)(radius * Math.Sin(angle));
     }
 
     /// <summary>The Philox block that holds elements [4·blockIndex, 4·blockIndex + 4).</summary>

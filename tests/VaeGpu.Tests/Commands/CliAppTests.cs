@@ -1,4 +1,6 @@
+using VaeGpu.Accelerators.OpenCl;
 using VaeGpu.Cli.Commands;
+using VaeGpu.Cli.Devices;
 using VaeGpu.Configuration;
 using VaeGpu.Tests.Configuration;
 
@@ -23,17 +25,62 @@ public sealed class CliAppTests
     }
 
     [Fact]
-    public void Devices_lists_the_cpu_as_usable_and_the_gpu_runtimes_as_not_yet()
+    public void Devices_lists_the_cpu_every_opencl_device_and_the_cuda_runtime()
     {
         Assert.Equal(0, Run(terminal: false, "devices"));
 
         string[] lines = _out.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(3, lines.Length);
+        Assert.True(lines.Length >= 3, _out.ToString());
         Assert.StartsWith($"cpu: usable: {Environment.ProcessorCount} logical processors, SIMD ", lines[0], StringComparison.Ordinal);
-        Assert.Matches("^opencl: not usable: libOpenCL.so.1 (not )?found; the OpenCL accelerator is not in this build yet$", lines[1]);
-        Assert.Matches("^cuda: not usable: libcuda.so.1 (not )?found; the CUDA accelerator is not in this build yet$", lines[2]);
+        foreach (string line in lines[1..^1])
+            Assert.Matches(@"^opencl(:\d+(:\d+)?)?: (not )?usable: \S", line);
+        Assert.Equal(OpenClDevices.Discover().Count == 0 ? 1 : OpenClDevices.Discover().Count, lines.Length - 2);
+        if (OpenClDevices.LoaderProblem is { } problem)
+            Assert.Equal($"opencl: not usable: {problem}", lines[1]);
+        Assert.Matches("^cuda: not usable: libcuda.so.1 (not )?found; the CUDA accelerator is not in this build yet$", lines[^1]);
         Assert.Empty(_error.ToString());
     }
+
+    [Fact]
+    public void Devices_reports_a_missing_opencl_loader_on_one_line()
+    {
+        DeviceStatus line = Assert.Single(DeviceProbe.OpenCl(OpenClDiscovery.Missing(OpenClDevices.LoaderMissing)));
+
+        Assert.Equal(new DeviceStatus("opencl", false, OpenClDevices.LoaderMissing), line);
+    }
+
+    [Fact]
+    public void Devices_describes_each_opencl_device_and_says_why_one_is_unusable()
+    {
+        var discovery = new OpenClDiscovery(
+            [new OpenClPlatformInfo(0, 1, "Portable Computing Language", "OpenCL 3.0 PoCL"), new OpenClPlatformInfo(1, 2, "Broken", "", "clGetDeviceIDs failed: CL_INVALID_PLATFORM (-32)")],
+            [
+                new OpenClDeviceInfo(0, 0, 1, 10, "Portable Computing Language", "cpu-device", "OpenCL 3.0 PoCL", "OpenCL C 1.2 PoCL",
+                    false, 2, 8UL << 30, 256 << 10, 4096, null),
+                new OpenClDeviceInfo(0, 1, 1, 11, "Portable Computing Language", "old-gpu", "OpenCL 1.1", "OpenCL C 1.1",
+                    true, 4, 1UL << 30, 32 << 10, 1024, "OpenCL C 1.1 is below 1.2"),
+            ],
+            null);
+
+        IReadOnlyList<DeviceStatus> lines = DeviceProbe.OpenCl(discovery);
+
+        Assert.Equal(3, lines.Count);
+        Assert.Equal(new DeviceStatus("opencl:0:0", true,
+            "Portable Computing Language / cpu-device: not a GPU, OpenCL 3.0 PoCL, OpenCL C 1.2 PoCL, 2 compute units, 8 GiB global, " +
+            "256 KiB local memory, work-groups up to 4096"), lines[0]);
+        Assert.Equal("opencl:0:1", lines[1].Name);
+        Assert.False(lines[1].Usable);
+        Assert.StartsWith("Portable Computing Language / old-gpu: GPU, ", lines[1].Details, StringComparison.Ordinal);
+        Assert.EndsWith("; OpenCL C 1.1 is below 1.2", lines[1].Details, StringComparison.Ordinal);
+        Assert.Equal(new DeviceStatus("opencl:1", false, "Broken: clGetDeviceIDs failed: CL_INVALID_PLATFORM (-32)"), lines[2]);
+    }
+
+    [Theory]
+    [InlineData(0UL, "0 bytes")]
+    [InlineData(1023UL, "1023 bytes")]
+    [InlineData(65536UL, "64 KiB")]
+    [InlineData(8160000000UL, "7.6 GiB")]
+    public void Devices_sizes_read_in_binary_units(ulong bytes, string expected) => Assert.Equal(expected, DeviceProbe.Size(bytes));
 
     [Fact]
     public void Devices_draws_a_table_on_a_terminal()

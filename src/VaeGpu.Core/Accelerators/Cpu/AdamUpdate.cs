@@ -13,15 +13,16 @@ internal readonly unsafe struct AdamUpdate
 
     public AdamUpdate(AdamSettings adam, long step, float* parameters, float* gradients, float* m, float* v)
     {
-        // PyTorch's formulation: p −= lr/(1−β1ᵗ) · m / (√v / √(1−β2ᵗ) + ε).
-        double correction1 = 1.0 - Math.Pow(adam.Beta1, step);
-        double correction2 = 1.0 - Math.Pow(adam.Beta2, step);
+        // PyTorch's formulation: p −= lr/(1−β1ᵗ) · m / (√v / √(1−β2ᵗ) + ε), with the float
+        // arithmetic of kernels/adam.cl (so every accelerator takes the same step).
+        float correction1 = ExactMath.OneMinusPower(adam.Beta1, step);
+        float correction2 = ExactMath.OneMinusPower(adam.Beta2, step);
         _beta1 = adam.Beta1;
         _beta2 = adam.Beta2;
         _oneMinusBeta1 = 1f - adam.Beta1;
         _oneMinusBeta2 = 1f - adam.Beta2;
-        _stepSize = (float)(adam.LearningRate / correction1);
-        _inverseSqrtCorrection2 = (float)(1.0 / Math.Sqrt(correction2));
+        _stepSize = adam.LearningRate / correction1;
+        _inverseSqrtCorrection2 = 1f / MathF.Sqrt(correction2);
         _epsilon = adam.Epsilon;
         _parameters = parameters;
         _gradients = gradients;

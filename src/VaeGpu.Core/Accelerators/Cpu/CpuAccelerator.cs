@@ -92,8 +92,8 @@ public sealed unsafe class CpuAccelerator : IAccelerator
                 float logVar = clamp.Apply(headValues[(2 * r + 1) * latent + j]);
                 float noiseValue = noise.Temperature * epsRow[j];
                 epsRow[j] = noiseValue;
-                zValues[r * latent + j] = mu + MathF.Exp(0.5f * logVar) * noiseValue;
-                klSum += -0.5f * (1f + logVar - mu * mu - MathF.Exp(logVar));
+                zValues[r * latent + j] = mu + ExactMath.Exp(0.5f * logVar) * noiseValue;
+                klSum += -0.5f * (1f + logVar - mu * mu - ExactMath.Exp(logVar));
             }
             klValues[r] = (float)klSum;
         }
@@ -119,8 +119,8 @@ public sealed unsafe class CpuAccelerator : IAccelerator
                     dHeadValues[logVarIndex] = 0f;
                     continue;
                 }
-                float variance = MathF.Exp(rawLogVar);
-                float sigma = MathF.Exp(0.5f * rawLogVar);
+                float variance = ExactMath.Exp(rawLogVar);
+                float sigma = ExactMath.Exp(0.5f * rawLogVar);
                 dHeadValues[logVarIndex] = dzValues[index] * 0.5f * sigma * epsValues[index] + weight * 0.5f * (variance - 1f);
             }
         }
