@@ -1,4 +1,6 @@
+using VaeGpu.Accelerators.OpenCl;
 using VaeGpu.Io;
+using VaeGpu.Tests.Accelerators.OpenCl;
 using VaeGpu.Tests.Configuration;
 using VaeGpu.Tests.Io;
 
@@ -113,6 +115,27 @@ public sealed class VerbTests : IDisposable
         File.WriteAllBytes(checkpoint, bytes[..(bytes.Length / 3)]);
         _cli.AssertUserError(2, "truncated", "sample", "--run", run);
         _cli.AssertUserError(2, "truncated", "train", "--resume", run, "--epochs", "3");
+    }
+
+    [Fact]
+    public void Train_on_an_opencl_device_matches_the_cpu_run()
+    {
+        OpenClDeviceInfo device = OpenClTestDevice.Require();
+        string cpu = Train("cpu", 1);
+        string openCl = Train("opencl", 1, "--device", device.Request);
+
+        Assert.Contains($"device: opencl: {device.DeviceName}", _cli.Output, StringComparison.Ordinal);
+        float[] expected = Checkpoint.Load(new RunDirectory(cpu).Checkpoint).Parameters;
+        float[] actual = Checkpoint.Load(new RunDirectory(openCl).Checkpoint).Parameters;
+        double scale = expected.Max(p => Math.Abs(p));
+        double worst = expected.Zip(actual, (a, b) => Math.Abs(a - b)).Max();
+        Assert.True(worst <= 1e-3 * scale, $"parameters differ by up to {worst:G3} (largest {scale:G3})");
+    }
+
+    [Fact]
+    public void A_device_that_is_not_there_is_an_error_not_a_fallback()
+    {
+        _cli.AssertUserError(2, "Device = 'opencl:9:0'", "train", "--device", "opencl:9:0", "--data", "embedded");
     }
 
     [Fact]
