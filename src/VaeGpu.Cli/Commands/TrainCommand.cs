@@ -85,6 +85,7 @@ public sealed class TrainCommand(CliConsole console) : ICommand
                     EpochResult result = trainer.RunEpoch(epoch, progress);
                     EvaluationResult test = evaluator.Evaluate();
                     SaveEpoch(run, configJson, architecture, settings.Seed, trainer, data.Test, result, test);
+                    RunReport.Write(run, accelerator.Name, ReportModel(architecture, excluded));
                     reporter.Line(
                         $"epoch {epoch}/{settings.Epochs}  train {result.Loss:F2}  test {test.Loss:F2} " +
                         $"(recon {test.Recon:F2}, KL {test.Kl:F2})  {result.Seconds:F1} s  {result.SamplesPerSecond:N0} samples/s");
@@ -94,6 +95,10 @@ public sealed class TrainCommand(CliConsole console) : ICommand
         reporter.Line($"done: {run.Path}");
         return CliApp.Success;
     }
+
+    private static string ReportModel(VaeArchitecture architecture, int? excluded) =>
+        $"{architecture}, {new VaeLayout(architecture).ParameterCount:N0} parameters" +
+        (excluded is int label ? $"; class {FashionMnistClasses.Describe(label)} left out of training" : "");
 
     private static ImageSet WithoutClass(ImageSet train, int label)
     {

@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Xml;
+using System.Xml.Linq;
 using VaeGpu.Io;
 using VaeGpu.Tests.Configuration;
 using VaeGpu.Tests.Io;
@@ -30,7 +32,7 @@ public sealed class AnalysisRunFixture : IDisposable
     public void Dispose() => Temp.Dispose();
 }
 
-/// <summary>eval --iw, interpolate, latents, score, reconstruct --noise and train --exclude-class, end to end.</summary>
+/// <summary>eval --iw, interpolate, latents, score, reconstruct --noise, train --exclude-class and report.html, end to end.</summary>
 [Collection(ProcessEnvironmentCollection.Name)] // the CLI reads VAEGPU__* variables, which other tests set
 public sealed class AnalysisVerbTests(AnalysisRunFixture fixture) : IClassFixture<AnalysisRunFixture>, IDisposable
 {
@@ -130,6 +132,31 @@ public sealed class AnalysisVerbTests(AnalysisRunFixture fixture) : IClassFixtur
         Assert.Equal(0, _cli.Run("reconstruct", "--run", Run, "--count", "10", "--noise", "0.25", "--out", path));
         PngReader.Decoded grid = PngReader.Decode(File.ReadAllBytes(path));
         Assert.Equal((GridSize(8), GridSize(6)), (grid.Width, grid.Height)); // two groups of three rows
+    }
+
+    [Fact]
+    public void Report_html_is_well_formed_and_self_contained()
+    {
+        string path = new RunDirectory(Run).File("report.html");
+        string html = File.ReadAllText(path);
+        Assert.StartsWith("<!DOCTYPE html>", html, StringComparison.Ordinal);
+        var settings = new XmlReaderSettings { DtdProcessing = DtdProcessing.Ignore };
+        using var reader = XmlReader.Create(new StringReader(html), settings);
+        XDocument doc = XDocument.Load(reader); // throws when the markup is not well-formed
+        XNamespace x = "http://www.w3.org/1999/xhtml", svg = "http://www.w3.org/2000/svg";
+        Assert.Equal(3, doc.Descendants(svg + "svg").Count());
+        Assert.Equal(2, doc.Descendants(svg + "polyline").Count(p => p.Parent!.Descendants(svg + "text").Any(t => t.Value.Contains("ELBO"))));
+        XElement[] images = doc.Descendants(x + "img").ToArray();
+        Assert.Equal(2, images.Length);
+        Assert.All(images, img => Assert.StartsWith("data:image/png;base64,", (string?)img.Attribute("src"), StringComparison.Ordinal));
+        // Self-contained: nothing is fetched, nothing runs.
+        Assert.DoesNotContain(doc.Descendants(), e => e.Name.LocalName is "script" or "link" or "iframe" or "object");
+        Assert.All(doc.Descendants().Attributes().Where(a => a.Name.LocalName is "src" or "href"),
+            a => Assert.StartsWith("data:", a.Value, StringComparison.Ordinal));
+        Assert.DoesNotContain("url(", html, StringComparison.Ordinal);
+        Assert.Contains("cpu", html, StringComparison.Ordinal);
+        Assert.Contains("samples/s", html, StringComparison.Ordinal);
+        Assert.Contains("&quot;ExcludeClass&quot;: 1", html, StringComparison.Ordinal);
     }
 
     [Fact]
