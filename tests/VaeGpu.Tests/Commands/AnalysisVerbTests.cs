@@ -172,6 +172,12 @@ public sealed class AnalysisVerbTests(AnalysisRunFixture fixture) : IClassFixtur
             _cli.AssertUserError(2, "data directory not found", verb, "--run", Run, "--data", _temp.File("nowhere"));
         }
 
+        // A run directory that lost its config.json is named as such, whatever the verb.
+        string noConfig = _temp.SubDirectory("no-config");
+        File.Copy(new RunDirectory(Run).Checkpoint, Path.Combine(noConfig, "checkpoint.bin"));
+        foreach (string verb in new[] { "interpolate", "latents", "score", "eval", "reconstruct" })
+            _cli.AssertUserError(2, "it has no config.json", verb, "--run", noConfig);
+
         _cli.AssertUserError(2, "Analysis:ImportanceSamples = '-1'", "eval", "--run", Run, "--iw", "-1");
         _cli.AssertUserError(2, "Analysis:ImportanceSamples = 'many'", "eval", "--run", Run, "--iw", "many");
         _cli.AssertUserError(2, "Analysis:ScoreImportanceSamples = '2000000'", "score", "--run", Run, "--iw", "2000000");
