@@ -70,7 +70,11 @@ public sealed class EvalCommand(CliConsole console) : ICommand
             report["neg_log_px_bits_per_dim"] = BitsPerDim(logPx, pixels);
             report["importance_seconds"] = clock.Elapsed.TotalSeconds;
         }
-        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(report, new JsonSerializerOptions
+        {
+            WriteIndented = true,
+            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // "28×28", not "28\u00D728"
+        }) + "\n");
         console.Out.WriteLine($"wrote {path}");
         return CliApp.Success;
     }
