@@ -8,5 +8,8 @@ public static class BuiltInCommands
         .Add(new EvalCommand(console))
         .Add(new SampleCommand(console))
         .Add(new ReconstructCommand(console))
+        .Add(new InterpolateCommand(console))
+        .Add(new LatentsCommand(console))
+        .Add(new ScoreCommand(console))
         .Add(new DevicesCommand(console));
 }

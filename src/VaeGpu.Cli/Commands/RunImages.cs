@@ -1,3 +1,5 @@
+using VaeGpu.Accelerators;
+using VaeGpu.Analysis;
 using VaeGpu.Data;
 using VaeGpu.Io;
 using VaeGpu.Model;
@@ -30,6 +32,36 @@ public static class RunImages
             for (int pass = 0; pass < 2; pass++)
                 for (int i = 0; i < columns; i++)
                     tiles.Add(i < inRow ? both.AsSpan(((pass * count) + start + i) * size, size).ToArray() : new float[size]);
+        }
+        ImageGrid.Compose(tiles, images.ImageRows, images.ImageCols, columns).WritePng(path);
+    }
+
+    /// <summary>
+    /// Denoising: rows of up to 8 test inputs corrupted by salt-and-pepper noise of probability
+    /// <paramref name="noise"/> (Philox stream DenoisingNoise, one substream per image), each over a row
+    /// of their reconstructions and a row of the clean inputs.
+    /// </summary>
+    public static void WriteDenoising(VaeModel model, string path, ImageSet images, int count, float noise, ulong seed)
+    {
+        int size = images.PixelsPerImage, columns = Math.Min(MaxColumns, count);
+        var clean = new float[count * size];
+        for (int i = 0; i < count; i++) images.ImageAsFloats(i).CopyTo(clean, i * size);
+        float[] noisy = (float[])clean.Clone();
+        for (int i = 0; i < count; i++)
+            AnalysisMath.SaltAndPepper(noisy.AsSpan(i * size, size), noise, seed, NoiseStreams.DenoisingNoise, (uint)i);
+        float[] both = ImageRenderer.InputsAndReconstructions(model, noisy, count);
+        var tiles = new List<float[]>();
+        for (int start = 0; start < count; start += columns)
+        {
+            int inRow = Math.Min(columns, count - start);
+            for (int pass = 0; pass < 3; pass++)
+                for (int i = 0; i < columns; i++)
+                {
+                    int at = (start + i) * size;
+                    tiles.Add(i >= inRow ? new float[size]
+                        : pass == 2 ? clean.AsSpan(at, size).ToArray()
+                        : both.AsSpan(pass * count * size + at, size).ToArray());
+                }
         }
         ImageGrid.Compose(tiles, images.ImageRows, images.ImageCols, columns).WritePng(path);
     }

@@ -30,7 +30,10 @@ public sealed class TrainCommand(CliConsole console) : ICommand
         DeviceRequest device = validator.Device();
         TrainingSettings settings = validator.Training();
         int evalBatchSize = validator.EvalBatchSize();
+        int? excluded = validator.ExcludeClass();
         DataSplit data = DataLocator.Resolve(options.Data.Dir);
+        if (excluded is int label)
+            data = data with { Train = WithoutClass(data.Train, label) };
         VaeArchitecture architecture = validator.Architecture(data.Train.PixelsPerImage);
 
         CheckpointData? resumed = null;
@@ -53,6 +56,8 @@ public sealed class TrainCommand(CliConsole console) : ICommand
         var reporter = new TrainingReporter(console);
         if (data.Notice is not null) console.Error.WriteLine($"note: {data.Notice}");
         reporter.Line($"data: {data.Description}");
+        if (excluded is int left)
+            reporter.Line($"class {FashionMnistClasses.Describe(left)} left out of training: {data.Train.Count:N0} training images remain");
 
         (IAccelerator accelerator, string choice) = AcceleratorFactory.Create(device);
         using (accelerator)
@@ -80,6 +85,7 @@ public sealed class TrainCommand(CliConsole console) : ICommand
                     EpochResult result = trainer.RunEpoch(epoch, progress);
                     EvaluationResult test = evaluator.Evaluate();
                     SaveEpoch(run, configJson, architecture, settings.Seed, trainer, data.Test, result, test);
+                    RunReport.Write(run, accelerator.Name, ReportModel(architecture, excluded));
                     reporter.Line(
                         $"epoch {epoch}/{settings.Epochs}  train {result.Loss:F2}  test {test.Loss:F2} " +
                         $"(recon {test.Recon:F2}, KL {test.Kl:F2})  {result.Seconds:F1} s  {result.SamplesPerSecond:N0} samples/s");
@@ -88,6 +94,20 @@ public sealed class TrainCommand(CliConsole console) : ICommand
         }
         reporter.Line($"done: {run.Path}");
         return CliApp.Success;
+    }
+
+    private static string ReportModel(VaeArchitecture architecture, int? excluded) =>
+        $"{architecture}, {new VaeLayout(architecture).ParameterCount:N0} parameters" +
+        (excluded is int label ? $"; class {FashionMnistClasses.Describe(label)} left out of training" : "");
+
+    private static ImageSet WithoutClass(ImageSet train, int label)
+    {
+        ImageSet kept = train.WithoutClass(label);
+        if (kept.Count == train.Count)
+            throw new ConfigException("Training:ExcludeClass", label.ToString(), $"no training image has label {label}");
+        if (kept.Count == 0)
+            throw new ConfigException("Training:ExcludeClass", label.ToString(), "every training image has this label: nothing would be left to train on");
+        return kept;
     }
 
     private static void SaveEpoch(RunDirectory run, string configJson, VaeArchitecture architecture, ulong seed,

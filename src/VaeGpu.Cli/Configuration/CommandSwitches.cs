@@ -20,12 +20,15 @@ public sealed class CommandSwitches
         ("--beta", "Training:Beta"),
         ("--warmup-steps", "Training:WarmupSteps"),
         ("--seed", "Training:Seed"),
-        ("--resume", "Run:Resume"));
+        ("--resume", "Run:Resume"),
+        ("--exclude-class", "Training:ExcludeClass"));
 
     public static CommandSwitches Eval { get; } = new("eval",
         ("--run", "Run:Dir"),
         ("--data", "Data:Dir"),
-        ("--device", "Device"));
+        ("--device", "Device"),
+        ("--iw", "Analysis:ImportanceSamples"),
+        ("--out", "Sample:Out"));
 
     public static CommandSwitches Sample { get; } = new("sample",
         ("--run", "Run:Dir"),
@@ -36,6 +39,30 @@ public sealed class CommandSwitches
     public static CommandSwitches Reconstruct { get; } = new("reconstruct",
         ("--run", "Run:Dir"),
         ("--count", "Sample:Count"),
+        ("--out", "Sample:Out"),
+        ("--device", "Device"),
+        ("--noise", "Analysis:Noise"));
+
+    /// <summary>interpolate also takes the flag --spherical, which the verb turns into --Analysis:Path=spherical.</summary>
+    public static CommandSwitches Interpolate { get; } = new("interpolate",
+        ("--run", "Run:Dir"),
+        ("--from", "Analysis:From"),
+        ("--to", "Analysis:To"),
+        ("--steps", "Analysis:Steps"),
+        ("--out", "Sample:Out"),
+        ("--data", "Data:Dir"),
+        ("--device", "Device"));
+
+    public static CommandSwitches Latents { get; } = new("latents",
+        ("--run", "Run:Dir"),
+        ("--out", "Sample:Out"),
+        ("--data", "Data:Dir"),
+        ("--device", "Device"));
+
+    public static CommandSwitches Score { get; } = new("score",
+        ("--run", "Run:Dir"),
+        ("--data", "Data:Dir"),
+        ("--iw", "Analysis:ScoreImportanceSamples"),
         ("--out", "Sample:Out"),
         ("--device", "Device"));
 

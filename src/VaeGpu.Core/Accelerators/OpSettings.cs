@@ -24,6 +24,8 @@ public static class NoiseStreams
     public const uint PriorSamples = 2;
     public const uint ParameterInit = 3;
     public const uint Shuffle = 4;
+    public const uint ImportanceSamples = 5;
+    public const uint DenoisingNoise = 6;
 }
 
 /// <summary>

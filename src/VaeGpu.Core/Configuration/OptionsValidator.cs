@@ -54,6 +54,51 @@ public sealed class OptionsValidator(VaeGpuOptions options)
 
     public int SampleCount() => InRange("Sample:Count", Options.Sample.Count, 1, MaxSampleCount);
 
+    public const int MaxImportanceSamples = 1_000_000;
+    public const int MaxInterpolationSteps = 1024;
+
+    /// <summary>The class left out of training, or null to keep every class.</summary>
+    public int? ExcludeClass()
+    {
+        int value = InRange("Training:ExcludeClass", Options.Training.ExcludeClass, -1, 255);
+        return value < 0 ? null : value;
+    }
+
+    /// <summary>eval's importance samples per image; 0 skips -log p(x).</summary>
+    public int ImportanceSamples() =>
+        InRange("Analysis:ImportanceSamples", Options.Analysis.ImportanceSamples, 0, MaxImportanceSamples);
+
+    /// <summary>score's importance samples per image; 0 scores by -ELBO.</summary>
+    public int ScoreImportanceSamples() =>
+        InRange("Analysis:ScoreImportanceSamples", Options.Analysis.ScoreImportanceSamples, 0, MaxImportanceSamples);
+
+    /// <summary>interpolate's two test image indices, each below <paramref name="testCount"/>.</summary>
+    public (int From, int To) InterpolationEnds(int testCount)
+    {
+        int from = InRange("Analysis:From", Options.Analysis.From, 0, testCount - 1);
+        int to = InRange("Analysis:To", Options.Analysis.To, 0, testCount - 1);
+        return (from, to);
+    }
+
+    public int InterpolationSteps() => InRange("Analysis:Steps", Options.Analysis.Steps, 2, MaxInterpolationSteps);
+
+    /// <summary>True for spherical interpolation, false for linear.</summary>
+    public bool SphericalPath() => Options.Analysis.Path?.Trim().ToLowerInvariant() switch
+    {
+        "linear" => false,
+        "spherical" => true,
+        _ => throw new ConfigException("Analysis:Path", Options.Analysis.Path, "unknown path (use linear or spherical)"),
+    };
+
+    /// <summary>reconstruct's salt-and-pepper probability, 0 to 1.</summary>
+    public float Noise()
+    {
+        double value = Options.Analysis.Noise;
+        if (!double.IsFinite(value) || value < 0 || value > 1)
+            throw new ConfigException("Analysis:Noise", Text(value), "must be a probability from 0 to 1");
+        return (float)value;
+    }
+
     /// <summary>The dataset directory, which train and eval cannot do without.</summary>
     public string DataDir() =>
         Options.Data.Dir ?? throw new ConfigException("Data:Dir", null, "required: the directory holding the Fashion-MNIST idx files");

@@ -19,6 +19,8 @@ public sealed class VaeGpuOptions
     public TrainingOptions Training { get; set; } = new();
 
     public SampleOptions Sample { get; set; } = new();
+
+    public AnalysisOptions Analysis { get; set; } = new();
 }
 
 public sealed class DataOptions
@@ -86,6 +88,9 @@ public sealed class TrainingOptions
     public int ReportEvery { get; set; } = 20;
 
     public int EvalBatchSize { get; set; } = 1000;
+
+    /// <summary>A class label left out of the training set (train --exclude-class); -1 keeps every class.</summary>
+    public int ExcludeClass { get; set; } = -1;
 }
 
 /// <summary>For the sample and reconstruct verbs.</summary>
@@ -95,6 +100,31 @@ public sealed class SampleOptions
 
     /// <summary>The image file to write.</summary>
     public string? Out { get; set => field = OptionalText.Normalize(value); }
+}
+
+/// <summary>For eval, score, interpolate and reconstruct --noise: what a trained model is used for.</summary>
+public sealed class AnalysisOptions
+{
+    /// <summary>Importance samples per test image for eval's -log p(x) (eval --iw); 0 skips it.</summary>
+    public int ImportanceSamples { get; set; } = 5000;
+
+    /// <summary>Importance samples per image for score (score --iw); 0 scores by -ELBO.</summary>
+    public int ScoreImportanceSamples { get; set; }
+
+    /// <summary>Test image index where interpolate starts (--from).</summary>
+    public int From { get; set; }
+
+    /// <summary>Test image index where interpolate ends (--to).</summary>
+    public int To { get; set; } = 1;
+
+    /// <summary>Decoded points on the interpolation path, ends included (--steps).</summary>
+    public int Steps { get; set; } = 10;
+
+    /// <summary>linear | spherical (interpolate --spherical).</summary>
+    public string Path { get; set; } = "linear";
+
+    /// <summary>Salt-and-pepper probability for reconstruct --noise, 0 to 1.</summary>
+    public double Noise { get; set; }
 }
 
 internal static class OptionalText

@@ -26,11 +26,16 @@ public static class ImageRenderer
     /// </summary>
     public static float[] InputsAndReconstructions(VaeModel model, ImageSet images, IReadOnlyList<int> indices)
     {
-        IAccelerator accelerator = model.Accelerator;
         int count = indices.Count, size = images.PixelsPerImage;
         var inputs = new float[count * size];
         for (int i = 0; i < count; i++) images.ImageAsFloats(indices[i]).CopyTo(inputs, i * size);
+        return InputsAndReconstructions(model, inputs, count);
+    }
 
+    /// <summary><paramref name="inputs"/> ([count × pixels], values in [0, 1]) followed by their reconstructions from z = μ.</summary>
+    public static float[] InputsAndReconstructions(VaeModel model, float[] inputs, int count)
+    {
+        IAccelerator accelerator = model.Accelerator;
         using var workspace = new VaeWorkspace(accelerator, model.Layout, count);
         using DeviceBuffer<uint> counter = accelerator.Allocate<uint>(1);
         accelerator.Upload<float>(workspace.Input(count), inputs);

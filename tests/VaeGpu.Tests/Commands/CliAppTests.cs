@@ -105,7 +105,7 @@ public sealed class CliAppTests
     {
         Assert.Equal(2, Run(terminal: false, "trian"));
 
-        Assert.Equal("error: unknown command 'trian' (commands: train, eval, sample, reconstruct, devices, help)" + Environment.NewLine, _error.ToString());
+        Assert.Equal("error: unknown command 'trian' (commands: train, eval, sample, reconstruct, interpolate, latents, score, devices, help)" + Environment.NewLine, _error.ToString());
         Assert.Empty(_out.ToString());
     }
 

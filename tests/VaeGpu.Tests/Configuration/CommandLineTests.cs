@@ -14,11 +14,24 @@ public sealed class CommandLineTests
             ("--batch-size", "Training:BatchSize"), ("--lr", "Training:LearningRate"), ("--hidden", "Model:Hidden"),
             ("--latent", "Model:Latent"), ("--activation", "Model:Activation"), ("--likelihood", "Model:Likelihood"),
             ("--beta", "Training:Beta"), ("--warmup-steps", "Training:WarmupSteps"), ("--seed", "Training:Seed"),
-            ("--resume", "Run:Resume"),
+            ("--resume", "Run:Resume"), ("--exclude-class", "Training:ExcludeClass"),
         ],
-        [CommandSwitches.Eval] = [("--run", "Run:Dir"), ("--data", "Data:Dir"), ("--device", "Device")],
+        [CommandSwitches.Eval] =
+            [("--run", "Run:Dir"), ("--data", "Data:Dir"), ("--device", "Device"), ("--iw", "Analysis:ImportanceSamples"), ("--out", "Sample:Out")],
         [CommandSwitches.Sample] = [("--run", "Run:Dir"), ("--count", "Sample:Count"), ("--out", "Sample:Out"), ("--device", "Device")],
-        [CommandSwitches.Reconstruct] = [("--run", "Run:Dir"), ("--count", "Sample:Count"), ("--out", "Sample:Out"), ("--device", "Device")],
+        [CommandSwitches.Reconstruct] =
+            [("--run", "Run:Dir"), ("--count", "Sample:Count"), ("--out", "Sample:Out"), ("--device", "Device"), ("--noise", "Analysis:Noise")],
+        [CommandSwitches.Interpolate] =
+        [
+            ("--run", "Run:Dir"), ("--from", "Analysis:From"), ("--to", "Analysis:To"), ("--steps", "Analysis:Steps"),
+            ("--out", "Sample:Out"), ("--data", "Data:Dir"), ("--device", "Device"),
+        ],
+        [CommandSwitches.Latents] = [("--run", "Run:Dir"), ("--out", "Sample:Out"), ("--data", "Data:Dir"), ("--device", "Device")],
+        [CommandSwitches.Score] =
+        [
+            ("--run", "Run:Dir"), ("--data", "Data:Dir"), ("--iw", "Analysis:ScoreImportanceSamples"), ("--out", "Sample:Out"),
+            ("--device", "Device"),
+        ],
     };
 
     public static TheoryData<string, string, string> EverySwitch()
@@ -94,7 +107,7 @@ public sealed class CommandLineTests
     {
         var error = Assert.Throws<UserInputException>(() => ConfigurationLoader.Load(CommandSwitches.Eval, ["--epochs", "5"]));
 
-        Assert.Equal("unknown option --epochs (eval takes --run, --data, --device or any setting as --Section:Key=value)", error.Message);
+        Assert.Equal("unknown option --epochs (eval takes --run, --data, --device, --iw, --out or any setting as --Section:Key=value)", error.Message);
     }
 
     [Fact]
@@ -110,7 +123,7 @@ public sealed class CommandLineTests
     {
         var error = Assert.Throws<UserInputException>(() => ConfigurationLoader.Load(CommandSwitches.Train, ["--Trainng:Epochs=5"]));
 
-        Assert.Equal("unknown option --Trainng:Epochs (settings are Device, Data, Run, Model, Training, Sample)", error.Message);
+        Assert.Equal("unknown option --Trainng:Epochs (settings are Device, Data, Run, Model, Training, Sample, Analysis)", error.Message);
     }
 
     [Fact]
