@@ -11,16 +11,40 @@ namespace VaeGpu.Accelerators.Cpu;
 /// </summary>
 public sealed unsafe class CpuAccelerator : IAccelerator
 {
-    private readonly ParallelOptions _parallel;
+    /// <summary>The GEMM version used when none is asked for: the fastest one.</summary>
+    public const int LatestGemmVersion = 2;
 
-    public CpuAccelerator(int? threads = null)
+    private readonly ParallelOptions _parallel;
+    private readonly Gemm2? _gemm2;
+    private readonly Action<int> _adamChunk;
+    private AdamUpdate _adam;
+    private int _adamLength, _adamChunkLength;
+
+    /// <param name="threads">Worker threads; default every logical processor.</param>
+    /// <param name="gemmVersion">
+    /// Which GEMM runs the linear ops: 1 is <see cref="Gemm"/> (6×16 Vector256, the first version,
+    /// kept as a reference), 2 is <see cref="Gemm2"/> (8×32 Vector512 where the processor has AVX-512,
+    /// no allocation per call, vectorized loss epilogue). Default <see cref="LatestGemmVersion"/>.
+    /// </param>
+    public CpuAccelerator(int? threads = null, int? gemmVersion = null)
     {
         Threads = threads ?? Environment.ProcessorCount;
         ArgumentOutOfRangeException.ThrowIfLessThan(Threads, 1, nameof(threads));
+        GemmVersion = gemmVersion ?? LatestGemmVersion;
+        ArgumentOutOfRangeException.ThrowIfLessThan(GemmVersion, 1, nameof(gemmVersion));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(GemmVersion, LatestGemmVersion, nameof(gemmVersion));
         _parallel = new ParallelOptions { MaxDegreeOfParallelism = Threads };
+        if (GemmVersion == 2) _gemm2 = new Gemm2(Threads, wide: Vector512.IsHardwareAccelerated);
+        _adamChunk = AdamChunk;
     }
 
     public int Threads { get; }
+
+    /// <summary>The GEMM version in use (see the constructor).</summary>
+    public int GemmVersion { get; }
+
+    /// <summary>"gemm v2, 8×32 Vector512 FMA": which kernels run, for benchmark tables.</summary>
+    public string KernelDescription => _gemm2?.Description ?? "gemm v1, 6×16 Vector256 FMA";
 
     public string Name => $"cpu ({Threads} threads, {SimdDescription})";
 
@@ -49,11 +73,11 @@ public sealed unsafe class CpuAccelerator : IAccelerator
         int rows, int inFeatures, int outFeatures, Activation activation)
     {
         OpShapes.LinearForward(this, x, w, b, y, rows, inFeatures, outFeatures);
-        Gemm.Multiply(
+        Multiply(
             GemmOperand.RowMajor(Pointer(x), inFeatures),
             GemmOperand.Transposed(Pointer(w), inFeatures),
             Pointer(y), outFeatures, rows, outFeatures, inFeatures,
-            new BiasActivationEpilogue(Pointer(b), activation), Threads);
+            new BiasActivationEpilogue(Pointer(b), activation));
     }
 
     public void LinearBackward(DeviceSpan<float> dy, DeviceSpan<float> x, DeviceSpan<float> w,
@@ -62,17 +86,17 @@ public sealed unsafe class CpuAccelerator : IAccelerator
     {
         bool wantsDx = OpShapes.LinearBackward(this, dy, x, w, dw, db, dx, rows, inFeatures, outFeatures);
         // dW[o, i] = Σ_r dY[r, o] · X[r, i]: A = dYᵀ read in place through strides.
-        Gemm.Multiply(
+        Multiply(
             GemmOperand.Transposed(Pointer(dy), outFeatures),
             GemmOperand.RowMajor(Pointer(x), inFeatures),
-            Pointer(dw), inFeatures, outFeatures, inFeatures, rows, new NoEpilogue(), Threads);
+            Pointer(dw), inFeatures, outFeatures, inFeatures, rows, new NoEpilogue());
         ColumnSums(Host(dy), Host(db), rows, outFeatures);
         if (!wantsDx) return;
-        Gemm.Multiply(
+        Multiply(
             GemmOperand.RowMajor(Pointer(dy), outFeatures),
             GemmOperand.RowMajor(Pointer(w), inFeatures),
             Pointer(dx), inFeatures, rows, inFeatures, outFeatures,
-            new ActivationDerivativeEpilogue(Pointer(x), inFeatures, inputActivation), Threads);
+            new ActivationDerivativeEpilogue(Pointer(x), inFeatures, inputActivation));
     }
 
     public void Reparameterize(DeviceSpan<float> head, DeviceSpan<float> z, DeviceSpan<float> eps, DeviceSpan<float> kl,
@@ -138,12 +162,12 @@ public sealed unsafe class CpuAccelerator : IAccelerator
             fixed (float* scratchPointer = scratch)
             {
                 float* logits = wantsGradient ? Pointer(dLogits) : scratchPointer;
-                Gemm.Multiply(
+                Multiply(
                     GemmOperand.RowMajor(Pointer(h), hidden),
                     GemmOperand.Transposed(Pointer(w), hidden),
                     logits, outFeatures, rows, outFeatures, hidden,
                     new ElboEpilogue(Pointer(b), Pointer(target), Pointer(nll), wantsGradient, gradScale, likelihood),
-                    Threads);
+                    new ElboEpilogue2(Pointer(b), Pointer(target), Pointer(nll), wantsGradient, gradScale, likelihood));
             }
         }
         finally
@@ -157,14 +181,33 @@ public sealed unsafe class CpuAccelerator : IAccelerator
     {
         OpShapes.AdamStep(this, parameters, gradients, m, v, counter);
         long t = Host(counter)[0] + 1L;
-        var update = new AdamUpdate(adam, t, Pointer(parameters), Pointer(gradients), Pointer(m), Pointer(v));
+        _adam = new AdamUpdate(adam, t, Pointer(parameters), Pointer(gradients), Pointer(m), Pointer(v));
         int chunks = Math.Max(1, Math.Min(Threads * 4, parameters.Length / AdamUpdate.MinChunk));
-        int chunkLength = (parameters.Length + chunks - 1) / chunks;
-        Parallel.For(0, chunks, _parallel, chunk =>
-        {
-            int start = chunk * chunkLength;
-            update.Apply(start, Math.Min(parameters.Length, start + chunkLength) - start);
-        });
+        _adamLength = parameters.Length;
+        _adamChunkLength = (parameters.Length + chunks - 1) / chunks;
+        if (chunks == 1) AdamChunk(0);
+        else Parallel.For(0, chunks, _parallel, _adamChunk);
+    }
+
+    private void AdamChunk(int chunk)
+    {
+        int start = chunk * _adamChunkLength;
+        _adam.Apply(start, Math.Min(_adamLength, start + _adamChunkLength) - start);
+    }
+
+    /// <summary>The linear ops' GEMM, by version; the loss epilogue has a version per GEMM version.</summary>
+    private void Multiply<TEpilogue>(GemmOperand a, GemmOperand b, float* c, int ldc, int m, int n, int k, TEpilogue epilogue)
+        where TEpilogue : struct, IGemmEpilogue
+    {
+        if (_gemm2 is not null) _gemm2.Multiply(a, b, c, ldc, m, n, k, epilogue);
+        else Gemm.Multiply(a, b, c, ldc, m, n, k, epilogue, Threads);
+    }
+
+    private void Multiply(GemmOperand a, GemmOperand b, float* c, int ldc, int m, int n, int k,
+        ElboEpilogue version1, ElboEpilogue2 version2)
+    {
+        if (_gemm2 is not null) _gemm2.Multiply(a, b, c, ldc, m, n, k, version2);
+        else Gemm.Multiply(a, b, c, ldc, m, n, k, version1, Threads);
     }
 
     public void Reduce(DeviceSpan<float> source, DeviceSpan<float> destination)
@@ -201,7 +244,7 @@ public sealed unsafe class CpuAccelerator : IAccelerator
         Host(counter)[0]++;
     }
 
-    public void Dispose() { }
+    public void Dispose() => _gemm2?.Dispose();
 
     /// <summary>db[o] = Σ_r dy[r, o], rows in order (vectorized across columns).</summary>
     private static void ColumnSums(ReadOnlySpan<float> dy, Span<float> db, int rows, int columns)
