@@ -8,5 +8,6 @@ public static class BuiltInCommands
         .Add(new EvalCommand(console))
         .Add(new SampleCommand(console))
         .Add(new ReconstructCommand(console))
-        .Add(new DevicesCommand(console));
+        .Add(new DevicesCommand(console))
+        .Add(new BenchCommand(console));
 }

@@ -204,6 +204,7 @@ internal sealed unsafe class Gemm2 : IDisposable
             int panel0 = task % _columnTasks * _panelsPerTask;
             int panel1 = Math.Min(_panels, panel0 + _panelsPerTask);
             int blocks = CeilDiv(rows, mr);
+            float* tile = stackalloc float[8 * 32];
 
             PackRows(packedA, row0, rows);
             // Panel-outer, block-inner: one B panel (k × NR) stays in L1/L2 while this task's rows stream past it.
@@ -218,8 +219,8 @@ internal sealed unsafe class Gemm2 : IDisposable
                     float* pa = packedA + (nint)block * mr * k;
                     float* c = _c + (nint)blockRow * _ldc + column0;
                     int tileRows = Math.Min(mr, m - blockRow);
-                    if (o.Wide) MicroKernel8x32(pa, pb, k, c, _ldc, tileRows, columns);
-                    else MicroKernel6x16(pa, pb, k, c, _ldc, tileRows, columns);
+                    if (o.Wide) MicroKernel8x32(pa, pb, k, c, _ldc, tileRows, columns, tile);
+                    else MicroKernel6x16(pa, pb, k, c, _ldc, tileRows, columns, tile);
                 }
             }
             int firstColumn = panel0 * nr;
@@ -272,7 +273,7 @@ internal sealed unsafe class Gemm2 : IDisposable
     }
 
     /// <summary>C tile [rows ≤ 8 × columns ≤ 32] = packed A block (k × 8) · packed B panel (k × 32).</summary>
-    private static void MicroKernel8x32(float* pa, float* pb, int k, float* c, nint ldc, int rows, int columns)
+    private static void MicroKernel8x32(float* pa, float* pb, int k, float* c, nint ldc, int rows, int columns, float* tile)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -309,36 +310,26 @@ internal sealed unsafe class Gemm2 : IDisposable
             pb += 32;
         }
 
-        if (rows == 8 && columns == 32)
-        {
-            c00.Store(c); c01.Store(c + 16); c += ldc;
-            c10.Store(c); c11.Store(c + 16); c += ldc;
-            c20.Store(c); c21.Store(c + 16); c += ldc;
-            c30.Store(c); c31.Store(c + 16); c += ldc;
-            c40.Store(c); c41.Store(c + 16); c += ldc;
-            c50.Store(c); c51.Store(c + 16); c += ldc;
-            c60.Store(c); c61.Store(c + 16); c += ldc;
-            c70.Store(c); c71.Store(c + 16);
-            return;
-        }
-
-        // Edge tile: computed in full into a scratch tile; only the part inside C is copied.
-        float* tile = stackalloc float[8 * 32];
-        c00.Store(tile); c01.Store(tile + 16);
-        c10.Store(tile + 32); c11.Store(tile + 48);
-        c20.Store(tile + 64); c21.Store(tile + 80);
-        c30.Store(tile + 96); c31.Store(tile + 112);
-        c40.Store(tile + 128); c41.Store(tile + 144);
-        c50.Store(tile + 160); c51.Store(tile + 176);
-        c60.Store(tile + 192); c61.Store(tile + 208);
-        c70.Store(tile + 224); c71.Store(tile + 240);
+        // A full tile goes straight to C; an edge tile to the caller's scratch tile, then only the part inside C is copied.
+        bool full = rows == 8 && columns == 32;
+        float* d = full ? c : tile;
+        nint ld = full ? ldc : 32;
+        c00.Store(d); c01.Store(d + 16); d += ld;
+        c10.Store(d); c11.Store(d + 16); d += ld;
+        c20.Store(d); c21.Store(d + 16); d += ld;
+        c30.Store(d); c31.Store(d + 16); d += ld;
+        c40.Store(d); c41.Store(d + 16); d += ld;
+        c50.Store(d); c51.Store(d + 16); d += ld;
+        c60.Store(d); c61.Store(d + 16); d += ld;
+        c70.Store(d); c71.Store(d + 16);
+        if (full) return;
         for (int i = 0; i < rows; i++)
             for (int j = 0; j < columns; j++)
                 c[i * ldc + j] = tile[i * 32 + j];
     }
 
     /// <summary>C tile [rows ≤ 6 × columns ≤ 16] = packed A block (k × 6) · packed B panel (k × 16): no AVX-512.</summary>
-    private static void MicroKernel6x16(float* pa, float* pb, int k, float* c, nint ldc, int rows, int columns)
+    private static void MicroKernel6x16(float* pa, float* pb, int k, float* c, nint ldc, int rows, int columns, float* tile)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -368,24 +359,16 @@ internal sealed unsafe class Gemm2 : IDisposable
             pb += 16;
         }
 
-        if (rows == 6 && columns == 16)
-        {
-            c00.Store(c); c01.Store(c + 8); c += ldc;
-            c10.Store(c); c11.Store(c + 8); c += ldc;
-            c20.Store(c); c21.Store(c + 8); c += ldc;
-            c30.Store(c); c31.Store(c + 8); c += ldc;
-            c40.Store(c); c41.Store(c + 8); c += ldc;
-            c50.Store(c); c51.Store(c + 8);
-            return;
-        }
-
-        float* tile = stackalloc float[6 * 16];
-        c00.Store(tile); c01.Store(tile + 8);
-        c10.Store(tile + 16); c11.Store(tile + 24);
-        c20.Store(tile + 32); c21.Store(tile + 40);
-        c30.Store(tile + 48); c31.Store(tile + 56);
-        c40.Store(tile + 64); c41.Store(tile + 72);
-        c50.Store(tile + 80); c51.Store(tile + 88);
+        bool full = rows == 6 && columns == 16;
+        float* d = full ? c : tile;
+        nint ld = full ? ldc : 16;
+        c00.Store(d); c01.Store(d + 8); d += ld;
+        c10.Store(d); c11.Store(d + 8); d += ld;
+        c20.Store(d); c21.Store(d + 8); d += ld;
+        c30.Store(d); c31.Store(d + 8); d += ld;
+        c40.Store(d); c41.Store(d + 8); d += ld;
+        c50.Store(d); c51.Store(d + 8);
+        if (full) return;
         for (int i = 0; i < rows; i++)
             for (int j = 0; j < columns; j++)
                 c[i * ldc + j] = tile[i * 16 + j];
