@@ -234,7 +234,7 @@ public sealed unsafe class CpuAccelerator : IAccelerator
                 throw new ArgumentOutOfRangeException(nameof(indices), index, $"GatherRows: row index outside 0..{imageCount - 1}");
             Span<byte> source = pixels.Slice(index * rowLength, rowLength);
             Span<float> target = output.Slice(i * rowLength, rowLength);
-            for (int j = 0; j < rowLength; j++) target[j] = source[j] / 255f;
+            ScaleBytes(source, target);
         }
     }
 
@@ -245,6 +245,29 @@ public sealed unsafe class CpuAccelerator : IAccelerator
     }
 
     public void Dispose() => _gemm2?.Dispose();
+
+    /// <summary>target[j] = source[j] / 255, 16 at a time (IEEE division: the same floats as the scalar loop).</summary>
+    private static void ScaleBytes(ReadOnlySpan<byte> source, Span<float> target)
+    {
+        int j = 0;
+        if (Vector128.IsHardwareAccelerated)
+        {
+            var divisor = Vector128.Create(255f);
+            ref byte from = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(source);
+            for (; j + 16 <= source.Length; j += 16)
+            {
+                Vector128<byte> bytes = Vector128.LoadUnsafe(ref from, (nuint)j);
+                (Vector128<ushort> low, Vector128<ushort> high) = Vector128.Widen(bytes);
+                (Vector128<uint> a, Vector128<uint> b) = Vector128.Widen(low);
+                (Vector128<uint> c, Vector128<uint> d) = Vector128.Widen(high);
+                (Vector128.ConvertToSingle(a) / divisor).CopyTo(target.Slice(j));
+                (Vector128.ConvertToSingle(b) / divisor).CopyTo(target.Slice(j + 4));
+                (Vector128.ConvertToSingle(c) / divisor).CopyTo(target.Slice(j + 8));
+                (Vector128.ConvertToSingle(d) / divisor).CopyTo(target.Slice(j + 12));
+            }
+        }
+        for (; j < source.Length; j++) target[j] = source[j] / 255f;
+    }
 
     /// <summary>db[o] = Σ_r dy[r, o], rows in order (vectorized across columns).</summary>
     private static void ColumnSums(ReadOnlySpan<float> dy, Span<float> db, int rows, int columns)

@@ -89,7 +89,7 @@ internal sealed unsafe class Gemm2 : IDisposable
     private sealed class Call<TEpilogue> where TEpilogue : struct, IGemmEpilogue
     {
         private readonly Gemm2 _owner;
-        private readonly Action<int> _packPanels;
+        private int[] _panelState = new int[16];
         private readonly Action<int> _work;
         private GemmOperand _a, _b;
         private float* _c, _packedB;
@@ -100,7 +100,6 @@ internal sealed unsafe class Gemm2 : IDisposable
         public Call(Gemm2 owner)
         {
             _owner = owner;
-            _packPanels = PackPanels;
             _work = Work;
         }
 
@@ -136,21 +135,32 @@ internal sealed unsafe class Gemm2 : IDisposable
                 o._packedACapacity[w] = capacity;
             }
 
-            // Packing B is cheap next to the multiply; split it in as many pieces as workers.
-            int packWorkers = Math.Min(threads, _panels);
-            if (packWorkers == 1 || (nint)n * k < 16384) PackPanels(-1);
-            else Parallel.For(0, packWorkers, o._parallel, _packPanels);
-
+            // B panels are packed inside the same parallel region, by whichever worker needs one first
+            // (see PanelReady): one fork-join per GEMM instead of two.
+            if (_panelState.Length < _panels) _panelState = new int[Math.Max(_panels, 2 * _panelState.Length)];
+            Array.Clear(_panelState, 0, _panels);
             _nextTask = 0;
             if (_workers == 1) Work(0);
             else Parallel.For(0, _workers, o._parallel, _work);
         }
 
-        /// <summary>Packs the panels p ≡ worker (mod workers), or all of them for worker −1.</summary>
-        private void PackPanels(int worker)
+        /// <summary>
+        /// Makes sure panel <paramref name="panel"/> of B is packed: the first worker to ask packs it
+        /// (0 → 1 → 2), a worker that finds it being packed spins until it is. A worker never waits
+        /// while holding an unfinished panel, so this cannot deadlock.
+        /// </summary>
+        private void PanelReady(int panel)
         {
-            int step = worker < 0 ? 1 : Math.Min(_owner._threads, _panels);
-            for (int panel = Math.Max(worker, 0); panel < _panels; panel += step) PackPanel(panel);
+            ref int state = ref _panelState[panel];
+            if (Volatile.Read(ref state) == 2) return;
+            if (Interlocked.CompareExchange(ref state, 1, 0) == 0)
+            {
+                PackPanel(panel);
+                Volatile.Write(ref state, 2);
+                return;
+            }
+            var spinner = new SpinWait();
+            while (Volatile.Read(ref state) != 2) spinner.SpinOnce();
         }
 
         private void PackPanel(int panel)
@@ -208,8 +218,14 @@ internal sealed unsafe class Gemm2 : IDisposable
 
             PackRows(packedA, row0, rows);
             // Panel-outer, block-inner: one B panel (k × NR) stays in L1/L2 while this task's rows stream past it.
-            for (int panel = panel0; panel < panel1; panel++)
+            // Tasks start at different panels (the order does not change any sum), so that workers
+            // that start together pack different panels instead of waiting on one.
+            int span = panel1 - panel0;
+            int rotation = span == 0 ? 0 : (task / _columnTasks) % _owner._threads * span / _owner._threads;
+            for (int step = 0; step < span; step++)
             {
+                int panel = panel0 + (step + rotation) % span;
+                PanelReady(panel);
                 int column0 = panel * nr;
                 int columns = Math.Min(nr, n - column0);
                 float* pb = _packedB + (nint)panel * k * nr;
