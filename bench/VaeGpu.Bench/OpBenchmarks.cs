@@ -196,3 +196,40 @@ public class TrainingStepBenchmarks
         _accelerator.Dispose();
     }
 }
+
+/// <summary>
+/// How the CPU step time grows with batch size and hidden width (784-H-20-H-784): the latest GEMM
+/// version only, fewer iterations (the large cases take seconds per step).
+/// </summary>
+[WarmupCount(1)]
+[IterationCount(3)]
+public class ScalingBenchmarks
+{
+    private IAccelerator _accelerator = null!;
+    private TrainingStepRunner _runner = null!;
+
+    [Params(256, 512, 1024, 2048)]
+    public int Hidden { get; set; }
+
+    [Params(32, 128, 512, 1024, 4096)]
+    public int BatchSize { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _accelerator = BenchAccelerators.Create($"cpu-v{VaeGpu.Accelerators.Cpu.CpuAccelerator.LatestGemmVersion}");
+        DataSplit data = DataLocator.Resolve(null);
+        _runner = new TrainingStepRunner(_accelerator, TrainingStepRunner.DefaultArchitecture(Hidden), data.Train, BatchSize);
+        _runner.Run(1);
+    }
+
+    [Benchmark]
+    public void TrainingStep() => _runner.Run(1);
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _runner.Dispose();
+        _accelerator.Dispose();
+    }
+}
