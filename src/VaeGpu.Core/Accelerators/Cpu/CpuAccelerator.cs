@@ -4,7 +4,7 @@ using VaeGpu.Random;
 namespace VaeGpu.Accelerators.Cpu;
 
 /// <summary>
-/// The managed accelerator: every op in C# with SIMD and Parallel.For over row blocks. Always
+/// The managed accelerator: every op in C# with SIMD, parallel over row blocks on a fork-join pool. Always
 /// available, and the reference that the device accelerators are checked against. Results are
 /// bit-identical for any thread count: work is split into disjoint output blocks and every sum
 /// runs in a fixed order inside one block.
@@ -14,7 +14,7 @@ public sealed unsafe class CpuAccelerator : IAccelerator
     /// <summary>The GEMM version used when none is asked for: the fastest one.</summary>
     public const int LatestGemmVersion = 2;
 
-    private readonly ParallelOptions _parallel;
+    private readonly CpuWorkers _workers;
     private readonly Gemm2? _gemm2;
     private readonly Action<int> _adamChunk;
     private AdamUpdate _adam;
@@ -33,8 +33,8 @@ public sealed unsafe class CpuAccelerator : IAccelerator
         GemmVersion = gemmVersion ?? LatestGemmVersion;
         ArgumentOutOfRangeException.ThrowIfLessThan(GemmVersion, 1, nameof(gemmVersion));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(GemmVersion, LatestGemmVersion, nameof(gemmVersion));
-        _parallel = new ParallelOptions { MaxDegreeOfParallelism = Threads };
-        if (GemmVersion == 2) _gemm2 = new Gemm2(Threads, wide: Vector512.IsHardwareAccelerated);
+        _workers = new CpuWorkers(Threads);
+        if (GemmVersion == 2) _gemm2 = new Gemm2(Threads, wide: Vector512.IsHardwareAccelerated, _workers);
         _adamChunk = AdamChunk;
     }
 
@@ -186,7 +186,7 @@ public sealed unsafe class CpuAccelerator : IAccelerator
         _adamLength = parameters.Length;
         _adamChunkLength = (parameters.Length + chunks - 1) / chunks;
         if (chunks == 1) AdamChunk(0);
-        else Parallel.For(0, chunks, _parallel, _adamChunk);
+        else _workers.For(chunks, _adamChunk);
     }
 
     private void AdamChunk(int chunk)
@@ -244,7 +244,11 @@ public sealed unsafe class CpuAccelerator : IAccelerator
         Host(counter)[0]++;
     }
 
-    public void Dispose() => _gemm2?.Dispose();
+    public void Dispose()
+    {
+        _gemm2?.Dispose();
+        _workers.Dispose();
+    }
 
     /// <summary>target[j] = source[j] / 255, 16 at a time (IEEE division: the same floats as the scalar loop).</summary>
     private static void ScaleBytes(ReadOnlySpan<byte> source, Span<float> target)

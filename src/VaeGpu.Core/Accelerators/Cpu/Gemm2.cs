@@ -11,7 +11,7 @@ namespace VaeGpu.Accelerators.Cpu;
 ///   the processor has AVX-512, else version 1's 6 × 16 Vector256 tile; chosen at run time;
 /// - packing reads each operand along its contiguous direction (weights transposed in place by
 ///   rows, dYᵀ copied 8 floats at a time), instead of element by element through strides;
-/// - no allocation per call: the packed buffers are 64-byte aligned native memory owned by the
+/// - no allocation per call: the fork-join is <see cref="CpuWorkers"/>, the packed buffers are 64-byte aligned native memory owned by the
 ///   accelerator and grown on demand, one packed-A buffer per worker, and the parallel body is a
 ///   delegate cached per epilogue type;
 /// - tasks are handed out dynamically to exactly min(threads, tasks) workers and the row split is
@@ -27,17 +27,17 @@ internal sealed unsafe class Gemm2 : IDisposable
     private const int MaxRowsPerTask = 96;
 
     private readonly int _threads;
-    private readonly ParallelOptions _parallel;
+    private readonly CpuWorkers _pool;
     private readonly Dictionary<Type, object> _calls = [];
     private float* _packedB;
     private nint _packedBCapacity;
     private readonly nint[] _packedA;
     private readonly nint[] _packedACapacity;
 
-    public Gemm2(int threads, bool wide)
+    public Gemm2(int threads, bool wide, CpuWorkers pool)
     {
         _threads = threads;
-        _parallel = new ParallelOptions { MaxDegreeOfParallelism = threads };
+        _pool = pool;
         Wide = wide;
         MR = wide ? 8 : 6;
         NR = wide ? 32 : 16;
@@ -141,7 +141,7 @@ internal sealed unsafe class Gemm2 : IDisposable
             Array.Clear(_panelState, 0, _panels);
             _nextTask = 0;
             if (_workers == 1) Work(0);
-            else Parallel.For(0, _workers, o._parallel, _work);
+            else o._pool.For(_workers, _work);
         }
 
         /// <summary>
