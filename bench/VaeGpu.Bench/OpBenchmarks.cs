@@ -46,14 +46,14 @@ public class LinearBenchmarks
         LinearBackward();
     }
 
-    [Benchmark(Description = "LinearForward (bias+ReLU fused)")]
+    [Benchmark] // bias + ReLU fused
     public void LinearForward()
     {
         _accelerator.LinearForward(_x, _w, _b, _y, BatchSize, _in, _out, Activation.Relu);
         _accelerator.Synchronize();
     }
 
-    [Benchmark(Description = "LinearBackward (dW, db, dX with ReLU')")]
+    [Benchmark] // dW, db, dX with ReLU'
     public void LinearBackward()
     {
         _accelerator.LinearBackward(_dy, _x, _w, _dw, _db, _dx, BatchSize, _in, _out, Activation.Relu);
@@ -121,7 +121,7 @@ public class ElementwiseBenchmarks
         AdamStep();
     }
 
-    [Benchmark(Description = "ElboOutput (GEMM+bias+BCE+gradient)")]
+    [Benchmark] // GEMM + bias + BCE + gradient
     public void ElboOutput()
     {
         _accelerator.ElboOutput(_h, _w, _b, _target, _nll, _dLogits, BatchSize, Hidden, Pixels, Likelihood.Bernoulli, 1f / BatchSize);
