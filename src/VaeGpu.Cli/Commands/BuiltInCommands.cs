@@ -11,5 +11,6 @@ public static class BuiltInCommands
         .Add(new InterpolateCommand(console))
         .Add(new LatentsCommand(console))
         .Add(new ScoreCommand(console))
-        .Add(new DevicesCommand(console));
+        .Add(new DevicesCommand(console))
+        .Add(new BenchCommand(console));
 }

@@ -100,12 +100,35 @@ public sealed class CliAppTests
         Assert.Equal("error: devices takes no arguments (got '--all')" + Environment.NewLine, _error.ToString());
     }
 
+    [Theory]
+    [InlineData("--seconds", "0", "error: bench: --seconds must be a number of seconds in (0, 3600], got '0'")]
+    [InlineData("--seconds", "abc", "error: bench: --seconds must be a number of seconds in (0, 3600], got 'abc'")]
+    [InlineData("--fast", null, "error: bench: unknown argument '--fast' (bench [--device auto|cpu|opencl|cuda] [--seconds N] [--json [FILE]])")]
+    public void Bench_argument_mistakes_are_one_line_with_exit_code_2(string name, string? value, string expected)
+    {
+        string[] args = value is null ? ["bench", name] : ["bench", name, value];
+        Assert.Equal(2, Run(terminal: false, args));
+        Assert.Equal(expected + Environment.NewLine, _error.ToString());
+    }
+
+    [Fact]
+    public void Bench_json_has_training_and_forward_figures_for_the_cpu()
+    {
+        Assert.Equal(0, Run(terminal: false, "bench", "--device", "cpu", "--seconds", "0.5", "--json"));
+        using var json = System.Text.Json.JsonDocument.Parse(_out.ToString());
+        var results = json.RootElement.GetProperty("results").EnumerateArray().ToList();
+        Assert.Contains(results, r => r.GetProperty("accelerator").GetString() == "cpu gemm v2" &&
+            r.GetProperty("kind").GetString() == "train" && r.GetProperty("samples_per_s").GetDouble() > 0);
+        Assert.Contains(results, r => r.GetProperty("kind").GetString() == "LinearForward" &&
+            r.GetProperty("shape").GetString() == "4096×1024→1024" && r.GetProperty("gflops").GetDouble() > 0);
+    }
+
     [Fact]
     public void An_unknown_verb_is_one_line_with_exit_code_2()
     {
         Assert.Equal(2, Run(terminal: false, "trian"));
 
-        Assert.Equal("error: unknown command 'trian' (commands: train, eval, sample, reconstruct, interpolate, latents, score, devices, help)" + Environment.NewLine, _error.ToString());
+        Assert.Equal("error: unknown command 'trian' (commands: train, eval, sample, reconstruct, interpolate, latents, score, devices, bench, help)" + Environment.NewLine, _error.ToString());
         Assert.Empty(_out.ToString());
     }
 

@@ -1,0 +1,236 @@
+using System.Globalization;
+using System.Text.Json;
+using VaeGpu.Accelerators;
+using VaeGpu.Accelerators.Cpu;
+using VaeGpu.Benchmarks;
+using VaeGpu.Cli.Devices;
+using VaeGpu.Configuration;
+using VaeGpu.Data;
+
+namespace VaeGpu.Cli.Commands;
+
+/// <summary>
+/// "bench": a quick throughput table for every accelerator present (the CPU once per GEMM version):
+/// training samples/s and step time of the default model at batch 128 and 1024, and LinearForward
+/// GFLOP/s at 128×784→400 and 4096×1024→1024, each next to OpenBLAS's cblas_sgemm at the same shape
+/// when libopenblas.so.0 loads (the ceiling reference, never a code path of the trainer). Workloads
+/// are timed in interleaved rounds and each figure is the best round; --json also writes them.
+/// </summary>
+public sealed class BenchCommand(CliConsole console) : ICommand
+{
+    public const string Usage = "bench [--device auto|cpu|opencl|cuda] [--seconds N] [--json [FILE]]";
+
+    private static readonly int[] TrainBatches = [128, 1024];
+    private static readonly (int Rows, int In, int Out)[] ForwardShapes = [(128, 784, 400), (4096, 1024, 1024)];
+    private const int Rounds = 5;
+
+    public string Name => "bench";
+
+    public string Summary => $"Quick throughput table per accelerator, with OpenBLAS as the ceiling ({Usage}).";
+
+    public int Run(string[] args)
+    {
+        (string? device, double seconds, bool json, string? jsonFile) = Parse(args);
+        DataSplit data = DataLocator.Resolve(null);
+        if (data.Notice is not null) console.Error.WriteLine($"note: {data.Notice}");
+
+        var timer = new BenchTimer();
+        var disposables = new List<IDisposable>();
+        var rows = new List<Row>();
+        try
+        {
+            foreach ((string label, IAccelerator accelerator) in Accelerators(device))
+            {
+                disposables.Add(accelerator);
+                string kernels = accelerator is CpuAccelerator cpu ? cpu.KernelDescription : accelerator.Name;
+                foreach (int batch in TrainBatches)
+                {
+                    var steps = new TrainingStepRunner(accelerator, TrainingStepRunner.DefaultArchitecture(), data.Train, batch);
+                    disposables.Add(steps);
+                    string name = $"{label}|train|{batch}";
+                    timer.Add(name, steps.Run);
+                    rows.Add(new Row(name, label, accelerator.Name, kernels, "train", $"batch {batch}", steps.FlopsPerStep, batch));
+                }
+                foreach ((int r, int i, int o) in ForwardShapes)
+                {
+                    var forward = new LinearForwardRunner(accelerator, r, i, o);
+                    disposables.Add(forward);
+                    string name = $"{label}|forward|{forward.Shape}";
+                    timer.Add(name, forward.Run);
+                    rows.Add(new Row(name, label, accelerator.Name, kernels, "LinearForward", forward.Shape, forward.Flops, 0));
+                }
+            }
+            OpenBlasSgemm? blas = OpenBlasSgemm.TryLoad(out string? whyNoBlas);
+            if (blas is not null)
+            {
+                disposables.Add(blas);
+                foreach ((int r, int i, int o) in ForwardShapes)
+                {
+                    var sgemm = OpenBlasSgemm.TryLoad(out _)!;
+                    disposables.Add(sgemm);
+                    sgemm.Prepare(r, i, o);
+                    string shape = $"{r}×{i}→{o}";
+                    string name = $"openblas|sgemm|{shape}";
+                    timer.Add(name, sgemm.Run);
+                    rows.Add(new Row(name, "openblas", "OpenBLAS cblas_sgemm", blas.Version ?? "", "sgemm", shape, sgemm.Flops, 0));
+                }
+            }
+            else console.Error.WriteLine($"note: no OpenBLAS reference: {whyNoBlas}");
+
+            // Every workload gets the same share of the time: Rounds slices each.
+            double slice = seconds / Rounds / Math.Max(1, rows.Count);
+            IReadOnlyList<BenchResult> results = timer.Run(Rounds, slice);
+            foreach (BenchResult result in results)
+            {
+                Row row = rows.Single(x => x.Key == result.Name);
+                row.Best = result.BestSeconds;
+                row.Median = result.MedianSeconds;
+            }
+            foreach (Row row in rows.Where(x => x.Kind == "LinearForward"))
+            {
+                Row? reference = rows.FirstOrDefault(x => x.Kind == "sgemm" && x.Shape == row.Shape);
+                if (reference is not null) row.RatioToOpenBlas = reference.Best / row.Best;
+            }
+
+            string machine = $"{Environment.ProcessorCount} logical processors, {DeviceProbe.SimdLevel()}, " +
+                             $".NET {Environment.Version}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}";
+            if (json && jsonFile is null)
+                console.Out.WriteLine(ToJson(rows, machine, data.Description, seconds));
+            else
+                WriteTable(rows, machine, data.Description);
+            if (jsonFile is not null)
+                File.WriteAllText(jsonFile, ToJson(rows, machine, data.Description, seconds) + "\n");
+        }
+        finally
+        {
+            for (int i = disposables.Count - 1; i >= 0; i--) disposables[i].Dispose();
+        }
+        return CliApp.Success;
+    }
+
+    private static (string? Device, double Seconds, bool Json, string? JsonFile) Parse(string[] args)
+    {
+        string? device = null, jsonFile = null;
+        double seconds = 20;
+        bool json = false;
+        for (int i = 0; i < args.Length; i++)
+        {
+            string arg = args[i];
+            string? Value()
+            {
+                if (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal))
+                    throw new UserInputException($"bench: {arg} needs a value ({Usage})");
+                return args[++i];
+            }
+            switch (arg.ToLowerInvariant())
+            {
+                case "--device":
+                    device = Value();
+                    DeviceRequest.Parse(device);
+                    break;
+                case "--seconds":
+                    string text = Value()!;
+                    if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out seconds) ||
+                        !(seconds > 0) || seconds > 3600)
+                        throw new UserInputException($"bench: --seconds must be a number of seconds in (0, 3600], got '{text}'");
+                    break;
+                case "--json":
+                    json = true;
+                    if (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal)) jsonFile = args[++i];
+                    break;
+                default:
+                    throw new UserInputException($"bench: unknown argument '{arg}' ({Usage})");
+            }
+        }
+        return (device, seconds, json, jsonFile);
+    }
+
+    /// <summary>The accelerators to bench: the one asked for, or every usable one; the CPU once per GEMM version.</summary>
+    private static IEnumerable<(string Label, IAccelerator Accelerator)> Accelerators(string? device)
+    {
+        IEnumerable<string> names = device is null || DeviceRequest.Parse(device).Kind == DeviceKind.Auto
+            ? DeviceProbe.Probe().Where(d => d.Usable).Select(d => d.Name)
+            : [device];
+        foreach (string name in names)
+        {
+            DeviceRequest request = DeviceRequest.Parse(name);
+            if (request.Kind == DeviceKind.Cpu)
+            {
+                for (int version = CpuAccelerator.LatestGemmVersion; version >= 1; version--)
+                    yield return ($"cpu gemm v{version}", new CpuAccelerator(gemmVersion: version));
+                continue;
+            }
+            (IAccelerator accelerator, _) = AcceleratorFactory.Create(request);
+            yield return (name, accelerator);
+        }
+    }
+
+    private void WriteTable(List<Row> rows, string machine, string data)
+    {
+        TextWriter o = console.Out;
+        o.WriteLine($"machine: {machine}");
+        o.WriteLine($"data: {data}; default model 784-400-20-400-784 relu bernoulli, Adam 1e-3");
+        foreach (IGrouping<string, Row> group in rows.Where(r => r.Kind != "sgemm").GroupBy(r => r.Label))
+            o.WriteLine($"{group.Key}: {group.First().Device}, {group.First().Kernels}");
+        Row? anyBlas = rows.FirstOrDefault(r => r.Kind == "sgemm");
+        if (anyBlas is not null) o.WriteLine($"openblas: {anyBlas.Kernels}");
+        o.WriteLine($"figures: best of {Rounds} interleaved rounds (median in parentheses)");
+        o.WriteLine();
+        o.WriteLine($"{"accelerator",-14} {"training",-11} {"step ms",18} {"samples/s",20} {"GFLOP/s",8}");
+        foreach (Row row in rows.Where(r => r.Kind == "train"))
+            o.WriteLine($"{row.Label,-14} {row.Shape,-11} {F(row.Best * 1e3, "F3"),8} ({F(row.Median * 1e3, "F3"),7}) " +
+                        $"{F(row.Batch / row.Best, "N0"),9} ({F(row.Batch / row.Median, "N0"),8}) {F(row.Flops / row.Best / 1e9, "F1"),8}");
+        o.WriteLine();
+        o.WriteLine($"{"accelerator",-14} {"LinearForward",-16} {"GFLOP/s",18} {"OpenBLAS",9} {"ratio",6}");
+        foreach (Row row in rows.Where(r => r.Kind == "LinearForward"))
+        {
+            Row? blas = rows.FirstOrDefault(x => x.Kind == "sgemm" && x.Shape == row.Shape);
+            o.WriteLine($"{row.Label,-14} {row.Shape,-16} {F(row.Flops / row.Best / 1e9, "F1"),8} ({F(row.Flops / row.Median / 1e9, "F1"),7}) " +
+                        $"{(blas is null ? "-" : F(blas.Flops / blas.Best / 1e9, "F1")),9} " +
+                        $"{(row.RatioToOpenBlas is { } ratio ? F(ratio * 100, "F0") + "%" : "-"),6}");
+        }
+    }
+
+    private static string F(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
+
+    private static string ToJson(List<Row> rows, string machine, string data, double seconds) =>
+        JsonSerializer.Serialize(new
+        {
+            machine,
+            data,
+            seconds,
+            rounds = Rounds,
+            date = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+            results = rows.Select(r => new
+            {
+                accelerator = r.Label,
+                device = r.Device,
+                kernels = r.Kernels,
+                kind = r.Kind,
+                shape = r.Shape,
+                batch = r.Batch == 0 ? (int?)null : r.Batch,
+                best_seconds = r.Best,
+                median_seconds = r.Median,
+                gflops = r.Flops / r.Best / 1e9,
+                gflops_median = r.Flops / r.Median / 1e9,
+                samples_per_s = r.Batch == 0 ? (double?)null : r.Batch / r.Best,
+                samples_per_s_median = r.Batch == 0 ? (double?)null : r.Batch / r.Median,
+                ratio_to_openblas = r.RatioToOpenBlas,
+            }),
+        }, new JsonSerializerOptions { WriteIndented = true });
+
+    private sealed class Row(string key, string label, string device, string kernels, string kind, string shape, double flops, int batch)
+    {
+        public string Key { get; } = key;
+        public string Label { get; } = label;
+        public string Device { get; } = device;
+        public string Kernels { get; } = kernels;
+        public string Kind { get; } = kind;
+        public string Shape { get; } = shape;
+        public double Flops { get; } = flops;
+        public int Batch { get; } = batch;
+        public double Best { get; set; }
+        public double Median { get; set; }
+        public double? RatioToOpenBlas { get; set; }
+    }
+}

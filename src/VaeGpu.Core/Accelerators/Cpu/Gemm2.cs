@@ -1,0 +1,396 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace VaeGpu.Accelerators.Cpu;
+
+/// <summary>
+/// GEMM version 2: C[m × n] = A[m × k] · B[k × n] for strided A and B, with a fused epilogue.
+///
+/// What changed from version 1 (<see cref="Gemm"/>, kept beside it as the reference):
+/// - the micro-kernel is 8 rows × 32 columns of Vector512 FMA accumulators (16 zmm registers) when
+///   the processor has AVX-512, else version 1's 6 × 16 Vector256 tile; chosen at run time;
+/// - packing reads each operand along its contiguous direction (weights transposed in place by
+///   rows, dYᵀ copied 8 floats at a time), instead of element by element through strides;
+/// - no allocation per call: the fork-join is <see cref="CpuWorkers"/>, the packed buffers are 64-byte aligned native memory owned by the
+///   accelerator and grown on demand, one packed-A buffer per worker, and the parallel body is a
+///   delegate cached per epilogue type;
+/// - tasks are handed out dynamically to exactly min(threads, tasks) workers and the row split is
+///   rounded to a multiple of the thread count, so two cores never wait on a 3:2 split.
+/// Every element of C is still summed over k in order 0..k−1 by one micro-kernel call, so results
+/// are bit-identical for any thread count.
+///
+/// Not thread-safe: one accelerator issues its ops in order from one host thread.
+/// </summary>
+internal sealed unsafe class Gemm2 : IDisposable
+{
+    /// <summary>Rows of A a task packs at once: 96 rows × k = 1024 floats is 384 KB, L2-sized.</summary>
+    private const int MaxRowsPerTask = 96;
+
+    private readonly int _threads;
+    private readonly CpuWorkers _pool;
+    private readonly Dictionary<Type, object> _calls = [];
+    private float* _packedB;
+    private nint _packedBCapacity;
+    private readonly nint[] _packedA;
+    private readonly nint[] _packedACapacity;
+
+    public Gemm2(int threads, bool wide, CpuWorkers pool)
+    {
+        _threads = threads;
+        _pool = pool;
+        Wide = wide;
+        MR = wide ? 8 : 6;
+        NR = wide ? 32 : 16;
+        _packedA = new nint[threads];
+        _packedACapacity = new nint[threads];
+    }
+
+    /// <summary>True for the Vector512 8×32 micro-kernel, false for the Vector256 6×16 one.</summary>
+    public bool Wide { get; }
+
+    public int MR { get; }
+
+    public int NR { get; }
+
+    public string Description => Wide ? "gemm v2, 8×32 Vector512 FMA" : "gemm v2, 6×16 Vector256 FMA";
+
+    public void Multiply<TEpilogue>(GemmOperand a, GemmOperand b, float* c, int ldc,
+        int m, int n, int k, TEpilogue epilogue) where TEpilogue : struct, IGemmEpilogue
+    {
+        if (m == 0 || n == 0) return;
+        if (!_calls.TryGetValue(typeof(TEpilogue), out object? cached))
+            _calls[typeof(TEpilogue)] = cached = new Call<TEpilogue>(this);
+        ((Call<TEpilogue>)cached).Run(a, b, c, ldc, m, n, k, epilogue);
+    }
+
+    public void Dispose()
+    {
+        NativeMemory.AlignedFree(_packedB);
+        _packedB = null;
+        _packedBCapacity = 0;
+        for (int i = 0; i < _packedA.Length; i++)
+        {
+            NativeMemory.AlignedFree((void*)_packedA[i]);
+            _packedA[i] = 0;
+            _packedACapacity[i] = 0;
+        }
+    }
+
+    private static void Grow(ref float* buffer, ref nint capacity, nint length)
+    {
+        if (length <= capacity) return;
+        NativeMemory.AlignedFree(buffer);
+        nint grown = Math.Max(length, capacity * 3 / 2);
+        buffer = (float*)NativeMemory.AlignedAlloc((nuint)(grown * sizeof(float)), 64);
+        capacity = grown;
+    }
+
+    /// <summary>The state of one GEMM call and the cached delegates that run its pieces in parallel.</summary>
+    private sealed class Call<TEpilogue> where TEpilogue : struct, IGemmEpilogue
+    {
+        private readonly Gemm2 _owner;
+        private int[] _panelState = new int[16];
+        private readonly Action<int> _work;
+        private GemmOperand _a, _b;
+        private float* _c, _packedB;
+        private int _ldc, _m, _n, _k, _panels, _rowsPerTask, _rowTasks, _panelsPerTask, _columnTasks, _tasks, _workers;
+        private int _nextTask;
+        private TEpilogue _epilogue;
+
+        public Call(Gemm2 owner)
+        {
+            _owner = owner;
+            _work = Work;
+        }
+
+        public void Run(GemmOperand a, GemmOperand b, float* c, int ldc, int m, int n, int k, TEpilogue epilogue)
+        {
+            Gemm2 o = _owner;
+            int mr = o.MR, nr = o.NR, threads = o._threads;
+            _a = a; _b = b; _c = c; _ldc = ldc; _m = m; _n = n; _k = k; _epilogue = epilogue;
+            _panels = CeilDiv(n, nr);
+
+            Grow(ref o._packedB, ref o._packedBCapacity, Math.Max(1, (nint)_panels * nr * k));
+            _packedB = o._packedB;
+
+            // Rows: at least enough tasks to keep every thread busy, a multiple of the thread count.
+            int rowTasks = Math.Max(CeilDiv(m, MaxRowsPerTask), Math.Min(threads, CeilDiv(m, mr)));
+            if (rowTasks > 1) rowTasks = RoundUp(rowTasks, threads);
+            _rowsPerTask = RoundUp(CeilDiv(m, rowTasks), mr);
+            _rowTasks = CeilDiv(m, _rowsPerTask);
+            // Columns too only when rows alone cannot keep every thread busy and the epilogue is element-wise.
+            _columnTasks = epilogue.NeedsWholeRows ? 1 : Math.Clamp(CeilDiv(threads, _rowTasks), 1, _panels);
+            _panelsPerTask = CeilDiv(_panels, _columnTasks);
+            _columnTasks = CeilDiv(_panels, _panelsPerTask);
+            _tasks = _rowTasks * _columnTasks;
+            _workers = Math.Min(threads, _tasks);
+
+            nint packedALength = Math.Max(1, (nint)RoundUp(Math.Min(_rowsPerTask, m), mr) * k);
+            for (int w = 0; w < _workers; w++)
+            {
+                float* buffer = (float*)o._packedA[w];
+                nint capacity = o._packedACapacity[w];
+                Grow(ref buffer, ref capacity, packedALength);
+                o._packedA[w] = (nint)buffer;
+                o._packedACapacity[w] = capacity;
+            }
+
+            // B panels are packed inside the same parallel region, by whichever worker needs one first
+            // (see PanelReady): one fork-join per GEMM instead of two.
+            if (_panelState.Length < _panels) _panelState = new int[Math.Max(_panels, 2 * _panelState.Length)];
+            Array.Clear(_panelState, 0, _panels);
+            _nextTask = 0;
+            if (_workers == 1) Work(0);
+            else o._pool.For(_workers, _work);
+        }
+
+        /// <summary>
+        /// Makes sure panel <paramref name="panel"/> of B is packed: the first worker to ask packs it
+        /// (0 → 1 → 2), a worker that finds it being packed spins until it is. A worker never waits
+        /// while holding an unfinished panel, so this cannot deadlock.
+        /// </summary>
+        private void PanelReady(int panel)
+        {
+            ref int state = ref _panelState[panel];
+            if (Volatile.Read(ref state) == 2) return;
+            if (Interlocked.CompareExchange(ref state, 1, 0) == 0)
+            {
+                PackPanel(panel);
+                Volatile.Write(ref state, 2);
+                return;
+            }
+            var spinner = new SpinWait();
+            while (Volatile.Read(ref state) != 2) spinner.SpinOnce();
+        }
+
+        private void PackPanel(int panel)
+        {
+            int nr = _owner.NR, k = _k;
+            float* destination = _packedB + (nint)panel * k * nr;
+            int column0 = panel * nr;
+            int columns = Math.Min(nr, _n - column0);
+            GemmOperand b = _b;
+            if (b.ColumnStride == 1)
+            {
+                // B row-major (dY·W, dYᵀ·X): copy each k-row's slice of the panel.
+                for (int kk = 0; kk < k; kk++)
+                {
+                    float* row = destination + (nint)kk * nr;
+                    Buffer.MemoryCopy(b.Pointer + kk * b.RowStride + column0, row, columns * 4, columns * 4);
+                    for (int j = columns; j < nr; j++) row[j] = 0f;
+                }
+                return;
+            }
+            if (b.RowStride == 1)
+            {
+                // B = Wᵀ (X·Wᵀ): each column of the panel is a contiguous row of W.
+                for (int j = 0; j < columns; j++)
+                {
+                    float* source = b.Pointer + (column0 + j) * b.ColumnStride;
+                    for (int kk = 0; kk < k; kk++) destination[(nint)kk * nr + j] = source[kk];
+                }
+                for (int j = columns; j < nr; j++)
+                    for (int kk = 0; kk < k; kk++) destination[(nint)kk * nr + j] = 0f;
+                return;
+            }
+            for (int kk = 0; kk < k; kk++)
+                for (int j = 0; j < nr; j++)
+                    destination[(nint)kk * nr + j] = j < columns ? b[kk, column0 + j] : 0f;
+        }
+
+        private void Work(int worker)
+        {
+            float* packedA = (float*)_owner._packedA[worker];
+            for (int task = Interlocked.Increment(ref _nextTask) - 1; task < _tasks; task = Interlocked.Increment(ref _nextTask) - 1)
+                RunTask(task, packedA);
+        }
+
+        private void RunTask(int task, float* packedA)
+        {
+            Gemm2 o = _owner;
+            int mr = o.MR, nr = o.NR, k = _k, m = _m, n = _n;
+            int row0 = task / _columnTasks * _rowsPerTask;
+            int rows = Math.Min(_rowsPerTask, m - row0);
+            int panel0 = task % _columnTasks * _panelsPerTask;
+            int panel1 = Math.Min(_panels, panel0 + _panelsPerTask);
+            int blocks = CeilDiv(rows, mr);
+            float* tile = stackalloc float[8 * 32];
+
+            PackRows(packedA, row0, rows);
+            // Panel-outer, block-inner: one B panel (k × NR) stays in L1/L2 while this task's rows stream past it.
+            // Tasks start at different panels (the order does not change any sum), so that workers
+            // that start together pack different panels instead of waiting on one.
+            int span = panel1 - panel0;
+            int rotation = span == 0 ? 0 : (task / _columnTasks) % _owner._threads * span / _owner._threads;
+            for (int step = 0; step < span; step++)
+            {
+                int panel = panel0 + (step + rotation) % span;
+                PanelReady(panel);
+                int column0 = panel * nr;
+                int columns = Math.Min(nr, n - column0);
+                float* pb = _packedB + (nint)panel * k * nr;
+                for (int block = 0; block < blocks; block++)
+                {
+                    int blockRow = row0 + block * mr;
+                    float* pa = packedA + (nint)block * mr * k;
+                    float* c = _c + (nint)blockRow * _ldc + column0;
+                    int tileRows = Math.Min(mr, m - blockRow);
+                    if (o.Wide) MicroKernel8x32(pa, pb, k, c, _ldc, tileRows, columns, tile);
+                    else MicroKernel6x16(pa, pb, k, c, _ldc, tileRows, columns, tile);
+                }
+            }
+            int firstColumn = panel0 * nr;
+            _epilogue.Apply(_c, _ldc, row0, rows, firstColumn, Math.Min(n, panel1 * nr) - firstColumn);
+        }
+
+        /// <summary>A's rows [row0, row0 + rows) into micro-blocks of MR rows, k-major, zero-padded.</summary>
+        private void PackRows(float* destination, int row0, int rows)
+        {
+            int mr = _owner.MR, k = _k;
+            GemmOperand a = _a;
+            for (int block = 0; block * mr < rows; block++)
+            {
+                float* blockStart = destination + (nint)block * mr * k;
+                int first = row0 + block * mr;
+                int blockRows = Math.Min(mr, rows - block * mr);
+                if (a.RowStride == 1)
+                {
+                    // A = dYᵀ: the block's rows are adjacent columns of dY, contiguous for each k.
+                    float* source = a.Pointer + first;
+                    if (blockRows == 8 && mr == 8)
+                    {
+                        for (int kk = 0; kk < k; kk++)
+                            Vector256.Store(Vector256.Load(source + kk * a.ColumnStride), blockStart + (nint)kk * 8);
+                        continue;
+                    }
+                    for (int kk = 0; kk < k; kk++)
+                    {
+                        float* row = blockStart + (nint)kk * mr;
+                        float* from = source + kk * a.ColumnStride;
+                        for (int i = 0; i < mr; i++) row[i] = i < blockRows ? from[i] : 0f;
+                    }
+                    continue;
+                }
+                for (int i = 0; i < mr; i++)
+                {
+                    if (i >= blockRows)
+                    {
+                        for (int kk = 0; kk < k; kk++) blockStart[(nint)kk * mr + i] = 0f;
+                        continue;
+                    }
+                    float* source = a.Pointer + (first + i) * a.RowStride;
+                    if (a.ColumnStride == 1)
+                        for (int kk = 0; kk < k; kk++) blockStart[(nint)kk * mr + i] = source[kk];
+                    else
+                        for (int kk = 0; kk < k; kk++) blockStart[(nint)kk * mr + i] = source[kk * a.ColumnStride];
+                }
+            }
+        }
+    }
+
+    /// <summary>C tile [rows ≤ 8 × columns ≤ 32] = packed A block (k × 8) · packed B panel (k × 32).</summary>
+    private static void MicroKernel8x32(float* pa, float* pb, int k, float* c, nint ldc, int rows, int columns, float* tile)
+    {
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        Vector512<float> c60 = default, c61 = default, c70 = default, c71 = default;
+        for (int kk = 0; kk < k; kk++)
+        {
+            Vector512<float> b0 = Vector512.LoadAligned(pb);
+            Vector512<float> b1 = Vector512.LoadAligned(pb + 16);
+            Vector512<float> a = Vector512.Create(pa[0]);
+            c00 = Vector512.FusedMultiplyAdd(a, b0, c00);
+            c01 = Vector512.FusedMultiplyAdd(a, b1, c01);
+            a = Vector512.Create(pa[1]);
+            c10 = Vector512.FusedMultiplyAdd(a, b0, c10);
+            c11 = Vector512.FusedMultiplyAdd(a, b1, c11);
+            a = Vector512.Create(pa[2]);
+            c20 = Vector512.FusedMultiplyAdd(a, b0, c20);
+            c21 = Vector512.FusedMultiplyAdd(a, b1, c21);
+            a = Vector512.Create(pa[3]);
+            c30 = Vector512.FusedMultiplyAdd(a, b0, c30);
+            c31 = Vector512.FusedMultiplyAdd(a, b1, c31);
+            a = Vector512.Create(pa[4]);
+            c40 = Vector512.FusedMultiplyAdd(a, b0, c40);
+            c41 = Vector512.FusedMultiplyAdd(a, b1, c41);
+            a = Vector512.Create(pa[5]);
+            c50 = Vector512.FusedMultiplyAdd(a, b0, c50);
+            c51 = Vector512.FusedMultiplyAdd(a, b1, c51);
+            a = Vector512.Create(pa[6]);
+            c60 = Vector512.FusedMultiplyAdd(a, b0, c60);
+            c61 = Vector512.FusedMultiplyAdd(a, b1, c61);
+            a = Vector512.Create(pa[7]);
+            c70 = Vector512.FusedMultiplyAdd(a, b0, c70);
+            c71 = Vector512.FusedMultiplyAdd(a, b1, c71);
+            pa += 8;
+            pb += 32;
+        }
+
+        // A full tile goes straight to C; an edge tile to the caller's scratch tile, then only the part inside C is copied.
+        bool full = rows == 8 && columns == 32;
+        float* d = full ? c : tile;
+        nint ld = full ? ldc : 32;
+        c00.Store(d); c01.Store(d + 16); d += ld;
+        c10.Store(d); c11.Store(d + 16); d += ld;
+        c20.Store(d); c21.Store(d + 16); d += ld;
+        c30.Store(d); c31.Store(d + 16); d += ld;
+        c40.Store(d); c41.Store(d + 16); d += ld;
+        c50.Store(d); c51.Store(d + 16); d += ld;
+        c60.Store(d); c61.Store(d + 16); d += ld;
+        c70.Store(d); c71.Store(d + 16);
+        if (full) return;
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < columns; j++)
+                c[i * ldc + j] = tile[i * 32 + j];
+    }
+
+    /// <summary>C tile [rows ≤ 6 × columns ≤ 16] = packed A block (k × 6) · packed B panel (k × 16): no AVX-512.</summary>
+    private static void MicroKernel6x16(float* pa, float* pb, int k, float* c, nint ldc, int rows, int columns, float* tile)
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int kk = 0; kk < k; kk++)
+        {
+            Vector256<float> b0 = Vector256.LoadAligned(pb);
+            Vector256<float> b1 = Vector256.LoadAligned(pb + 8);
+            Vector256<float> a = Vector256.Create(pa[0]);
+            c00 = Vector256.FusedMultiplyAdd(a, b0, c00);
+            c01 = Vector256.FusedMultiplyAdd(a, b1, c01);
+            a = Vector256.Create(pa[1]);
+            c10 = Vector256.FusedMultiplyAdd(a, b0, c10);
+            c11 = Vector256.FusedMultiplyAdd(a, b1, c11);
+            a = Vector256.Create(pa[2]);
+            c20 = Vector256.FusedMultiplyAdd(a, b0, c20);
+            c21 = Vector256.FusedMultiplyAdd(a, b1, c21);
+            a = Vector256.Create(pa[3]);
+            c30 = Vector256.FusedMultiplyAdd(a, b0, c30);
+            c31 = Vector256.FusedMultiplyAdd(a, b1, c31);
+            a = Vector256.Create(pa[4]);
+            c40 = Vector256.FusedMultiplyAdd(a, b0, c40);
+            c41 = Vector256.FusedMultiplyAdd(a, b1, c41);
+            a = Vector256.Create(pa[5]);
+            c50 = Vector256.FusedMultiplyAdd(a, b0, c50);
+            c51 = Vector256.FusedMultiplyAdd(a, b1, c51);
+            pa += 6;
+            pb += 16;
+        }
+
+        bool full = rows == 6 && columns == 16;
+        float* d = full ? c : tile;
+        nint ld = full ? ldc : 16;
+        c00.Store(d); c01.Store(d + 8); d += ld;
+        c10.Store(d); c11.Store(d + 8); d += ld;
+        c20.Store(d); c21.Store(d + 8); d += ld;
+        c30.Store(d); c31.Store(d + 8); d += ld;
+        c40.Store(d); c41.Store(d + 8); d += ld;
+        c50.Store(d); c51.Store(d + 8);
+        if (full) return;
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < columns; j++)
+                c[i * ldc + j] = tile[i * 16 + j];
+    }
+
+    private static int CeilDiv(int value, int divisor) => (value + divisor - 1) / divisor;
+
+    private static int RoundUp(int value, int multiple) => CeilDiv(value, multiple) * multiple;
+}
