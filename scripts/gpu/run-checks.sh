@@ -41,20 +41,38 @@ run() {
 [ -d .gpu ] || { echo "run-checks: no .gpu/ here: run scripts/gpu/pack.sh first and carry .gpu to this machine" >&2; exit 2; }
 [ -f .gpu/dotnet.tar.xz ] || { echo "run-checks: .gpu/dotnet.tar.xz missing: run scripts/gpu/pack.sh" >&2; exit 2; }
 
+# unxz FILE.xz DEST: xz if the machine has it, else Python's lzma module.
+unxz_to() {
+  if command -v xz >/dev/null; then xz -dc "$1" > "$2"
+  else "$PYTHON" -c 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], "wb"))' "$1" "$2"; fi
+}
+
 # The .NET runtime, unpacked once.
 export DOTNET_ROOT=/tmp/dotnet
 if [ ! -x "$DOTNET_ROOT/dotnet" ]; then
   mkdir -p "$DOTNET_ROOT"
-  tar xJf .gpu/dotnet.tar.xz -C "$DOTNET_ROOT"
+  unxz_to .gpu/dotnet.tar.xz /tmp/dotnet.tar
+  tar xf /tmp/dotnet.tar -C "$DOTNET_ROOT"
+  rm -f /tmp/dotnet.tar
 fi
 export PATH="$DOTNET_ROOT:$PATH" DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-chmod +x .gpu/cli/VaeGpu.Cli .gpu/tests/VaeGpu.Tests 2>/dev/null || true
+export VAEGPU_REPO_ROOT=$root   # tests that compare against files of the tree find it from /tmp/vaegpu/tests
+"$DOTNET_ROOT/dotnet" --list-runtimes > "$OUT/dotnet-runtimes.txt" 2>&1 || { echo "run-checks: the unpacked runtime does not start" >&2; exit 2; }
 
-# Training data: the packed train files next to the tree's t10k files.
+# The test publish holds most of the CLI's files; pack.sh left only the others in .gpu/cli.
+tests=/tmp/vaegpu/tests cli=/tmp/vaegpu/cli
+rm -rf /tmp/vaegpu && mkdir -p "$tests" "$cli"
+cp -r .gpu/tests/. "$tests/"
+cp -r .gpu/tests/. "$cli/"
+cp -r .gpu/cli/. "$cli/"
+chmod +x "$tests/VaeGpu.Tests" "$cli/VaeGpu.Cli"
+
+# Training data: the packed train files (xz) next to the tree's t10k files.
 data=/tmp/vaegpu-data
 mkdir -p "$data"
-for f in .gpu/data/*.gz data/fashion-mnist/*.gz; do [ -f "$f" ] && ln -sf "$root/$f" "$data/"; done
-if [ ! -e "$data/train-images-idx3-ubyte.gz" ]; then
+for f in .gpu/data/*.xz; do [ -f "$f" ] && unxz_to "$f" "$data/$(basename "$f" .xz)"; done
+for f in data/fashion-mnist/*.gz; do ln -sf "$root/$f" "$data/"; done
+if [ ! -e "$data/train-images-idx3-ubyte" ]; then
   log "warning: no train files in .gpu/data: training on the embedded t10k set"
   data=embedded
 fi
@@ -65,17 +83,17 @@ for step in "${steps[@]}"; do
     info)
       run nvidia-smi nvidia-smi -L
       run nvidia-smi-full nvidia-smi
-      run devices .gpu/cli/VaeGpu.Cli devices
+      run devices "$cli/VaeGpu.Cli" devices
       ;;
     tests)
-      run tests-cuda .gpu/tests/VaeGpu.Tests -namespace VaeGpu.Tests.Accelerators.Cuda -diagnostics -noColor \
+      run tests-cuda "$tests/VaeGpu.Tests" -namespace VaeGpu.Tests.Accelerators.Cuda -diagnostics -noColor \
         -xml "$OUT/tests-cuda.xml"
-      run tests-all .gpu/tests/VaeGpu.Tests -noColor -xml "$OUT/tests-all.xml"
+      run tests-all "$tests/VaeGpu.Tests" -noColor -xml "$OUT/tests-all.xml"
       ;;
     train)
-      run train-cuda-b128 .gpu/cli/VaeGpu.Cli train --device cuda --data "$data" --epochs "$EPOCHS" --batch-size 128 \
+      run train-cuda-b128 "$cli/VaeGpu.Cli" train --device cuda --data "$data" --epochs "$EPOCHS" --batch-size 128 \
         --seed 1 --out "$OUT/run-cuda-b128"
-      run train-cuda-b1024 .gpu/cli/VaeGpu.Cli train --device cuda --data "$data" --epochs "$EPOCHS" --batch-size 1024 \
+      run train-cuda-b1024 "$cli/VaeGpu.Cli" train --device cuda --data "$data" --epochs "$EPOCHS" --batch-size 1024 \
         --seed 1 --out "$OUT/run-cuda-b1024"
       ;;
     torch)
