@@ -9,6 +9,7 @@
  *   __kernel                              extern "C" __global__
  *   __global / __constant                 (nothing) / const
  *   __local                               __shared__
+ *   LOCAL_PTR (a __local pointer param)   (nothing: __shared__ applies to variables only)
  *   restrict                              __restrict__
  *   inline helper                         __device__ inline helper
  *   get_global_id(d)                      blockIdx.d * blockDim.d + threadIdx.d
@@ -30,6 +31,7 @@
 #define __global
 #define __constant const
 #define __local __shared__
+#define LOCAL_PTR
 #define restrict __restrict__
 #define inline __device__ inline
 

@@ -32,6 +32,12 @@
 #define WPT_N 4
 #endif
 
+/* A pointer parameter to local memory. CUDA has no address-space qualifier on pointers
+   (__shared__ is for variables only), so cuda_prelude.h defines LOCAL_PTR as nothing (as CLBlast does). */
+#ifndef LOCAL_PTR
+#define LOCAL_PTR __local
+#endif
+
 #define THREADS_M (TILE_M / WPT_M)
 #define THREADS_N (TILE_N / WPT_N)
 #define GEMM_THREADS (THREADS_M * THREADS_N)
@@ -41,7 +47,7 @@ inline void gemm_load_slice(
     __global const float* a, int a_off, int a_rs, int a_cs,
     __global const float* b, int b_off, int b_rs, int b_cs,
     int m, int n, int k, int row0, int col0, int k0,
-    __local float* a_tile, __local float* b_tile)
+    LOCAL_PTR float* a_tile, LOCAL_PTR float* b_tile)
 {
     int tid = (int)get_local_id(1) * THREADS_N + (int)get_local_id(0);
     for (int e = tid; e < TILE_M * TILE_K; e += GEMM_THREADS) {
@@ -64,7 +70,7 @@ inline void gemm_accumulate(
     __global const float* a, int a_off, int a_rs, int a_cs,
     __global const float* b, int b_off, int b_rs, int b_cs,
     int m, int n, int k, int row0, int col0,
-    __local float* a_tile, __local float* b_tile, float* acc)
+    LOCAL_PTR float* a_tile, LOCAL_PTR float* b_tile, float* acc)
 {
     int tx = (int)get_local_id(0), ty = (int)get_local_id(1);
     for (int i = 0; i < WPT_M * WPT_N; i++) acc[i] = 0.0f;

@@ -1,7 +1,7 @@
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using VaeGpu.Accelerators;
+using VaeGpu.Accelerators.Cuda;
 using VaeGpu.Accelerators.OpenCl;
 
 namespace VaeGpu.Cli.Devices;
@@ -12,8 +12,8 @@ namespace VaeGpu.Cli.Devices;
 public sealed record DeviceStatus(string Name, bool Usable, string Details);
 
 /// <summary>
-/// What this machine offers: the CPU, every OpenCL platform and device (usable or why not), and
-/// whether the CUDA driver library loads (its accelerator is not in this build yet).
+/// What this machine offers: the CPU, every OpenCL platform and device, and every CUDA device
+/// (usable or why not).
 /// </summary>
 public static class DeviceProbe
 {
@@ -24,8 +24,27 @@ public static class DeviceProbe
     [
         Cpu(),
         .. OpenCl(OpenClDevices.Discovery),
-        GpuRuntime("cuda", "CUDA", CudaLibrary),
+        .. Cuda(CudaDevices.Discovery),
     ];
+
+    /// <summary>
+    /// One line per CUDA device ("cuda:N": name, compute capability, SMs, memory, driver version,
+    /// the NVRTC used), or a single "cuda" line saying why CUDA is not usable.
+    /// </summary>
+    public static IReadOnlyList<DeviceStatus> Cuda(CudaDiscovery discovery)
+    {
+        if (discovery.DriverProblem is { } problem)
+            return [new DeviceStatus("cuda", Usable: false, problem)];
+        if (discovery.Devices.Count == 0)
+            return [new DeviceStatus("cuda", Usable: false, $"{CudaDevices.NoDevice} (driver {discovery.DriverVersionText})")];
+        string compiler = discovery.Nvrtc.Nvrtc is { } nvrtc ? nvrtc.ToString() : discovery.Nvrtc.Problem ?? "NVRTC not found";
+        return discovery.Devices.Select(device =>
+            new DeviceStatus(device.Request, discovery.IsUsable, $"{Describe(device)}, driver {discovery.DriverVersionText}, {compiler}")).ToList();
+    }
+
+    /// <summary>"NVIDIA H100 80GB HBM3: compute 9.0, 132 SMs, 79.1 GiB".</summary>
+    public static string Describe(CudaDeviceInfo device) =>
+        $"{device.Name}: compute {device.ComputeCapability}, {device.Multiprocessors} SMs, {Size(device.TotalMemoryBytes)}";
 
     /// <summary>
     /// One line per OpenCL device ("opencl:P:D"), one per platform whose devices could not be listed,
@@ -84,20 +103,5 @@ public static class DeviceProbe
         if (Vector128.IsHardwareAccelerated)
             return "128-bit";
         return "none (scalar)";
-    }
-
-    private static DeviceStatus GpuRuntime(string name, string runtime, string library)
-    {
-        bool found = LibraryLoads(library);
-        string presence = found ? $"{library} found" : $"{library} not found";
-        return new DeviceStatus(name, Usable: false, $"{presence}; the {runtime} accelerator is not in this build yet");
-    }
-
-    private static bool LibraryLoads(string library)
-    {
-        if (!NativeLibrary.TryLoad(library, out IntPtr handle))
-            return false;
-        NativeLibrary.Free(handle);
-        return true;
     }
 }

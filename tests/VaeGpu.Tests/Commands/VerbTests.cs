@@ -88,7 +88,7 @@ public sealed class VerbTests : IDisposable
     {
         _cli.AssertUserError(2, "Run:Dir", "eval", "--run", _temp.File("missing"));
         _cli.AssertUserError(2, "Run:Dir", "sample");
-        _cli.AssertUserError(2, "Device = 'cuda'", "train", "--device", "cuda", "--data", "embedded");
+        _cli.AssertUserError(2, "Device = 'cuda:99'", "train", "--device", "cuda:99", "--data", "embedded"); // no machine has device 99
         _cli.AssertUserError(2, "Training:Epochs = '0'", "train", "--epochs", "0", "--data", "embedded");
         _cli.AssertUserError(2, $"{_temp.File("nowhere")}: data directory not found", "train", "--data", _temp.File("nowhere"));
         Directory.CreateDirectory(_temp.File("empty"));

@@ -1,5 +1,6 @@
 using VaeGpu.Accelerators;
 using VaeGpu.Accelerators.Cpu;
+using VaeGpu.Accelerators.Cuda;
 using VaeGpu.Accelerators.OpenCl;
 using VaeGpu.Configuration;
 
@@ -153,16 +154,32 @@ public sealed class OpenClDevicesTests
     {
         var cpuOnly = new OpenClDiscovery([Pocl], [OpenClTestDevice.Fake(0, 0, "pthread", gpu: false)], null);
 
-        (IAccelerator accelerator, string choice) = AcceleratorFactory.Auto(cpuOnly);
+        (IAccelerator accelerator, string choice) = AcceleratorFactory.Auto(NoCuda, cpuOnly);
         using (accelerator)
         {
             Assert.IsType<CpuAccelerator>(accelerator);
             Assert.Equal("auto picked cpu: no usable OpenCL GPU (opencl:0:0 pthread (Portable Computing Language): not a GPU); " +
-                AcceleratorFactory.CudaMissing, choice);
+                $"no CUDA: {CudaDevices.DriverMissing}", choice);
         }
-        (IAccelerator missing, string why) = AcceleratorFactory.Auto(OpenClDiscovery.Missing(OpenClDevices.LoaderMissing));
+        (IAccelerator missing, string why) = AcceleratorFactory.Auto(NoCuda, OpenClDiscovery.Missing(OpenClDevices.LoaderMissing));
         missing.Dispose();
-        Assert.Equal($"auto picked cpu: {OpenClDevices.LoaderMissing}; {AcceleratorFactory.CudaMissing}", why);
+        Assert.Equal($"auto picked cpu: {OpenClDevices.LoaderMissing}; no CUDA: {CudaDevices.DriverMissing}", why);
+    }
+
+    private static CudaDiscovery NoCuda => CudaDiscovery.Missing(CudaDevices.DriverMissing);
+
+    [Fact]
+    public void Auto_passes_over_a_cuda_device_without_nvrtc_and_says_why()
+    {
+        var device = new CudaDeviceInfo(0, 0, "NVIDIA Fake", 9, 0, 132, 80UL << 30, 1024);
+        var noNvrtc = new CudaDiscovery(12040, [device], null, new NvrtcLoad(null, "NVRTC (libnvrtc) not found: looked nowhere"));
+
+        (IAccelerator accelerator, string choice) = AcceleratorFactory.Auto(noNvrtc, OpenClDiscovery.Missing(OpenClDevices.LoaderMissing));
+        using (accelerator)
+        {
+            Assert.IsType<CpuAccelerator>(accelerator);
+            Assert.Equal($"auto picked cpu: {OpenClDevices.LoaderMissing}; no CUDA: NVRTC (libnvrtc) not found: looked nowhere", choice);
+        }
     }
 
     [Fact]

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Runs the GPU checks on a machine without .NET (see bench/GPU.md), from the repository root with
+# .gpu/ built by scripts/gpu/pack.sh. Every step's command line and output go to $OUT/ (the
+# device tool's output folder; ./gpu-out when OUT is unset).
+#
+#   bash scripts/gpu/run-checks.sh [STEP...]      STEP: info tests train torch (default: all four)
+#
+#   info   nvidia-smi -L, the driver, `VaeGpu.Cli devices`
+#   tests  the CUDA tests (namespace VaeGpu.Tests.Accelerators.Cuda), then the whole suite
+#   train  10 epochs of the default model with --device cuda on .gpu/data (+ the tree's t10k files)
+#   torch  bench/peers/torch_vae.py: eager and torch.compile, batch 128 and 1024
+#
+# Environment: EPOCHS (default 10) for train and torch; TORCH_MODES (default "eager compile");
+# TORCH_BATCHES (default "128 1024"); PYTHON (default python3).
+# A failing step is recorded and the next one still runs; the exit code is 1 if any step failed.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+OUT=${OUT:-$root/gpu-out}
+mkdir -p "$OUT"
+EPOCHS=${EPOCHS:-10}
+PYTHON=${PYTHON:-python3}
+steps=("$@")
+[ ${#steps[@]} -eq 0 ] && steps=(info tests train torch)
+failed=()
+
+log() { echo "run-checks: $*" | tee -a "$OUT/summary.txt"; }
+
+# run NAME CMD...: runs CMD, records the command line, tees its output to $OUT/NAME.log.
+run() {
+  local name=$1; shift
+  printf '%s\n' "$*" >> "$OUT/commands.txt"
+  { echo "\$ $*"; echo "# $(date -u +%FT%TZ) on $(hostname)"; } > "$OUT/$name.log"
+  local start=$SECONDS rc=0
+  "$@" 2>&1 | tee -a "$OUT/$name.log" || rc=${PIPESTATUS[0]}
+  log "$name: exit $rc after $((SECONDS - start)) s ($*)"
+  [ "$rc" -eq 0 ] || failed+=("$name")
+  return 0
+}
+
+[ -d .gpu ] || { echo "run-checks: no .gpu/ here: run scripts/gpu/pack.sh first and carry .gpu to this machine" >&2; exit 2; }
+[ -f .gpu/dotnet.tar.xz ] || { echo "run-checks: .gpu/dotnet.tar.xz missing: run scripts/gpu/pack.sh" >&2; exit 2; }
+
+# unxz FILE.xz DEST: xz if the machine has it, else Python's lzma module.
+unxz_to() {
+  if command -v xz >/dev/null; then xz -dc "$1" > "$2"
+  else "$PYTHON" -c 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], "wb"))' "$1" "$2"; fi
+}
+
+# The .NET runtime, unpacked once.
+export DOTNET_ROOT=/tmp/dotnet
+if [ ! -x "$DOTNET_ROOT/dotnet" ]; then
+  mkdir -p "$DOTNET_ROOT"
+  unxz_to .gpu/dotnet.tar.xz /tmp/dotnet.tar
+  tar xf /tmp/dotnet.tar -C "$DOTNET_ROOT"
+  rm -f /tmp/dotnet.tar
+fi
+export PATH="$DOTNET_ROOT:$PATH" DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+export VAEGPU_REPO_ROOT=$root   # tests that compare against files of the tree find it from /tmp/vaegpu/tests
+"$DOTNET_ROOT/dotnet" --list-runtimes > "$OUT/dotnet-runtimes.txt" 2>&1 || { echo "run-checks: the unpacked runtime does not start" >&2; exit 2; }
+
+# The test publish holds most of the CLI's files; pack.sh left only the others in .gpu/cli.
+tests=/tmp/vaegpu/tests cli=/tmp/vaegpu/cli
+rm -rf /tmp/vaegpu && mkdir -p "$tests" "$cli"
+cp -r .gpu/tests/. "$tests/"
+cp -r .gpu/tests/. "$cli/"
+cp -r .gpu/cli/. "$cli/"
+chmod +x "$tests/VaeGpu.Tests" "$cli/VaeGpu.Cli"
+
+# Training data: the packed train files (xz) next to the tree's t10k files.
+data=/tmp/vaegpu-data
+mkdir -p "$data"
+for f in .gpu/data/*.xz; do [ -f "$f" ] && unxz_to "$f" "$data/$(basename "$f" .xz)"; done
+for f in data/fashion-mnist/*.gz; do ln -sf "$root/$f" "$data/"; done
+if [ ! -e "$data/train-images-idx3-ubyte" ]; then
+  log "warning: no train files in .gpu/data: training on the embedded t10k set"
+  data=embedded
+fi
+
+log "steps: ${steps[*]}; output in $OUT"
+for step in "${steps[@]}"; do
+  case $step in
+    info)
+      run nvidia-smi nvidia-smi -L
+      run nvidia-smi-full nvidia-smi
+      run devices "$cli/VaeGpu.Cli" devices
+      ;;
+    tests)
+      run tests-cuda "$tests/VaeGpu.Tests" -namespace VaeGpu.Tests.Accelerators.Cuda -diagnostics -noColor \
+        -xml "$OUT/tests-cuda.xml"
+      run tests-all "$tests/VaeGpu.Tests" -noColor -xml "$OUT/tests-all.xml"
+      ;;
+    train)
+      run train-cuda-b128 "$cli/VaeGpu.Cli" train --device cuda --data "$data" --epochs "$EPOCHS" --batch-size 128 \
+        --seed 1 --out "$OUT/run-cuda-b128"
+      run train-cuda-b1024 "$cli/VaeGpu.Cli" train --device cuda --data "$data" --epochs "$EPOCHS" --batch-size 1024 \
+        --seed 1 --out "$OUT/run-cuda-b1024"
+      ;;
+    torch)
+      for mode in ${TORCH_MODES:-eager compile}; do
+        for batch in ${TORCH_BATCHES:-128 1024}; do
+          run "torch-$mode-b$batch" "$PYTHON" bench/peers/torch_vae.py --data "$data" --epochs "$EPOCHS" \
+            --batch-size "$batch" --mode "$mode" --seed 1
+        done
+      done
+      ;;
+    *) echo "run-checks: unknown step '$step' (info, tests, train, torch)" >&2; exit 2 ;;
+  esac
+done
+
+if [ ${#failed[@]} -gt 0 ]; then
+  log "FAILED: ${failed[*]}"
+  exit 1
+fi
+log "all steps passed: ${steps[*]}"
