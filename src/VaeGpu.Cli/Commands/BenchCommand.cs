@@ -171,7 +171,11 @@ public sealed class BenchCommand(CliConsole console) : ICommand
         o.WriteLine($"machine: {machine}");
         o.WriteLine($"data: {data}; default model 784-400-20-400-784 relu bernoulli, Adam 1e-3");
         foreach (IGrouping<string, Row> group in rows.Where(r => r.Kind != "sgemm").GroupBy(r => r.Label))
-            o.WriteLine($"{group.Key}: {group.First().Device}, {group.First().Kernels}");
+        {
+            Row first = group.First();
+            // The device accelerators' kernels are their device: say it once.
+            o.WriteLine(first.Kernels == first.Device ? $"{group.Key}: {first.Device}" : $"{group.Key}: {first.Device}, {first.Kernels}");
+        }
         Row? anyBlas = rows.FirstOrDefault(r => r.Kind == "sgemm");
         if (anyBlas is not null) o.WriteLine($"openblas: {anyBlas.Kernels}");
         o.WriteLine($"figures: best of {Rounds} interleaved rounds (median in parentheses)");
