@@ -8,12 +8,12 @@ namespace VaeGpu.Accelerators.Cuda;
 /// <summary>
 /// The CUDA accelerator: one device's primary context, one non-blocking stream, and one module
 /// compiled by NVRTC from kernels/cuda_prelude.h + the same kernel files as OpenCL. This part holds
-/// the plumbing (context, stream, buffers, transfers, the module, capture); the ops live in the
-/// other partial file. Not thread-safe (one accelerator issues from one thread at a time); the
+/// the plumbing (context, stream, buffers, transfers, the module, the launcher, capture); the ops
+/// themselves are <see cref="KernelAccelerator"/>'s, shared with OpenCL. Not thread-safe (one accelerator issues from one thread at a time); the
 /// context is made current on the calling thread at every entry point, so which thread that is
 /// may change.
 /// </summary>
-public sealed unsafe partial class CudaAccelerator
+public sealed unsafe partial class CudaAccelerator : KernelAccelerator, IStepCapture
 {
     /// <summary>What NVRTC compiles: the prelude first, then <see cref="OpenClAccelerator.ProgramFiles"/>.</summary>
     public static IReadOnlyList<string> ProgramFiles { get; } = ["cuda_prelude.h", .. OpenClAccelerator.ProgramFiles];
@@ -30,12 +30,12 @@ public sealed unsafe partial class CudaAccelerator
     /// <param name="tuning">Tile and block sizes, passed to the kernels as -D NAME=VALUE.</param>
     /// <param name="nvrtc">The compiler; by default the one <see cref="Nvrtc.Shared"/> found (none: ConfigException-style error).</param>
     public CudaAccelerator(CudaDeviceInfo device, KernelTuning? tuning = null, Nvrtc? nvrtc = null)
+        : base(tuning ?? KernelTuning.Default)
     {
         ArgumentNullException.ThrowIfNull(device);
         Device = device;
         Compiler = nvrtc ?? Nvrtc.Shared.Nvrtc
             ?? throw new ArgumentException($"{device} cannot compile the kernels: {Nvrtc.Shared.Problem}", nameof(nvrtc));
-        Tuning = tuning ?? KernelTuning.Default;
         Tuning.Validate((ulong)device.MaxThreadsPerBlock);
         Defines = Tuning.Defines;
         CompileOptions = Options(device, Defines);
@@ -61,9 +61,8 @@ public sealed unsafe partial class CudaAccelerator
     public CudaDeviceInfo Device { get; }
 
     /// <summary>"cuda: NVIDIA H100 80GB HBM3 (compute 9.0)".</summary>
-    public string Name => $"cuda: {Label}";
+    public override string Name => $"cuda: {Label}";
 
-    public KernelTuning Tuning { get; }
 
     public IReadOnlyDictionary<string, int> Defines { get; }
 
@@ -89,7 +88,7 @@ public sealed unsafe partial class CudaAccelerator
         }
     }
 
-    public DeviceBuffer<T> Allocate<T>(int length) where T : unmanaged
+    public override DeviceBuffer<T> Allocate<T>(int length)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         Enter(nameof(Allocate));
@@ -104,7 +103,7 @@ public sealed unsafe partial class CudaAccelerator
         return new CudaBuffer<T>(this, pointer, length);
     }
 
-    public void Upload<T>(DeviceSpan<T> destination, ReadOnlySpan<T> source) where T : unmanaged
+    public override void Upload<T>(DeviceSpan<T> destination, ReadOnlySpan<T> source)
     {
         OpShapes.Require(nameof(Upload), "destination", destination, source.Length, this);
         Enter(nameof(Upload));
@@ -118,7 +117,7 @@ public sealed unsafe partial class CudaAccelerator
         }
     }
 
-    public void Download<T>(DeviceSpan<T> source, Span<T> destination) where T : unmanaged
+    public override void Download<T>(DeviceSpan<T> source, Span<T> destination)
     {
         OpShapes.Require(nameof(Download), "source", source, destination.Length, this);
         Enter(nameof(Download));
@@ -142,7 +141,7 @@ public sealed unsafe partial class CudaAccelerator
     }
 
     /// <summary>Waits until every op issued so far has finished.</summary>
-    public void Synchronize()
+    public override void Synchronize()
     {
         Enter(nameof(Synchronize));
         Check(cuStreamSynchronize(_stream), nameof(cuStreamSynchronize));
@@ -226,7 +225,7 @@ public sealed unsafe partial class CudaAccelerator
     }
 
     /// <summary>Frees the graphs, the module, the stream and releases the primary context; buffers are freed by their own Dispose.</summary>
-    public void Dispose()
+    public override void Dispose()
     {
         if (_disposed)
             return;
@@ -242,8 +241,7 @@ public sealed unsafe partial class CudaAccelerator
             }
             foreach (CudaGraph graph in _graphs.ToArray())
                 graph.Dispose();
-            _elboPartials?.Dispose();
-            _elboPartials = null;
+            DisposeScratch();
             if (_stream != 0)
             {
                 cuStreamSynchronize(_stream); // nothing may still run against memory that its owners free next
@@ -367,7 +365,7 @@ public sealed unsafe partial class CudaAccelerator
         span.Buffer as CudaBuffer<T> ?? throw new ArgumentException($"not a CUDA buffer: {span}");
 
     /// <summary>A new launch of a kernel of the module.</summary>
-    private CudaKernelCall Call(string kernel)
+    internal override IKernelCall Call(string kernel)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         MakeCurrent();

@@ -11,7 +11,7 @@ namespace VaeGpu.Accelerators.Cuda;
 /// Each argument value sits in its own 8-byte slot; cuLaunchKernel reads each through a pointer and
 /// copies them at launch (and into the graph node when the stream is capturing).
 /// </summary>
-internal sealed unsafe class CudaKernelCall(CudaAccelerator accelerator, string kernel, nint function, KernelTuning tuning)
+internal sealed unsafe class CudaKernelCall(CudaAccelerator accelerator, string kernel, nint function, KernelTuning tuning) : IKernelCall
 {
     private const int MaxArguments = 32;
     private readonly ulong[] _slots = new ulong[MaxArguments];
@@ -21,7 +21,7 @@ internal sealed unsafe class CudaKernelCall(CudaAccelerator accelerator, string 
 
     public int ArgumentCount => _count;
 
-    public CudaKernelCall Span<T>(DeviceSpan<T> span) where T : unmanaged
+    public IKernelCall Span<T>(DeviceSpan<T> span) where T : unmanaged
     {
         ulong pointer = 0;
         if (!span.IsNone)
@@ -36,7 +36,7 @@ internal sealed unsafe class CudaKernelCall(CudaAccelerator accelerator, string 
     }
 
     /// <summary>A whole buffer without an offset argument (scratch buffers the kernel indexes itself).</summary>
-    public CudaKernelCall Buffer<T>(DeviceBuffer<T> buffer) where T : unmanaged
+    public IKernelCall Buffer<T>(DeviceBuffer<T> buffer) where T : unmanaged
     {
         if (buffer is not CudaBuffer<T> cuda || !ReferenceEquals(cuda.Owner, accelerator))
             throw new ArgumentException($"{kernel}: argument {_count} is not a buffer of this CUDA device");
@@ -45,11 +45,11 @@ internal sealed unsafe class CudaKernelCall(CudaAccelerator accelerator, string 
         return this;
     }
 
-    public CudaKernelCall Int(int value) => Add((uint)value);
+    public IKernelCall Int(int value) => Add((uint)value);
 
-    public CudaKernelCall UInt(uint value) => Add(value);
+    public IKernelCall UInt(uint value) => Add(value);
 
-    public CudaKernelCall Float(float value) => Add(BitConverter.SingleToUInt32Bits(value));
+    public IKernelCall Float(float value) => Add(BitConverter.SingleToUInt32Bits(value));
 
     /// <summary>A tiled GEMM over C[m × n]: blocks of (THREADS_N, THREADS_M), one per TILE_M × TILE_N block of C (gemm_tile.h).</summary>
     public void LaunchGemm(int m, int n)

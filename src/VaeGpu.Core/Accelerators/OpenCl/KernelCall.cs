@@ -5,36 +5,36 @@ namespace VaeGpu.Accelerators.OpenCl;
 /// A span is passed as two arguments, the buffer and the element offset, because kernels address
 /// windows of the flat parameter buffer and sub-buffers would need alignment.
 /// </summary>
-internal sealed class KernelCall(OpenClKernel kernel, KernelTuning tuning)
+internal sealed class KernelCall(OpenClKernel kernel, KernelTuning tuning) : IKernelCall
 {
     private int _index;
 
-    public KernelCall Span<T>(DeviceSpan<T> span) where T : unmanaged
+    public IKernelCall Span<T>(DeviceSpan<T> span) where T : unmanaged
     {
         kernel.Arg(_index++, span);
         return Int(span.Offset);
     }
 
     /// <summary>A whole buffer without an offset argument (scratch buffers the kernel indexes itself).</summary>
-    public KernelCall Buffer<T>(DeviceBuffer<T> buffer) where T : unmanaged
+    public IKernelCall Buffer<T>(DeviceBuffer<T> buffer) where T : unmanaged
     {
         kernel.Arg(_index++, buffer.All);
         return this;
     }
 
-    public KernelCall Int(int value)
+    public IKernelCall Int(int value)
     {
         kernel.Arg(_index++, value);
         return this;
     }
 
-    public KernelCall UInt(uint value)
+    public IKernelCall UInt(uint value)
     {
         kernel.Arg(_index++, value);
         return this;
     }
 
-    public KernelCall Float(float value)
+    public IKernelCall Float(float value)
     {
         kernel.Arg(_index++, value);
         return this;

@@ -6,10 +6,10 @@ namespace VaeGpu.Accelerators.OpenCl;
 
 /// <summary>
 /// The OpenCL accelerator: one device, one context, one in-order queue, and one program built from
-/// kernels/*.cl. This part holds the device plumbing (buffers, transfers, the program); the ops and
-/// the <see cref="IAccelerator"/> declaration live in the other partial file.
+/// kernels/*.cl. This class holds the device plumbing (buffers, transfers, the program, the
+/// launcher); the ops themselves are <see cref="KernelAccelerator"/>'s, shared with CUDA.
 /// </summary>
-public sealed partial class OpenClAccelerator
+public sealed partial class OpenClAccelerator : KernelAccelerator
 {
     /// <summary>The files of the one program, in order (common.h first: the others include it).</summary>
     public static readonly IReadOnlyList<string> ProgramFiles = ["common.h", "linear.cl", "reparam.cl", "elbo.cl", "adam.cl", "reduce.cl"];
@@ -19,13 +19,12 @@ public sealed partial class OpenClAccelerator
 
     /// <param name="device">A device from <see cref="OpenClDevices"/>; unusable ones are refused.</param>
     /// <param name="tuning">Tile and work-group sizes, passed to the kernels as -D NAME=VALUE.</param>
-    public OpenClAccelerator(OpenClDeviceInfo device, KernelTuning? tuning = null)
+    public OpenClAccelerator(OpenClDeviceInfo device, KernelTuning? tuning = null) : base(tuning ?? KernelTuning.Default)
     {
         ArgumentNullException.ThrowIfNull(device);
         if (device.UnusableReason is { } reason)
             throw new ArgumentException($"{device} cannot run the kernels: {reason}", nameof(device));
         Device = device;
-        Tuning = tuning ?? KernelTuning.Default;
         Tuning.Validate(device.MaxWorkGroupSize);
         Defines = Tuning.Defines;
         BuildOptions = Options(Defines);
@@ -35,9 +34,7 @@ public sealed partial class OpenClAccelerator
     public OpenClDeviceInfo Device { get; }
 
     /// <summary>"opencl: NVIDIA H100 80GB HBM3 (NVIDIA CUDA)".</summary>
-    public string Name => $"opencl: {Device.DeviceName} ({Device.PlatformName})";
-
-    public KernelTuning Tuning { get; }
+    public override string Name => $"opencl: {Device.DeviceName} ({Device.PlatformName})";
 
     public IReadOnlyDictionary<string, int> Defines { get; }
 
@@ -56,41 +53,44 @@ public sealed partial class OpenClAccelerator
         }
     }
 
-    public DeviceBuffer<T> Allocate<T>(int length) where T : unmanaged
+    public override DeviceBuffer<T> Allocate<T>(int length)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         return Context.Allocate<T>(this, length);
     }
 
-    public void Upload<T>(DeviceSpan<T> destination, ReadOnlySpan<T> source) where T : unmanaged
+    public override void Upload<T>(DeviceSpan<T> destination, ReadOnlySpan<T> source)
     {
         OpShapes.Require(nameof(Upload), "destination", destination, source.Length, this);
         Context.Write(Buffer(destination), destination.Offset, source);
     }
 
-    public void Download<T>(DeviceSpan<T> source, Span<T> destination) where T : unmanaged
+    public override void Download<T>(DeviceSpan<T> source, Span<T> destination)
     {
         OpShapes.Require(nameof(Download), "source", source, destination.Length, this);
         Context.Read(Buffer(source), source.Offset, destination);
     }
 
     /// <summary>Waits until every op issued so far has finished.</summary>
-    public void Synchronize()
+    public override void Synchronize()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         Context.Finish();
     }
 
     /// <summary>Releases the kernels, the program, the queue and the context; buffers are released by their own Dispose.</summary>
-    public void Dispose()
+    public override void Dispose()
     {
         if (_disposed)
             return;
         _disposed = true;
+        DisposeScratch();
         _program?.Dispose();
         _program = null;
         Context.Dispose();
     }
+
+    internal override IKernelCall Call(string kernel) => new KernelCall(Program.Kernel(kernel), Tuning);
 
     /// <summary>The cl_mem behind a span that <see cref="OpShapes"/> has already checked is ours.</summary>
     internal static OpenClBuffer<T> Buffer<T>(DeviceSpan<T> span) where T : unmanaged =>

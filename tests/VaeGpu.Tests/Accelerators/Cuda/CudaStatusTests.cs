@@ -1,3 +1,4 @@
+using VaeGpu.Accelerators;
 using VaeGpu.Accelerators.Cuda;
 using VaeGpu.Accelerators.OpenCl;
 using VaeGpu.Configuration;

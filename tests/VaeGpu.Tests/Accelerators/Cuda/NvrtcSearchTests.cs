@@ -1,3 +1,4 @@
+using VaeGpu.Accelerators;
 using VaeGpu.Accelerators.Cuda;
 
 namespace VaeGpu.Tests.Accelerators.Cuda;
@@ -104,7 +105,7 @@ public sealed class NvrtcSearchTests : IDisposable
         Nvrtc nvrtc = CudaTestDevice.RequireNvrtc();
         CudaDeviceInfo device = CudaTestDevice.Device ?? CudaTestDevice.Fake(8, 0);
         byte[] ptx = nvrtc.Compile(CudaAccelerator.ProgramSource(), "vaegpu_kernels.cu",
-            CudaAccelerator.Options(device, VaeGpu.Accelerators.OpenCl.KernelTuning.Default.Defines), cubin: false, out string log);
+            CudaAccelerator.Options(device, KernelTuning.Default.Defines), cubin: false, out string log);
 
         string text = System.Text.Encoding.UTF8.GetString(ptx);
         foreach (string kernel in CudaAccelerator.KernelNames)

@@ -1,4 +1,4 @@
-namespace VaeGpu.Accelerators.OpenCl;
+namespace VaeGpu.Accelerators;
 
 /// <summary>
 /// The tuning parameters that kernels/*.cl read as #defines, injected when the program is built.

@@ -1,12 +1,33 @@
-namespace VaeGpu.Accelerators.OpenCl;
+namespace VaeGpu.Accelerators;
 
 /// <summary>
-/// The ops on OpenCL: shape checks on the host (OpShapes), then launches of the kernels in
-/// kernels/*.cl. Each launch passes every buffer as a (buffer, element offset) pair.
+/// The ops of every accelerator that runs kernels/*.cl (OpenCL, and CUDA through the prelude),
+/// written once like the kernels themselves: shape checks on the host (OpShapes), then launches
+/// with the same arguments and geometry. A subclass supplies the buffers and <see cref="Call"/>.
 /// </summary>
-public sealed partial class OpenClAccelerator : IAccelerator
+public abstract class KernelAccelerator : IAccelerator
 {
     private DeviceBuffer<float>? _elboPartials;
+
+    protected KernelAccelerator(KernelTuning tuning) => Tuning = tuning;
+
+    /// <summary>Tile and work-group sizes: passed to the kernels as -D NAME=VALUE, and the launch geometry.</summary>
+    public KernelTuning Tuning { get; }
+
+    public abstract string Name { get; }
+
+    public abstract DeviceBuffer<T> Allocate<T>(int length) where T : unmanaged;
+
+    public abstract void Upload<T>(DeviceSpan<T> destination, ReadOnlySpan<T> source) where T : unmanaged;
+
+    public abstract void Download<T>(DeviceSpan<T> source, Span<T> destination) where T : unmanaged;
+
+    public abstract void Synchronize();
+
+    public abstract void Dispose();
+
+    /// <summary>A new launch of the named kernel.</summary>
+    internal abstract IKernelCall Call(string kernel);
 
     public void LinearForward(DeviceSpan<float> x, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> y,
         int rows, int inFeatures, int outFeatures, Activation activation)
@@ -108,13 +129,22 @@ public sealed partial class OpenClAccelerator : IAccelerator
             .UInt((uint)seed).UInt((uint)(seed >> 32)).LaunchElements(bits.Length / 4);
     }
 
-    private KernelCall Call(string kernel) => new(Program.Kernel(kernel), Tuning);
+    /// <summary>Frees the ops' own scratch memory; subclasses call it from Dispose.</summary>
+    protected void DisposeScratch()
+    {
+        _elboPartials?.Dispose();
+        _elboPartials = null;
+    }
+
+    /// <summary>Whether scratch memory may be allocated now (not while a CUDA graph is being captured).</summary>
+    protected virtual string? ScratchAllocationRefused => null;
 
     /// <summary>Per-row, per-column-tile NLL sums of ElboOutput; grown on demand, kept for the next call.</summary>
     private DeviceBuffer<float> ElboPartials(int length)
     {
         if (_elboPartials is null || _elboPartials.Length < length)
         {
+            if (ScratchAllocationRefused is { } reason) throw new InvalidOperationException($"ElboOutput: {reason}");
             _elboPartials?.Dispose();
             _elboPartials = Allocate<float>(length);
         }
