@@ -28,8 +28,8 @@ public abstract class CrossAcceleratorTrainingTests
     public void Two_hundred_training_steps_match_the_cpu_accelerator()
     {
         Assert.SkipWhen(SkipReason is not null, SkipReason ?? "");
-        // The plain reference version of the CPU accelerator: its arithmetic is the one the kernels
-        // mirror (the fast version's vector exp/log round differently by an ulp).
+        // The plain reference version of the CPU accelerator (version 2 trains bit-identically to it:
+        // TrainerTests), whose arithmetic the kernels mirror.
         Run expected = Train(new CpuAccelerator(gemmVersion: 1));
         Run actual = Train(CreateAccelerator());
 
