@@ -6,16 +6,6 @@ using VaeGpu.Training;
 
 namespace VaeGpu.Analysis;
 
-/// <summary>Per-example −ELBO terms from one sampled z, in nats.</summary>
-public sealed record ElboScores(double[] Recon, double[] Kl)
-{
-    public int Count => Recon.Length;
-
-    public double Loss(int i) => Recon[i] + Kl[i];
-
-    public double[] Losses() => Enumerable.Range(0, Count).Select(Loss).ToArray();
-}
-
 /// <summary>Progress of a long scoring pass: rows (image × sample pairs) done out of the total.</summary>
 public readonly record struct ScoringProgress(long RowsDone, long RowsTotal, int ExamplesDone, TimeSpan Elapsed);
 
@@ -58,38 +48,11 @@ public sealed class ExampleScorer : IDisposable
 
     public int Count => _images.Count;
 
-    /// <summary>
-    /// Per-image reconstruction NLL and KL with one sampled z: the same noise (stream EvalNoise, the
-    /// batch index as step) and batches as <see cref="Evaluator"/>, so their mean is its test −ELBO.
-    /// </summary>
+    /// <summary>Per-image reconstruction NLL and KL with one sampled z: <see cref="Evaluator.PerExample"/>.</summary>
     public ElboScores Elbo()
     {
-        IAccelerator accelerator = _model.Accelerator;
-        var noise = new NoiseSource(_seed, NoiseStreams.EvalNoise);
-        int n = _images.Count, batchRows = Math.Min(_workspace.MaxRows, Math.Max(1, n));
-        var recon = new double[n];
-        var kl = new double[n];
-        var nllHost = new float[batchRows];
-        var klHost = new float[batchRows];
-        int[] indices = new int[batchRows];
-        uint batch = 0;
-        for (int start = 0; start < n; start += batchRows, batch++)
-        {
-            int rows = Math.Min(batchRows, n - start);
-            for (int i = 0; i < rows; i++) indices[i] = start + i;
-            accelerator.Upload<int>(_indices.Slice(0, rows), indices.AsSpan(0, rows));
-            accelerator.Upload<uint>(_batchCounter, [batch]);
-            accelerator.GatherRows(_images.Pixels, _indices.Slice(0, rows), _workspace.Input(rows), rows, _images.PixelsPerImage);
-            VaePasses.Loss(_model, _workspace, rows, noise, _batchCounter, withGradient: false);
-            accelerator.Download(_workspace.Nll(rows), nllHost.AsSpan(0, rows));
-            accelerator.Download(_workspace.Kl(rows), klHost.AsSpan(0, rows));
-            for (int i = 0; i < rows; i++)
-            {
-                recon[start + i] = nllHost[i];
-                kl[start + i] = klHost[i];
-            }
-        }
-        return new ElboScores(recon, kl);
+        using var evaluator = new Evaluator(_model, _images.Images, _workspace.MaxRows, _seed);
+        return evaluator.PerExample();
     }
 
     /// <summary>Per-image importance-sampled −log p(x) in nats with <paramref name="samples"/> samples each.</summary>

@@ -7,7 +7,8 @@ namespace VaeGpu.Training;
 /// <summary>
 /// Test −ELBO of a model with sampled z (as the reference PyTorch example reports it). The noise is
 /// Philox stream <see cref="NoiseStreams.EvalNoise"/> with the batch index as its step, so the same
-/// model on the same data always gets the same figure, on every accelerator.
+/// model on the same data always gets the same figure, on every accelerator. The per-image terms
+/// (<see cref="PerExample"/>) are what anomaly scores and eval.json are made of; the test −ELBO is their mean.
 /// </summary>
 public sealed class Evaluator : IDisposable
 {
@@ -16,7 +17,6 @@ public sealed class Evaluator : IDisposable
     private readonly DeviceImages _images;
     private readonly DeviceBuffer<int> _identity;
     private readonly DeviceBuffer<uint> _batchCounter;
-    private readonly DeviceBuffer<float> _sums;
     private readonly VaeWorkspace _workspace;
 
     public Evaluator(VaeModel model, ImageSet images, int batchSize, ulong seed)
@@ -30,37 +30,49 @@ public sealed class Evaluator : IDisposable
         _identity = accelerator.Allocate<int>(images.Count);
         accelerator.Upload<int>(_identity, Enumerable.Range(0, images.Count).ToArray());
         _batchCounter = accelerator.Allocate<uint>(1);
-        _sums = accelerator.Allocate<float>(2);
         _workspace = new VaeWorkspace(accelerator, model.Layout, Math.Max(1, Math.Min(batchSize, images.Count)));
     }
 
     public EvaluationResult Evaluate()
     {
+        ElboScores scores = PerExample();
+        int count = Math.Max(1, scores.Count);
+        double recon = scores.Recon.Sum(), kl = scores.Kl.Sum();
+        return new EvaluationResult((recon + kl) / count, recon / count, kl / count, scores.Count);
+    }
+
+    /// <summary>Each image's reconstruction NLL and KL, one sampled z per image.</summary>
+    public ElboScores PerExample()
+    {
         IAccelerator accelerator = _model.Accelerator;
         var noise = new NoiseSource(_seed, NoiseStreams.EvalNoise);
-        Span<float> sums = stackalloc float[2];
-        double recon = 0, kl = 0;
+        int n = _images.Count;
+        var recon = new double[n];
+        var kl = new double[n];
+        var rowValues = new float[_workspace.MaxRows];
         int batch = 0;
-        for (int start = 0; start < _images.Count; start += _workspace.MaxRows, batch++)
+        for (int start = 0; start < n; start += _workspace.MaxRows, batch++)
         {
-            int rows = Math.Min(_workspace.MaxRows, _images.Count - start);
+            int rows = Math.Min(_workspace.MaxRows, n - start);
             accelerator.Upload<uint>(_batchCounter, [(uint)batch]);
             accelerator.GatherRows(_images.Pixels, _identity.Slice(start, rows), _workspace.Input(rows), rows, _images.PixelsPerImage);
             VaePasses.Loss(_model, _workspace, rows, noise, _batchCounter, withGradient: false);
-            accelerator.Reduce(_workspace.Nll(rows), _sums.Slice(0, 1));
-            accelerator.Reduce(_workspace.Kl(rows), _sums.Slice(1, 1));
-            accelerator.Download<float>(_sums, sums);
-            recon += sums[0];
-            kl += sums[1];
+            Copy(_workspace.Nll(rows), recon.AsSpan(start, rows));
+            Copy(_workspace.Kl(rows), kl.AsSpan(start, rows));
         }
-        int count = Math.Max(1, _images.Count);
-        return new EvaluationResult((recon + kl) / count, recon / count, kl / count, _images.Count);
+        return new ElboScores(recon, kl);
+
+        void Copy(DeviceSpan<float> source, Span<double> destination)
+        {
+            Span<float> values = rowValues.AsSpan(0, source.Length);
+            accelerator.Download(source, values);
+            for (int i = 0; i < values.Length; i++) destination[i] = values[i];
+        }
     }
 
     public void Dispose()
     {
         _workspace.Dispose();
-        _sums.Dispose();
         _batchCounter.Dispose();
         _identity.Dispose();
         _images.Dispose();
