@@ -13,7 +13,7 @@ public static class BenchAccelerators
     public static IEnumerable<string> Present()
     {
         for (int version = CpuAccelerator.LatestGemmVersion; version >= 1; version--) yield return $"cpu-v{version}";
-        foreach (string device in new[] { "opencl", "cuda" })
+        foreach (string device in new[] { "cuda", "opencl" })
         {
             IAccelerator? accelerator = null;
             try

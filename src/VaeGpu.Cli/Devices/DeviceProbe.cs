@@ -1,8 +1,8 @@
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using VaeGpu.Accelerators;
-using VaeGpu.Accelerators.Cuda;
-using VaeGpu.Accelerators.OpenCl;
+using VaeGpu.Accelerators.Ilgpu;
+using VaeGpu.Configuration;
 
 namespace VaeGpu.Cli.Devices;
 
@@ -12,69 +12,27 @@ namespace VaeGpu.Cli.Devices;
 public sealed record DeviceStatus(string Name, bool Usable, string Details);
 
 /// <summary>
-/// What this machine offers: the CPU, every OpenCL platform and device, and every CUDA device
-/// (usable or why not).
+/// What this machine offers: the managed CPU accelerator, then every ILGPU device (CUDA, every
+/// OpenCL device, ILGPU's CPU accelerator), usable or why not, or one line per missing runtime.
 /// </summary>
 public static class DeviceProbe
 {
-    public const string OpenClLibrary = "libOpenCL.so.1";
-    public const string CudaLibrary = "libcuda.so.1";
+    public static IReadOnlyList<DeviceStatus> Probe() => [Cpu(), .. Ilgpu(IlgpuDevices.Discovery)];
 
-    public static IReadOnlyList<DeviceStatus> Probe() =>
-    [
-        Cpu(),
-        .. OpenCl(OpenClDevices.Discovery),
-        .. Cuda(CudaDevices.Discovery),
-    ];
-
-    /// <summary>
-    /// One line per CUDA device ("cuda:N": name, compute capability, SMs, memory, driver version,
-    /// the NVRTC used), or a single "cuda" line saying why CUDA is not usable.
-    /// </summary>
-    public static IReadOnlyList<DeviceStatus> Cuda(CudaDiscovery discovery)
+    public static IReadOnlyList<DeviceStatus> Ilgpu(IlgpuDiscovery discovery)
     {
-        if (discovery.DriverProblem is { } problem)
-            return [new DeviceStatus("cuda", Usable: false, problem)];
-        if (discovery.Devices.Count == 0)
-            return [new DeviceStatus("cuda", Usable: false, $"{CudaDevices.NoDevice} (driver {discovery.DriverVersionText})")];
-        string compiler = discovery.Nvrtc.Nvrtc is { } nvrtc ? nvrtc.ToString() : discovery.Nvrtc.Problem ?? "NVRTC not found";
-        return discovery.Devices.Select(device =>
-            new DeviceStatus(device.Request, discovery.IsUsable, $"{Describe(device)}, driver {discovery.DriverVersionText}, {compiler}")).ToList();
-    }
-
-    /// <summary>"NVIDIA H100 80GB HBM3: compute 9.0, 132 SMs, 79.1 GiB".</summary>
-    public static string Describe(CudaDeviceInfo device) =>
-        $"{device.Name}: compute {device.ComputeCapability}, {device.Multiprocessors} SMs, {Size(device.TotalMemoryBytes)}";
-
-    /// <summary>
-    /// One line per OpenCL device ("opencl:P:D"), one per platform whose devices could not be listed,
-    /// or a single "opencl" line saying why OpenCL is missing.
-    /// </summary>
-    public static IReadOnlyList<DeviceStatus> OpenCl(OpenClDiscovery discovery)
-    {
-        if (discovery.LoaderProblem is { } problem)
-            return [new DeviceStatus("opencl", Usable: false, problem)];
         var lines = new List<DeviceStatus>();
-        foreach (OpenClPlatformInfo platform in discovery.Platforms)
-        {
-            OpenClDeviceInfo[] devices = discovery.Devices.Where(d => d.PlatformIndex == platform.Index).ToArray();
-            if (platform.Problem is not null || devices.Length == 0)
-                lines.Add(new DeviceStatus($"opencl:{platform.Index}", Usable: false,
-                    $"{platform.Name}: {platform.Problem ?? "no devices"}"));
-            foreach (OpenClDeviceInfo device in devices)
-            {
-                string? reason = device.UnusableReason;
-                lines.Add(new DeviceStatus(device.Request, reason is null, Describe(device) + (reason is null ? "" : $"; {reason}")));
-            }
-        }
+        if (discovery.CudaProblem is { } cuda) lines.Add(new DeviceStatus("cuda", Usable: false, cuda));
+        foreach (IlgpuDeviceInfo device in discovery.Devices.Where(d => d.Kind == DeviceKind.Cuda))
+            lines.Add(new DeviceStatus(device.Request, device.IsUsable, $"{device.Details}; {LibDeviceSearch.Find().Description}"));
+        if (discovery.OpenClProblem is { } openCl) lines.Add(new DeviceStatus("opencl", Usable: false, openCl));
+        else if (discovery.Devices.All(d => d.Kind != DeviceKind.OpenCl))
+            lines.Add(new DeviceStatus("opencl", Usable: false, "the OpenCL loader lists no device"));
+        foreach (IlgpuDeviceInfo device in discovery.Devices.Where(d => d.Kind is DeviceKind.OpenCl or DeviceKind.IlgpuCpu))
+            lines.Add(new DeviceStatus(device.Request, device.IsUsable,
+                device.UnusableReason is { } reason ? $"{device.Details}; {reason}" : device.Details));
         return lines;
     }
-
-    /// <summary>"Portable Computing Language / pthread-...: CPU, OpenCL 3.0 PoCL, OpenCL C 1.2 PoCL, 2 compute units, ...".</summary>
-    public static string Describe(OpenClDeviceInfo device) =>
-        $"{device.PlatformName} / {device.DeviceName}: {(device.IsGpu ? "GPU" : "not a GPU")}, {device.DeviceVersion}, " +
-        $"{device.OpenClCVersion}, {device.ComputeUnits} compute units, {Size(device.GlobalMemoryBytes)} global, " +
-        $"{Size(device.LocalMemoryBytes)} local memory, work-groups up to {device.MaxWorkGroupSize}";
 
     /// <summary>Bytes in the largest binary unit that keeps a whole number in front: "7.6 GiB", "64 KiB".</summary>
     public static string Size(ulong bytes)

@@ -1,77 +1,46 @@
 using VaeGpu.Accelerators.Cpu;
-using VaeGpu.Accelerators.Cuda;
-using VaeGpu.Accelerators.OpenCl;
+using VaeGpu.Accelerators.Ilgpu;
 using VaeGpu.Configuration;
 
 namespace VaeGpu.Accelerators;
 
 /// <summary>
 /// Turns a --device request into an accelerator. "auto" prefers CUDA, then OpenCL on a GPU, then
-/// the CPU; a device asked for by name that cannot be had is an error, never a silent fallback.
+/// the managed CPU accelerator; a device asked for by name that cannot be had is an error, never a
+/// silent fallback. ILGPU's CPU accelerator ("ilgpu-cpu") is only ever used when asked for.
 /// </summary>
 public static class AcceleratorFactory
 {
-    /// <returns>The accelerator and, for "auto", one line on why it was picked.</returns>
-    public static (IAccelerator Accelerator, string Choice) Create(DeviceRequest request) => request.Kind switch
+    /// <returns>The accelerator and one line on why it was picked.</returns>
+    public static (IAccelerator Accelerator, string Choice) Create(DeviceRequest request)
     {
-        DeviceKind.Cpu => (new CpuAccelerator(), "cpu, as asked"),
-        DeviceKind.Auto => Auto(CudaDevices.Discovery, OpenClDevices.Discovery),
-        DeviceKind.OpenCl => OpenCl(request),
-        DeviceKind.Cuda => Cuda(request),
-        _ => throw new ArgumentOutOfRangeException(nameof(request), request.Kind, null),
-    };
+        if (request.Kind == DeviceKind.Cpu) return (new CpuAccelerator(), "cpu, as asked");
+        if (request.Kind == DeviceKind.Auto) return Auto(IlgpuDevices.Discovery);
+        IlgpuAccelerator accelerator = IlgpuDevices.Create(request, IlgpuDevices.Discovery);
+        return (accelerator, $"{accelerator.Name}, as asked");
+    }
 
     /// <summary>
-    /// "auto": CUDA device 0 when CUDA is usable, else the first usable OpenCL GPU, else the CPU.
-    /// PoCL and other CPU OpenCL devices are never picked: the CPU accelerator is faster on the same
-    /// cores. The choice line says why each better option was passed over.
+    /// "auto": the first CUDA device when there is one, else the first usable OpenCL GPU, else the CPU.
+    /// CPU OpenCL devices (PoCL) and ilgpu-cpu are never picked: the managed CPU accelerator is faster
+    /// on the same cores. The choice line says why each better option was passed over.
     /// </summary>
-    internal static (IAccelerator Accelerator, string Choice) Auto(CudaDiscovery cuda, OpenClDiscovery openCl)
+    internal static (IAccelerator Accelerator, string Choice) Auto(IlgpuDiscovery discovery)
     {
-        string cudaReason;
-        if (cuda.IsUsable)
+        var passedOver = new List<string>();
+        foreach (DeviceRequest candidate in new[] { new DeviceRequest(DeviceKind.Cuda), new DeviceRequest(DeviceKind.OpenCl) })
         {
-            CudaDeviceInfo device = cuda.Devices[0];
             try
             {
-                var accelerator = new CudaAccelerator(device, nvrtc: cuda.Nvrtc.Nvrtc);
-                return (accelerator, $"auto picked {accelerator.Name}: the first CUDA device ({device.Request}), kernels by {cuda.Nvrtc.Nvrtc}");
+                IlgpuAccelerator accelerator = IlgpuDevices.Create(candidate, discovery);
+                string skipped = passedOver.Count == 0 ? "" : $" ({string.Join("; ", passedOver)})";
+                return (accelerator, $"auto picked {accelerator.Name}{skipped}");
             }
-            catch (CudaException error)
+            catch (DeviceUnavailableException error)
             {
-                cudaReason = $"{device.Request} failed to start ({error.Message})";
+                passedOver.Add(error.Message);
             }
         }
-        else
-            cudaReason = cuda.Problem ?? "not usable";
-        string no = $"no CUDA: {cudaReason}";
-
-        string reason;
-        if (openCl.LoaderProblem is { } problem)
-            reason = problem;
-        else if (openCl.Devices.FirstOrDefault(d => d.IsUsable && d.IsGpu) is { } gpu)
-        {
-            var accelerator = new OpenClAccelerator(gpu);
-            return (accelerator, $"auto picked {accelerator.Name}: the first usable OpenCL GPU ({gpu.Request}); {no}");
-        }
-        else
-            reason = openCl.Devices.Count == 0 ? "no OpenCL device found"
-                : "no usable OpenCL GPU (" + string.Join("; ", openCl.Devices.Select(d =>
-                    $"{d}: {d.UnusableReason ?? (d.IsGpu ? "usable" : "not a GPU")}")) + ")";
-        return (new CpuAccelerator(), $"auto picked cpu: {reason}; {no}");
-    }
-
-    private static (IAccelerator Accelerator, string Choice) OpenCl(DeviceRequest request)
-    {
-        var accelerator = new OpenClAccelerator(OpenClDevices.Select(request));
-        return (accelerator, $"{accelerator.Name}, as asked");
-    }
-
-    private static (IAccelerator Accelerator, string Choice) Cuda(DeviceRequest request)
-    {
-        CudaDiscovery discovery = CudaDevices.Discovery;
-        CudaDeviceInfo device = CudaDevices.Select(request, discovery);
-        var accelerator = new CudaAccelerator(device, nvrtc: discovery.Nvrtc.Nvrtc);
-        return (accelerator, $"{accelerator.Name}, as asked");
+        return (new CpuAccelerator(), $"auto picked cpu: {string.Join("; ", passedOver)}");
     }
 }

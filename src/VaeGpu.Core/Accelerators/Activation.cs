@@ -17,28 +17,20 @@ public enum Activation
 
 public static class ActivationMath
 {
-    public const float LeakySlope = 0.01f;
+    public const float LeakySlope = Kernels.Activations.LeakySlope;
 
-    public static float Apply(Activation activation, float x) => activation switch
-    {
-        Activation.Identity => x,
-        Activation.Relu => x > 0f ? x : 0f,
-        Activation.Tanh => MathF.Tanh(x),
-        Activation.LeakyRelu => x > 0f ? x : LeakySlope * x,
-        Activation.Sigmoid => 1f / (1f + MathF.Exp(-x)),
-        _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, null),
-    };
+    /// <summary>act(x): kernels/Activations.cs, the scalar code the device kernels run too.</summary>
+    public static float Apply(Activation activation, float x) => Kernels.Activations.Apply(Checked(activation), x);
 
     /// <summary>dy/dx expressed through y = act(x).</summary>
-    public static float DerivativeFromOutput(Activation activation, float y) => activation switch
-    {
-        Activation.Identity => 1f,
-        Activation.Relu => y > 0f ? 1f : 0f,
-        Activation.Tanh => 1f - y * y,
-        Activation.LeakyRelu => y > 0f ? 1f : LeakySlope,
-        Activation.Sigmoid => y * (1f - y),
-        _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, null),
-    };
+    public static float DerivativeFromOutput(Activation activation, float y) =>
+        Kernels.Activations.DerivativeFromOutput(Checked(activation), y);
+
+    /// <summary>Device code treats an unknown code as the identity; the host refuses it.</summary>
+    private static int Checked(Activation activation) =>
+        activation is >= Activation.Identity and <= Activation.Sigmoid
+            ? (int)activation
+            : throw new ArgumentOutOfRangeException(nameof(activation), activation, null);
 
     /// <summary>Parses the configuration names relu, tanh, leaky_relu (the ones a hidden layer may use).</summary>
     public static bool TryParseHidden(string? name, out Activation activation)

@@ -9,15 +9,18 @@ public enum DeviceKind
     Cpu = 1,
     OpenCl = 2,
     Cuda = 3,
+    /// <summary>ILGPU's CPU accelerator running the device kernels as .NET code (debugging, CI); never picked by auto.</summary>
+    IlgpuCpu = 4,
 }
 
 /// <summary>
 /// The device the user asked for: "auto", "cpu", "opencl" (first GPU), "opencl:P:D" (platform P,
-/// device D), "cuda" (device 0) or "cuda:N". Indices are null when the user left the choice to us.
+/// device D), "cuda" (device 0), "cuda:N" or "ilgpu-cpu" (ILGPU's CPU accelerator). This file owns the
+/// grammar in both directions (<see cref="Parse"/> and <see cref="ToString"/>). Indices are null when the user left the choice to us.
 /// </summary>
 public sealed record DeviceRequest(DeviceKind Kind, int? PlatformIndex = null, int? DeviceIndex = null)
 {
-    public const string Forms = "auto, cpu, opencl, opencl:PLATFORM:DEVICE, cuda or cuda:DEVICE";
+    public const string Forms = "auto, cpu, cuda, cuda:DEVICE, opencl, opencl:PLATFORM:DEVICE or ilgpu-cpu";
 
     public static DeviceRequest Auto { get; } = new(DeviceKind.Auto);
 
@@ -40,6 +43,9 @@ public sealed record DeviceRequest(DeviceKind Kind, int? PlatformIndex = null, i
                 break;
             case "cpu" when parts.Length == 1:
                 request = new DeviceRequest(DeviceKind.Cpu);
+                break;
+            case "ilgpu-cpu" when parts.Length == 1:
+                request = new DeviceRequest(DeviceKind.IlgpuCpu);
                 break;
             case "opencl" when parts.Length == 1:
                 request = new DeviceRequest(DeviceKind.OpenCl);
@@ -77,6 +83,7 @@ public sealed record DeviceRequest(DeviceKind Kind, int? PlatformIndex = null, i
         DeviceKind.OpenCl => "opencl",
         DeviceKind.Cuda when DeviceIndex is { } d => $"cuda:{d}",
         DeviceKind.Cuda => "cuda",
+        DeviceKind.IlgpuCpu => "ilgpu-cpu",
         _ => Kind.ToString(),
     };
 }

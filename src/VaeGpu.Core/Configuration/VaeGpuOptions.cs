@@ -7,7 +7,7 @@ namespace VaeGpu.Configuration;
 /// <summary>The configuration root: one property per top-level key or section.</summary>
 public sealed class VaeGpuOptions
 {
-    /// <summary>auto | cpu | opencl | opencl:P:D | cuda | cuda:N (see <see cref="DeviceRequest"/>).</summary>
+    /// <summary>auto | cpu | cuda | cuda:N | opencl | opencl:P:D | ilgpu-cpu (see <see cref="DeviceRequest"/>).</summary>
     public string Device { get; set; } = "auto";
 
     public DataOptions Data { get; set; } = new();

@@ -12,9 +12,7 @@ namespace VaeGpu.Random;
 public static class PhiloxNormal
 {
     /// <summary>2^-23: the spacing of the uniform grid.</summary>
-    public const float UniformScale = 1f / 8388608f;
-
-    private const double TwoPi = 2.0 * Math.PI;
+    public const float UniformScale = Kernels.Philox.UniformScale;
 
     /// <summary>
     /// u = ((bits >> 9) + 0.5f) · 2^-23, in float arithmetic: the midpoints of 2^23 equal cells of
@@ -23,18 +21,18 @@ public static class PhiloxNormal
     /// bit-identical on every device, FMA contraction or not.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float ToUniform(uint bits) => ((bits >> 9) + 0.5f) * UniformScale;
+    public static float ToUniform(uint bits) => Kernels.Philox.Uniform(bits);
 
     /// <summary>
     /// Box-Muller: r = √(−2 ln u(radiusBits)), θ = 2π u(angleBits); (r cos θ, r sin θ), evaluated in
-    /// double and rounded once, as kernels/common.h does, so that every accelerator draws the same
+    /// double and rounded once, as the device kernels do (kernels/Philox.cs), so that every accelerator draws the same
     /// floats (a float libm would differ from device to device by an ulp).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void BoxMuller(uint radiusBits, uint angleBits, out float cosine, out float sine)
     {
-        double radius = Math.Sqrt(-2.0 * Math.Log(ToUniform(radiusBits)));
-        double angle = TwoPi * ToUniform(angleBits);
+        double radius = Kernels.Philox.Radius(radiusBits);
+        double angle = Kernels.Philox.Angle(angleBits);
         cosine = (float)(radius * Math.Cos(angle));
         sine = (float)(radius * Math.Sin(angle));
     }

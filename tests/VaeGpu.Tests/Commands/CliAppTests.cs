@@ -1,8 +1,7 @@
-using VaeGpu.Accelerators.Cuda;
-using VaeGpu.Accelerators.OpenCl;
+using VaeGpu.Accelerators.Ilgpu;
+using VaeGpu.Configuration;
 using VaeGpu.Cli.Commands;
 using VaeGpu.Cli.Devices;
-using VaeGpu.Configuration;
 using VaeGpu.Tests.Configuration;
 
 namespace VaeGpu.Tests.Commands;
@@ -26,70 +25,58 @@ public sealed class CliAppTests
     }
 
     [Fact]
-    public void Devices_lists_the_cpu_every_opencl_device_and_every_cuda_device()
+    public void Devices_lists_the_cpu_and_every_ilgpu_device_with_why_one_is_unusable()
     {
         Assert.Equal(0, Run(terminal: false, "devices"));
 
         string[] lines = _out.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.True(lines.Length >= 3, _out.ToString());
         Assert.StartsWith($"cpu: usable: {Environment.ProcessorCount} logical processors, SIMD ", lines[0], StringComparison.Ordinal);
-        string[] openCl = lines.Where(l => l.StartsWith("opencl", StringComparison.Ordinal)).ToArray();
-        string[] cuda = lines.Where(l => l.StartsWith("cuda", StringComparison.Ordinal)).ToArray();
-        Assert.Equal(lines.Length, 1 + openCl.Length + cuda.Length);
-        foreach (string line in openCl)
-            Assert.Matches(@"^opencl(:\d+(:\d+)?)?: (not )?usable: \S", line);
-        Assert.Equal(OpenClDevices.Discover().Count == 0 ? 1 : OpenClDevices.Discover().Count, openCl.Length);
-        if (OpenClDevices.LoaderProblem is { } problem)
-            Assert.Equal($"opencl: not usable: {problem}", openCl[0]);
-        CudaDiscovery discovery = CudaDevices.Discovery;
-        if (discovery.DriverProblem is { } cudaProblem)
-            Assert.Equal([$"cuda: not usable: {cudaProblem}"], cuda);
-        else
-            foreach (string line in cuda)
-                Assert.Matches(@"^cuda(:\d+)?: (not )?usable: \S", line);
+        foreach (string line in lines.Skip(1))
+            Assert.Matches(@"^(cuda(:\d+)?|opencl(:\d+:\d+)?|ilgpu-cpu): (not )?usable: \S", line);
+        Assert.Contains(lines, line => line.StartsWith("ilgpu-cpu: usable: ILGPU's CPU accelerator", StringComparison.Ordinal));
+        IlgpuDiscovery discovery = IlgpuDevices.Discovery;
+        if (discovery.CudaProblem is { } cudaProblem)
+            Assert.Contains($"cuda: not usable: {cudaProblem}", lines);
+        if (discovery.OpenClProblem is { } openClProblem)
+            Assert.Contains($"opencl: not usable: {openClProblem}", lines);
         Assert.Empty(_error.ToString());
     }
 
     [Fact]
-    public void Devices_reports_a_missing_opencl_loader_on_one_line()
+    public void Devices_says_on_one_line_each_which_runtime_is_missing()
     {
-        DeviceStatus line = Assert.Single(DeviceProbe.OpenCl(OpenClDiscovery.Missing(OpenClDevices.LoaderMissing)));
+        var discovery = new IlgpuDiscovery([IlgpuCpu], "no CUDA driver (libcuda.so.1 not found)", "no OpenCL loader (libOpenCL.so.1 not found)");
 
-        Assert.Equal(new DeviceStatus("opencl", false, OpenClDevices.LoaderMissing), line);
+        Assert.Equal(
+        [
+            new DeviceStatus("cuda", false, "no CUDA driver (libcuda.so.1 not found)"),
+            new DeviceStatus("opencl", false, "no OpenCL loader (libOpenCL.so.1 not found)"),
+            new DeviceStatus("ilgpu-cpu", true, IlgpuCpu.Details),
+        ], DeviceProbe.Ilgpu(discovery));
     }
 
     [Fact]
     public void Devices_describes_each_opencl_device_and_says_why_one_is_unusable()
     {
-        var discovery = new OpenClDiscovery(
-            [new OpenClPlatformInfo(0, 1, "Portable Computing Language", "OpenCL 3.0 PoCL"), new OpenClPlatformInfo(1, 2, "Broken", "", "clGetDeviceIDs failed: CL_INVALID_PLATFORM (-32)")],
-            [
-                new OpenClDeviceInfo(0, 0, 1, 10, "Portable Computing Language", "cpu-device", "OpenCL 3.0 PoCL", "OpenCL C 1.2 PoCL",
-                    false, 2, 8UL << 30, 256 << 10, 4096, null),
-                new OpenClDeviceInfo(0, 1, 1, 11, "Portable Computing Language", "old-gpu", "OpenCL 1.1", "OpenCL C 1.1",
-                    true, 4, 1UL << 30, 32 << 10, 1024, "OpenCL C 1.1 is below 1.2"),
-            ],
-            null);
+        const string pocl = "OpenCL without generic address space, which ILGPU's OpenCL backend requires";
+        var discovery = new IlgpuDiscovery(
+        [
+            new IlgpuDeviceInfo("opencl:0:0", DeviceKind.OpenCl, "cpu-device", false, "Portable Computing Language / cpu-device: CPU, OpenCL C 1.2", pocl),
+            new IlgpuDeviceInfo("opencl:1:0", DeviceKind.OpenCl, "gpu", true, "Vendor / gpu: GPU, OpenCL C 3.0", null),
+            IlgpuCpu,
+        ], "no CUDA driver (libcuda.so.1 not found)", null);
 
-        IReadOnlyList<DeviceStatus> lines = DeviceProbe.OpenCl(discovery);
+        IReadOnlyList<DeviceStatus> lines = DeviceProbe.Ilgpu(discovery);
 
-        Assert.Equal(3, lines.Count);
-        Assert.Equal(new DeviceStatus("opencl:0:0", true,
-            "Portable Computing Language / cpu-device: not a GPU, OpenCL 3.0 PoCL, OpenCL C 1.2 PoCL, 2 compute units, 8 GiB global, " +
-            "256 KiB local memory, work-groups up to 4096"), lines[0]);
-        Assert.Equal("opencl:0:1", lines[1].Name);
-        Assert.False(lines[1].Usable);
-        Assert.StartsWith("Portable Computing Language / old-gpu: GPU, ", lines[1].Details, StringComparison.Ordinal);
-        Assert.EndsWith("; OpenCL C 1.1 is below 1.2", lines[1].Details, StringComparison.Ordinal);
-        Assert.Equal(new DeviceStatus("opencl:1", false, "Broken: clGetDeviceIDs failed: CL_INVALID_PLATFORM (-32)"), lines[2]);
+        Assert.Equal(new DeviceStatus("opencl:0:0", false, $"Portable Computing Language / cpu-device: CPU, OpenCL C 1.2; {pocl}"), lines[1]);
+        Assert.Equal(new DeviceStatus("opencl:1:0", true, "Vendor / gpu: GPU, OpenCL C 3.0"), lines[2]);
+        var error = Assert.Throws<DeviceUnavailableException>(() => IlgpuDevices.Select(DeviceRequest.Parse("opencl:0:0"), discovery));
+        Assert.Equal($"Device = 'opencl:0:0' (cpu-device): {pocl}", error.Message);
+        Assert.Equal("opencl:1:0", IlgpuDevices.Select(DeviceRequest.Parse("opencl"), discovery).Request);
+        Assert.Throws<DeviceUnavailableException>(() => IlgpuDevices.Select(DeviceRequest.Parse("cuda"), discovery));
     }
 
-    [Theory]
-    [InlineData(0UL, "0 bytes")]
-    [InlineData(1023UL, "1023 bytes")]
-    [InlineData(65536UL, "64 KiB")]
-    [InlineData(8160000000UL, "7.6 GiB")]
-    public void Devices_sizes_read_in_binary_units(ulong bytes, string expected) => Assert.Equal(expected, DeviceProbe.Size(bytes));
+    private static readonly IlgpuDeviceInfo IlgpuCpu = new("ilgpu-cpu", DeviceKind.IlgpuCpu, "ILGPU CPU accelerator", false, "ILGPU's CPU accelerator", null);
 
     [Fact]
     public void Devices_draws_a_table_on_a_terminal()
@@ -112,7 +99,7 @@ public sealed class CliAppTests
     [Theory]
     [InlineData("--seconds", "0", "error: bench: --seconds must be a number of seconds in (0, 3600], got '0'")]
     [InlineData("--seconds", "abc", "error: bench: --seconds must be a number of seconds in (0, 3600], got 'abc'")]
-    [InlineData("--fast", null, "error: bench: unknown argument '--fast' (bench [--device auto|cpu|opencl|cuda] [--seconds N] [--json [FILE]])")]
+    [InlineData("--fast", null, "error: bench: unknown argument '--fast' (bench [--device auto|cpu|cuda|opencl|ilgpu-cpu] [--seconds N] [--json [FILE]])")]
     public void Bench_argument_mistakes_are_one_line_with_exit_code_2(string name, string? value, string expected)
     {
         string[] args = value is null ? ["bench", name] : ["bench", name, value];

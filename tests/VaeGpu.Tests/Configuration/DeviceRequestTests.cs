@@ -12,6 +12,7 @@ public sealed class DeviceRequestTests
         { "opencl", DeviceKind.OpenCl, null, null, "opencl" },
         { "opencl:1:2", DeviceKind.OpenCl, 1, 2, "opencl:1:2" },
         { "cuda", DeviceKind.Cuda, null, null, "cuda" },
+        { "ILGPU-CPU", DeviceKind.IlgpuCpu, null, null, "ilgpu-cpu" },
         { "CUDA:3", DeviceKind.Cuda, null, 3, "cuda:3" },
     };
 
@@ -39,6 +40,7 @@ public sealed class DeviceRequestTests
     [InlineData("cuda:-1")]
     [InlineData("cuda:x")]
     [InlineData("cuda:0:0")]
+    [InlineData("ilgpu-cpu:0")]
     public void Rejects_anything_else_naming_the_key_and_value(string text)
     {
         ConfigException error = Assert.Throws<ConfigException>(() => DeviceRequest.Parse(text));

@@ -28,27 +28,13 @@ internal readonly unsafe struct ElboEpilogue(
     }
 }
 
-/// <summary>Per-pixel negative log-likelihoods and their gradients with respect to the decoder output.</summary>
+/// <summary>The per-pixel loss of kernels/PixelLoss.cs (written once, shared with the device kernels), for host types.</summary>
 internal static class LossMath
 {
-    private static readonly float HalfLogTwoPi = 0.9189385332046727f; // ½·ln 2π, the constant kernels/common.h uses
-
     public static float Nll(Likelihood likelihood, float output, float x, out float gradient)
     {
-        if (likelihood.Kind == LikelihoodKind.Bernoulli)
-        {
-            // BCE from logits, stable for any |logit|: max(l, 0) − l·x + log(1 + e^−|l|).
-            float e = ExactMath.Exp(-MathF.Abs(output));
-            float sigmoid = output >= 0f ? 1f / (1f + e) : e / (1f + e);
-            gradient = sigmoid - x;
-            return MathF.Max(output, 0f) - output * x + LogOnePlus(e);
-        }
-        float sigmaSquared = likelihood.Sigma * likelihood.Sigma;
-        float difference = output - x;
-        gradient = difference / sigmaSquared;
-        return difference * difference / (2f * sigmaSquared) + ExactMath.Log(likelihood.Sigma) + HalfLogTwoPi;
+        Kernels.LossTerm term = Kernels.PixelLoss.Nll((int)likelihood.Kind, likelihood.Sigma, output, x);
+        gradient = term.Gradient;
+        return term.Nll;
     }
-
-    /// <summary>log(1 + e) for e in [0, 1], accurate when e is tiny (where 1 + e rounds to 1).</summary>
-    private static float LogOnePlus(float e) => e < 1e-4f ? e * (1f - 0.5f * e) : ExactMath.Log(1f + e);
 }

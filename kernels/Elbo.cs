@@ -1,0 +1,99 @@
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace VaeGpu.Kernels;
+
+/// <summary>
+/// The decoder's output layer fused with the reconstruction loss (version 1).
+/// Output   logits = h[rows × hidden] · wᵀ + b (w is [out × hidden]) stay in registers; for each
+///          element the NLL of the target and, when writeGradient is 1, dLogits = gradScale · ∂NLL/∂logit
+///          are computed in the GEMM's epilogue. Each group writes, per row, the double sum of its
+///          columns' NLL to partial[row · columnTiles + tile] (threads in column order, each thread's
+///          four columns in order): logits are never stored.
+/// RowSums  nll[row] = Σ_t partial[row · columnTiles + t], tiles in order: a fixed-order reduction, no atomics.
+/// CPU twin: VaeGpu.Accelerators.Cpu.ElboEpilogue (the same per-element math, PixelLoss).
+/// </summary>
+public static class ElboKernels
+{
+    public static void Output<TTile>(ArrayView<float> h, ArrayView<float> w, ArrayView<float> b, ArrayView<float> target,
+        ArrayView<double> partial, ArrayView<float> dLogits, int rows, int hidden, int outFeatures,
+        int likelihood, float sigma, float gradScale, int writeGradient) where TTile : struct, IGemmTile
+    {
+        Accumulator4x4 acc = GemmCore.Accumulate<TTile>(
+            new Operand(h, hidden, 1), new Operand(w, 1, hidden), rows, outFeatures, hidden);
+        ArrayView<double> rowParts = SharedMemory.Allocate<double>(16 * default(TTile).ThreadsM * default(TTile).ThreadsN);
+        int threadsM = default(TTile).ThreadsM, threadsN = default(TTile).ThreadsN;
+        int tx = Group.IdxX, ty = Group.IdxY;
+        for (int i = 0; i < 4; i++)
+        {
+            int row = GemmCore.Row<TTile>(i);
+            double sum = 0;
+            for (int j = 0; j < 4; j++)
+            {
+                int col = GemmCore.Column<TTile>(j);
+                if (row < rows && col < outFeatures)
+                {
+                    int at = row * outFeatures + col;
+                    LossTerm term = PixelLoss.Nll(likelihood, sigma, acc.Get(i, j) + b[col], target[at]);
+                    sum += term.Nll;
+                    if (writeGradient != 0) dLogits[at] = gradScale * term.Gradient;
+                }
+            }
+            rowParts[(ty + i * threadsM) * threadsN + tx] = sum;
+        }
+        Group.Barrier();
+        if (tx != 0) return;
+        int columnTiles = Grid.DimX;
+        for (int i = 0; i < 4; i++)
+        {
+            int localRow = ty + i * threadsM;
+            int row = GemmCore.Row<TTile>(i);
+            if (row >= rows) continue;
+            double sum = 0;
+            for (int t = 0; t < threadsN; t++) sum += rowParts[localRow * threadsN + t];
+            partial[row * columnTiles + Grid.IdxX] = sum;
+        }
+    }
+
+    public static void RowSums(Index1D row, ArrayView<double> partial, int columnTiles, ArrayView<float> nll)
+    {
+        double sum = 0;
+        for (int t = 0; t < columnTiles; t++) sum += partial[row * columnTiles + t];
+        nll[row] = (float)sum;
+    }
+
+    /// <summary>Column tiles of an output <paramref name="outFeatures"/> wide: the partial sums per row.</summary>
+    public static int ColumnTiles<TTile>(int outFeatures) where TTile : struct, IGemmTile =>
+        (outFeatures + 4 * default(TTile).ThreadsN - 1) / (4 * default(TTile).ThreadsN);
+}
+
+/// <summary>Loads the ELBO-output kernels once per accelerator and launches them on a stream.</summary>
+public sealed class ElboLauncher<TTile> where TTile : struct, IGemmTile
+{
+    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        ArrayView<double>, ArrayView<float>, int, int, int, int, float, float, int> _output;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<double>, int, ArrayView<float>> _rowSums;
+
+    public ElboLauncher(Accelerator accelerator)
+    {
+        _output = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            ArrayView<double>, ArrayView<float>, int, int, int, int, float, float, int>(ElboKernels.Output<TTile>);
+        _rowSums = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<double>, int, ArrayView<float>>(ElboKernels.RowSums);
+    }
+
+    /// <summary>Doubles of scratch that <see cref="Output"/> needs for <paramref name="rows"/> × <paramref name="outFeatures"/>.</summary>
+    public static int PartialLength(int rows, int outFeatures) => rows * ElboKernels.ColumnTiles<TTile>(outFeatures);
+
+    /// <param name="dLogits">Where the gradient goes; ignored (may be any float view) when <paramref name="writeGradient"/> is false.</param>
+    public void Output(AcceleratorStream stream, ArrayView<float> h, ArrayView<float> w, ArrayView<float> b, ArrayView<float> target,
+        ArrayView<double> partial, ArrayView<float> dLogits, ArrayView<float> nll, int rows, int hidden, int outFeatures,
+        int likelihood, float sigma, float gradScale, bool writeGradient)
+    {
+        if (rows == 0) return;
+        int columnTiles = ElboKernels.ColumnTiles<TTile>(outFeatures);
+        if (columnTiles > 0)
+            _output(stream, GemmCore.Config<TTile>(rows, outFeatures), h, w, b, target, partial, dLogits,
+                rows, hidden, outFeatures, likelihood, sigma, gradScale, writeGradient ? 1 : 0);
+        _rowSums(stream, rows, partial, columnTiles, nll);
+    }
+}

@@ -1,0 +1,41 @@
+using System.Reflection;
+
+namespace VaeGpu.Kernels;
+
+/// <summary>One kernel method as the offline compile checks and benchmarks see it.</summary>
+/// <param name="Name">"LinearKernels.Forward".</param>
+/// <param name="Method">The (closed) kernel method.</param>
+/// <param name="ExplicitlyGrouped">True for group/shared-memory kernels (KernelConfig), false for Index1D ones.</param>
+/// <param name="UsesFma">Whether the kernel asks for <see cref="Fused.MultiplyAdd"/> (the GEMMs); no other kernel may contain a float FMA.</param>
+public sealed record KernelEntry(string Name, MethodInfo Method, bool ExplicitlyGrouped, bool UsesFma);
+
+/// <summary>Every device kernel of this project, instantiated for the GPU tile.</summary>
+public static class KernelCatalog
+{
+    public static IReadOnlyList<KernelEntry> All { get; } =
+    [
+        Grouped(typeof(LinearKernels), nameof(LinearKernels.Forward), fma: true),
+        Grouped(typeof(LinearKernels), nameof(LinearKernels.BackwardWeights), fma: true),
+        Grouped(typeof(LinearKernels), nameof(LinearKernels.BackwardInput), fma: true),
+        Implicit(typeof(LinearKernels), nameof(LinearKernels.ColumnSums)),
+        Grouped(typeof(ElboKernels), nameof(ElboKernels.Output), fma: true),
+        Implicit(typeof(ElboKernels), nameof(ElboKernels.RowSums)),
+        Implicit(typeof(ReparameterizeKernels), nameof(ReparameterizeKernels.Forward)),
+        Implicit(typeof(ReparameterizeKernels), nameof(ReparameterizeKernels.Backward)),
+        Implicit(typeof(ReparameterizeKernels), nameof(ReparameterizeKernels.PhiloxBits)),
+        Implicit(typeof(AdamKernels), nameof(AdamKernels.Step)),
+        Grouped(typeof(ReduceKernels), nameof(ReduceKernels.Sum), fma: false),
+        Implicit(typeof(ReduceKernels), nameof(ReduceKernels.GatherRows)),
+        Implicit(typeof(ReduceKernels), nameof(ReduceKernels.AdvanceCounter)),
+    ];
+
+    private static KernelEntry Grouped(Type type, string name, bool fma)
+    {
+        MethodInfo method = type.GetMethod(name, BindingFlags.Public | BindingFlags.Static)!;
+        if (method.IsGenericMethodDefinition) method = method.MakeGenericMethod(typeof(GpuTile));
+        return new KernelEntry($"{type.Name}.{name}", method, ExplicitlyGrouped: true, fma);
+    }
+
+    private static KernelEntry Implicit(Type type, string name) =>
+        new($"{type.Name}.{name}", type.GetMethod(name, BindingFlags.Public | BindingFlags.Static)!, ExplicitlyGrouped: false, UsesFma: false);
+}

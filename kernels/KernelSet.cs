@@ -1,0 +1,93 @@
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace VaeGpu.Kernels;
+
+/// <summary>
+/// Every launcher of one accelerator, loaded once (ILGPU compiles a kernel when it is loaded, so
+/// nothing compiles inside a training step or a graph capture). The tile type is chosen from the
+/// accelerator: <see cref="CpuTile"/> for ILGPU's CPU accelerator (16 lanes per group at most),
+/// <see cref="GpuTile"/> elsewhere.
+/// </summary>
+public interface IKernelSet
+{
+    /// <summary>"gemm tile 64×64×16 (16×16 threads, 4×4 each)", for benchmark tables.</summary>
+    string Description { get; }
+
+    /// <summary>Doubles of scratch that ElboOutput needs per call (row × column-tile partial sums).</summary>
+    int ElboPartialLength(int rows, int outFeatures);
+
+    void LinearForward(AcceleratorStream stream, ArrayView<float> x, ArrayView<float> w, ArrayView<float> b, ArrayView<float> y,
+        int rows, int inFeatures, int outFeatures, int activation);
+
+    void LinearBackward(AcceleratorStream stream, ArrayView<float> dy, ArrayView<float> x, ArrayView<float> w,
+        ArrayView<float> dw, ArrayView<float> db, ArrayView<float> dx, bool wantsDx,
+        int rows, int inFeatures, int outFeatures, int inputActivation);
+
+    void ElboOutput(AcceleratorStream stream, ArrayView<float> h, ArrayView<float> w, ArrayView<float> b, ArrayView<float> target,
+        ArrayView<double> partial, ArrayView<float> dLogits, ArrayView<float> nll, int rows, int hidden, int outFeatures,
+        int likelihood, float sigma, float gradScale, bool writeGradient);
+
+    ReparameterizeLauncher Reparameterize { get; }
+
+    AdamLauncher Adam { get; }
+
+    void Sum(AcceleratorStream stream, ArrayView<float> source, ArrayView<float> destination);
+
+    void GatherRows(AcceleratorStream stream, ArrayView<byte> images, ArrayView<int> indices, ArrayView<float> destination,
+        int rows, int rowLength);
+
+    void AdvanceCounter(AcceleratorStream stream, ArrayView<uint> counter);
+}
+
+public static class KernelSet
+{
+    /// <summary>Loads every kernel for <paramref name="accelerator"/>, with the tile that fits it.</summary>
+    public static IKernelSet Load(Accelerator accelerator) => accelerator.AcceleratorType == AcceleratorType.CPU
+        ? new KernelSet<CpuTile>(accelerator)
+        : new KernelSet<GpuTile>(accelerator);
+}
+
+public sealed class KernelSet<TTile>(Accelerator accelerator) : IKernelSet where TTile : struct, IGemmTile
+{
+    private readonly LinearLauncher<TTile> _linear = new(accelerator);
+    private readonly ElboLauncher<TTile> _elbo = new(accelerator);
+    private readonly ReduceLauncher<TTile> _reduce = new(accelerator);
+
+    public ReparameterizeLauncher Reparameterize { get; } = new(accelerator);
+
+    public AdamLauncher Adam { get; } = new(accelerator);
+
+    public string Description
+    {
+        get
+        {
+            TTile tile = default;
+            return $"gemm v1 tile {4 * tile.ThreadsM}×{4 * tile.ThreadsN}×{tile.TileK} ({tile.ThreadsM}×{tile.ThreadsN} threads, 4×4 each)";
+        }
+    }
+
+    public int ElboPartialLength(int rows, int outFeatures) => ElboLauncher<TTile>.PartialLength(rows, outFeatures);
+
+    public void LinearForward(AcceleratorStream stream, ArrayView<float> x, ArrayView<float> w, ArrayView<float> b, ArrayView<float> y,
+        int rows, int inFeatures, int outFeatures, int activation) =>
+        _linear.Forward(stream, x, w, b, y, rows, inFeatures, outFeatures, activation);
+
+    public void LinearBackward(AcceleratorStream stream, ArrayView<float> dy, ArrayView<float> x, ArrayView<float> w,
+        ArrayView<float> dw, ArrayView<float> db, ArrayView<float> dx, bool wantsDx,
+        int rows, int inFeatures, int outFeatures, int inputActivation) =>
+        _linear.Backward(stream, dy, x, w, dw, db, dx, wantsDx, rows, inFeatures, outFeatures, inputActivation);
+
+    public void ElboOutput(AcceleratorStream stream, ArrayView<float> h, ArrayView<float> w, ArrayView<float> b, ArrayView<float> target,
+        ArrayView<double> partial, ArrayView<float> dLogits, ArrayView<float> nll, int rows, int hidden, int outFeatures,
+        int likelihood, float sigma, float gradScale, bool writeGradient) =>
+        _elbo.Output(stream, h, w, b, target, partial, dLogits, nll, rows, hidden, outFeatures, likelihood, sigma, gradScale, writeGradient);
+
+    public void Sum(AcceleratorStream stream, ArrayView<float> source, ArrayView<float> destination) =>
+        _reduce.Sum(stream, source, destination);
+
+    public void GatherRows(AcceleratorStream stream, ArrayView<byte> images, ArrayView<int> indices, ArrayView<float> destination,
+        int rows, int rowLength) => _reduce.GatherRows(stream, images, indices, destination, rows, rowLength);
+
+    public void AdvanceCounter(AcceleratorStream stream, ArrayView<uint> counter) => _reduce.AdvanceCounter(stream, counter);
+}

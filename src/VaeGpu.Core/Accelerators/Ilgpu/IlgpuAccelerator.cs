@@ -1,0 +1,182 @@
+using ILGPU;
+using ILGPU.Runtime;
+using VaeGpu.Kernels;
+
+namespace VaeGpu.Accelerators.Ilgpu;
+
+/// <summary>
+/// The ops on an ILGPU accelerator (CUDA, OpenCL, or ILGPU's own CPU accelerator), each a shape check
+/// (<see cref="OpShapes"/>) and one launcher call of kernels/ (VaeGpu.Kernels). Every op is issued
+/// in order on one stream of its own (a non-default stream, so that a CUDA graph can capture it);
+/// <see cref="Download{T}"/> and <see cref="Synchronize"/> wait for it. Owns the ILGPU context,
+/// accelerator, stream and every kernel, and disposes them in reverse order.
+/// </summary>
+public sealed class IlgpuAccelerator : IAccelerator
+{
+    private readonly Context _context;
+    private readonly Accelerator _accelerator;
+    private readonly AcceleratorStream _stream;
+    private readonly IKernelSet _kernels;
+    private MemoryBuffer1D<double, Stride1D.Dense>? _elboPartials;
+
+    /// <param name="context">Taken over: disposed with this accelerator.</param>
+    /// <param name="device">A device of <paramref name="context"/>.</param>
+    /// <param name="request">The --device text that selects it ("cuda:0", "ilgpu-cpu").</param>
+    /// <param name="math">For CUDA: where its double math comes from (LibDevice or ILGPU.Algorithms), shown in <see cref="Name"/>.</param>
+    internal IlgpuAccelerator(Context context, Device device, string request, string? math = null)
+    {
+        _context = context;
+        try
+        {
+            _accelerator = device.CreateAccelerator(context);
+            _stream = _accelerator.CreateStream();
+            _kernels = KernelSet.Load(_accelerator);
+        }
+        catch
+        {
+            _stream?.Dispose();
+            _accelerator?.Dispose();
+            context.Dispose();
+            throw;
+        }
+        Request = request;
+        Name = math is null ? $"{request}: {device.Name}" : $"{request}: {device.Name}, {math}";
+    }
+
+    /// <summary>The --device text that selects this accelerator.</summary>
+    public string Request { get; }
+
+    public string Name { get; }
+
+    /// <summary>Which GEMM kernels and tile run here, for benchmark tables.</summary>
+    public string KernelDescription => _kernels.Description;
+
+    /// <summary>The ILGPU accelerator type (Cuda, OpenCL, CPU).</summary>
+    public AcceleratorType Type => _accelerator.AcceleratorType;
+
+    public DeviceBuffer<T> Allocate<T>(int length) where T : unmanaged => new IlgpuBuffer<T>(this, _accelerator, length);
+
+    public void Upload<T>(DeviceSpan<T> destination, ReadOnlySpan<T> source) where T : unmanaged
+    {
+        OpShapes.Require(nameof(Upload), "destination", destination, source.Length, this);
+        if (source.Length == 0) return;
+        View(destination).CopyFromCPU(_stream, source);
+        // The copy reads host memory that the caller may reuse as soon as this returns.
+        _stream.Synchronize();
+    }
+
+    public void Download<T>(DeviceSpan<T> source, Span<T> destination) where T : unmanaged
+    {
+        OpShapes.Require(nameof(Download), "source", source, destination.Length, this);
+        if (destination.Length == 0) return;
+        View(source).CopyToCPU(_stream, destination);
+        _stream.Synchronize();
+    }
+
+    public void Synchronize() => _stream.Synchronize();
+
+    public void LinearForward(DeviceSpan<float> x, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> y,
+        int rows, int inFeatures, int outFeatures, Activation activation)
+    {
+        OpShapes.LinearForward(this, x, w, b, y, rows, inFeatures, outFeatures);
+        _kernels.LinearForward(_stream, View(x), View(w), View(b), View(y), rows, inFeatures, outFeatures, (int)activation);
+    }
+
+    public void LinearBackward(DeviceSpan<float> dy, DeviceSpan<float> x, DeviceSpan<float> w,
+        DeviceSpan<float> dw, DeviceSpan<float> db, DeviceSpan<float> dx,
+        int rows, int inFeatures, int outFeatures, Activation inputActivation)
+    {
+        bool wantsDx = OpShapes.LinearBackward(this, dy, x, w, dw, db, dx, rows, inFeatures, outFeatures);
+        _kernels.LinearBackward(_stream, View(dy), View(x), View(w), View(dw), View(db), wantsDx ? View(dx) : default,
+            wantsDx, rows, inFeatures, outFeatures, (int)inputActivation);
+    }
+
+    public void Reparameterize(DeviceSpan<float> head, DeviceSpan<float> z, DeviceSpan<float> eps, DeviceSpan<float> kl,
+        int rows, int latent, LogVarClamp clamp, NoiseSource noise, DeviceSpan<uint> counter)
+    {
+        OpShapes.Reparameterize(this, head, z, eps, kl, rows, latent, clamp, counter);
+        _kernels.Reparameterize.Forward(_stream, View(head), View(z), View(eps), View(kl), View(counter), rows, latent,
+            clamp.Min, clamp.Max, noise.Seed, noise.Stream, noise.Temperature);
+    }
+
+    public void ReparameterizeBackward(DeviceSpan<float> dz, DeviceSpan<float> head, DeviceSpan<float> eps,
+        DeviceSpan<float> dHead, int rows, int latent, LogVarClamp clamp, KlWeight klWeight, float klScale,
+        DeviceSpan<uint> counter)
+    {
+        OpShapes.ReparameterizeBackward(this, dz, head, eps, dHead, rows, latent, clamp, counter);
+        _kernels.Reparameterize.Backward(_stream, View(dz), View(head), View(eps), View(dHead), View(counter), rows, latent,
+            clamp.Min, clamp.Max, klWeight.Beta, klWeight.WarmupSteps, klScale);
+    }
+
+    public void ElboOutput(DeviceSpan<float> h, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> target,
+        DeviceSpan<float> nll, DeviceSpan<float> dLogits, int rows, int hidden, int outFeatures,
+        Likelihood likelihood, float gradScale)
+    {
+        bool wantsGradient = OpShapes.ElboOutput(this, h, w, b, target, nll, dLogits, rows, hidden, outFeatures, likelihood);
+        if (rows == 0) return;
+        ArrayView<double> partial = ElboPartials(_kernels.ElboPartialLength(rows, outFeatures));
+        // Without a gradient the kernel never writes dLogits; it still needs a view of the right type.
+        ArrayView<float> gradient = wantsGradient ? View(dLogits) : View(nll);
+        _kernels.ElboOutput(_stream, View(h), View(w), View(b), View(target), partial, gradient, View(nll),
+            rows, hidden, outFeatures, (int)likelihood.Kind, likelihood.Sigma, gradScale, wantsGradient);
+    }
+
+    public void AdamStep(DeviceSpan<float> parameters, DeviceSpan<float> gradients, DeviceSpan<float> m,
+        DeviceSpan<float> v, AdamSettings adam, DeviceSpan<uint> counter)
+    {
+        OpShapes.AdamStep(this, parameters, gradients, m, v, counter);
+        _kernels.Adam.Step(_stream, View(parameters), View(gradients), View(m), View(v), View(counter),
+            adam.LearningRate, adam.Beta1, adam.Beta2, adam.Epsilon);
+    }
+
+    public void Reduce(DeviceSpan<float> source, DeviceSpan<float> destination)
+    {
+        OpShapes.Require(nameof(Reduce), "source", source, source.Length, this);
+        OpShapes.Require(nameof(Reduce), "destination", destination, 1, this);
+        _kernels.Sum(_stream, View(source), View(destination));
+    }
+
+    public void GatherRows(DeviceSpan<byte> images, DeviceSpan<int> indices, DeviceSpan<float> destination,
+        int rows, int rowLength)
+    {
+        OpShapes.GatherRows(this, images, indices, destination, rows, rowLength);
+        _kernels.GatherRows(_stream, View(images), View(indices), View(destination), rows, rowLength);
+    }
+
+    public void AdvanceCounter(DeviceSpan<uint> counter)
+    {
+        OpShapes.Require(nameof(AdvanceCounter), "counter", counter, 1, this);
+        _kernels.AdvanceCounter(_stream, View(counter));
+    }
+
+    /// <summary>Raw Philox blocks drawn on the device: what the tests compare bit for bit with the CPU.</summary>
+    internal void PhiloxBits(DeviceSpan<uint> bits, uint firstBlock, uint step, uint stream, ulong seed)
+    {
+        if (bits.Length % 4 != 0) throw new ArgumentException($"PhiloxBits: {bits.Length} words is not a whole number of blocks");
+        OpShapes.Require(nameof(PhiloxBits), "bits", bits, bits.Length, this);
+        _kernels.Reparameterize.PhiloxBits(_stream, View(bits), firstBlock, step, stream, seed);
+    }
+
+    public void Dispose()
+    {
+        _elboPartials?.Dispose();
+        _elboPartials = null;
+        _stream.Dispose();
+        _accelerator.Dispose();
+        _context.Dispose();
+    }
+
+    /// <summary>Per-row, per-column-tile NLL sums of ElboOutput; grown on demand, kept for the next call.</summary>
+    private ArrayView<double> ElboPartials(int length)
+    {
+        if (_elboPartials is null || _elboPartials.Length < length)
+        {
+            _elboPartials?.Dispose();
+            _elboPartials = _accelerator.Allocate1D<double>(Math.Max(1, length));
+        }
+        return _elboPartials.View.SubView(0, Math.Max(1, length));
+    }
+
+    private static ArrayView<T> View<T>(DeviceSpan<T> span) where T : unmanaged =>
+        ((IlgpuBuffer<T>)span.Buffer!).View(span.Offset, span.Length);
+}

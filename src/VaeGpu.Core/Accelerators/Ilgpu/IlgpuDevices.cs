@@ -1,0 +1,203 @@
+using System.Runtime.InteropServices;
+using ILGPU;
+using ILGPU.Backends.OpenCL;
+using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
+using ILGPU.Runtime.Cuda;
+using ILGPU.Runtime.OpenCL;
+using VaeGpu.Configuration;
+using VaeGpu.Kernels;
+
+namespace VaeGpu.Accelerators.Ilgpu;
+
+/// <summary>One ILGPU device as `devices` lists it.</summary>
+/// <param name="Request">The --device text that selects it: cuda:0, opencl:0:1, ilgpu-cpu.</param>
+/// <param name="UnusableReason">Null when VaeGpu can run its kernels there.</param>
+public sealed record IlgpuDeviceInfo(string Request, DeviceKind Kind, string Name, bool IsGpu, string Details, string? UnusableReason)
+{
+    public bool IsUsable => UnusableReason is null;
+}
+
+/// <summary>What a look at the machine found: devices, and why a whole runtime is missing.</summary>
+public sealed record IlgpuDiscovery(IReadOnlyList<IlgpuDeviceInfo> Devices, string? CudaProblem, string? OpenClProblem);
+
+/// <summary>
+/// Finds ILGPU's devices and creates an <see cref="IlgpuAccelerator"/> on the one a --device request
+/// names. ILGPU's own OpenCL list drops devices it cannot use; VaeGpu lists them all and says why.
+/// </summary>
+public static class IlgpuDevices
+{
+    public const string CudaDriver = "libcuda.so.1";
+    public const string OpenClLoader = "libOpenCL.so.1";
+
+    /// <summary>The threads of ILGPU's CPU accelerator: 4 lanes × 4 warps = the 16-lane groups of <see cref="CpuTile"/>, a group per core.</summary>
+    internal static CPUDevice CpuDevice => new(4, 4, Math.Max(1, Environment.ProcessorCount));
+
+    private static readonly Lazy<IlgpuDiscovery> Cached = new(Discover);
+
+    /// <summary>The machine's devices, looked at once per process.</summary>
+    public static IlgpuDiscovery Discovery => Cached.Value;
+
+    public static IlgpuDiscovery Discover()
+    {
+        string? cudaProblem = NativeLibrary.TryLoad(CudaDriver, out _) ? null : $"no CUDA driver ({CudaDriver} not found)";
+        string? openClProblem = NativeLibrary.TryLoad(OpenClLoader, out _) ? null : $"no OpenCL loader ({OpenClLoader} not found)";
+        var devices = new List<IlgpuDeviceInfo>();
+        using (Context context = Context.Create(builder =>
+        {
+            if (cudaProblem is null) builder.Cuda();
+            if (openClProblem is null) builder.OpenCL(_ => true);
+        }))
+        {
+            int cudaIndex = 0;
+            foreach (CudaDevice device in context.GetCudaDevices())
+                devices.Add(new IlgpuDeviceInfo($"cuda:{cudaIndex++}", DeviceKind.Cuda, device.Name, true,
+                    $"{device.Name}: compute {device.Architecture}, {device.NumMultiprocessors} SMs, {Size(device.MemorySize)}", null));
+            foreach ((CLDevice device, int platform, int index) in OpenClIndexed(context))
+                devices.Add(new IlgpuDeviceInfo($"opencl:{platform}:{index}", DeviceKind.OpenCl, device.Name,
+                    device.DeviceType == CLDeviceType.CL_DEVICE_TYPE_GPU,
+                    $"{device.PlatformName} / {device.Name}: {device.DeviceType}, OpenCL C {device.CVersion}", OpenClProblemOf(device)));
+        }
+        if (cudaProblem is null && devices.All(d => d.Kind != DeviceKind.Cuda)) cudaProblem = "the CUDA driver reports no device";
+        devices.Add(new IlgpuDeviceInfo("ilgpu-cpu", DeviceKind.IlgpuCpu, "ILGPU CPU accelerator", false,
+            $"ILGPU's CPU accelerator ({CpuDevice.NumMultiprocessors} groups of 16 threads): the device kernels as .NET code, for debugging and CI; slow", null));
+        return new IlgpuDiscovery(devices, cudaProblem, openClProblem);
+    }
+
+    /// <summary>Why ILGPU cannot run kernels on an OpenCL device, or null (ILGPU's own predicate, in words).</summary>
+    internal static string? OpenClProblemOf(CLDevice device)
+    {
+        if (device.CVersion < CLBackend.MinimumVersion)
+            return $"OpenCL C {device.CVersion}: ILGPU's OpenCL backend requires OpenCL C {CLBackend.MinimumVersion} or newer";
+        if (!device.Capabilities.GenericAddressSpace)
+            return "OpenCL without generic address space, which ILGPU's OpenCL backend requires";
+        return null;
+    }
+
+    /// <summary>
+    /// The accelerator for a named request. Unusable or missing devices are a one-line
+    /// <see cref="UserInputException"/> that says why; nothing falls back to another device.
+    /// </summary>
+    public static IlgpuAccelerator Create(DeviceRequest request, IlgpuDiscovery discovery)
+    {
+        IlgpuDeviceInfo info = Select(request, discovery);
+        LibDeviceResult math = info.Kind == DeviceKind.Cuda ? LibDeviceSearch.Find() : new LibDeviceResult(null, [], null);
+        Context context = KernelContext.Create(builder => Register(builder, info.Kind), math.Files);
+        Device device = Find(context, info);
+        try
+        {
+            return new IlgpuAccelerator(context, device, info.Request,
+                info.Kind == DeviceKind.Cuda ? math.Description : null);
+        }
+        catch (Exception error) when (error is not UserInputException)
+        {
+            string hint = info.Kind == DeviceKind.Cuda
+                ? math.Files is null ? "" : "; VAEGPU_CUDA_MATH=software uses ILGPU.Algorithms' math instead of LibDevice"
+                : "";
+            throw new DeviceUnavailableException(
+                $"{info.Request} ({info.Name}): could not load the kernels: {OneLine(error)}; {math.Description}{hint}");
+        }
+    }
+
+    /// <summary>The device a request names; a one-line error when it is absent or unusable.</summary>
+    public static IlgpuDeviceInfo Select(DeviceRequest request, IlgpuDiscovery discovery)
+    {
+        IlgpuDeviceInfo? device;
+        switch (request.Kind)
+        {
+            case DeviceKind.IlgpuCpu:
+                return discovery.Devices.First(d => d.Kind == DeviceKind.IlgpuCpu);
+            case DeviceKind.Cuda:
+                if (discovery.CudaProblem is { } cudaProblem) throw new DeviceUnavailableException($"Device = '{request}': {cudaProblem}");
+                string name = $"cuda:{request.DeviceIndex ?? 0}";
+                device = discovery.Devices.FirstOrDefault(d => d.Request == name)
+                    ?? throw new DeviceUnavailableException($"Device = '{request}': no such CUDA device (found {List(discovery, DeviceKind.Cuda)})");
+                break;
+            case DeviceKind.OpenCl:
+                if (discovery.OpenClProblem is { } openClProblem) throw new DeviceUnavailableException($"Device = '{request}': {openClProblem}");
+                var openCl = discovery.Devices.Where(d => d.Kind == DeviceKind.OpenCl).ToList();
+                if (request.PlatformIndex is { } p && request.DeviceIndex is { } d)
+                    device = openCl.FirstOrDefault(x => x.Request == $"opencl:{p}:{d}")
+                        ?? throw new DeviceUnavailableException($"Device = '{request}': no such OpenCL device (found {List(discovery, DeviceKind.OpenCl)})");
+                else
+                    device = openCl.FirstOrDefault(x => x.IsUsable && x.IsGpu)
+                        ?? throw new DeviceUnavailableException($"Device = '{request}': no usable OpenCL GPU ({Reasons(openCl)})");
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(request), request.Kind, "not an ILGPU device request");
+        }
+        if (device.UnusableReason is { } reason) throw new DeviceUnavailableException($"Device = '{request}' ({device.Name}): {reason}");
+        return device;
+    }
+
+    private static void Register(Context.Builder builder, DeviceKind kind)
+    {
+        switch (kind)
+        {
+            case DeviceKind.Cuda: builder.Cuda(); break;
+            case DeviceKind.OpenCl: builder.OpenCL(_ => true); break;
+            default: builder.CPU(CpuDevice); break;
+        }
+    }
+
+    private static Device Find(Context context, IlgpuDeviceInfo info)
+    {
+        try
+        {
+            return info.Kind switch
+            {
+                DeviceKind.Cuda => context.GetCudaDevices()[int.Parse(info.Request["cuda:".Length..], System.Globalization.CultureInfo.InvariantCulture)],
+                DeviceKind.OpenCl => OpenClIndexed(context).First(x => $"opencl:{x.Platform}:{x.Index}" == info.Request).Device,
+                _ => context.GetCPUDevices()[0],
+            };
+        }
+        catch
+        {
+            context.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>OpenCL devices with (platform, device) indices in the order the loader lists them.</summary>
+    private static List<(CLDevice Device, int Platform, int Index)> OpenClIndexed(Context context)
+    {
+        var platforms = new List<IntPtr>();
+        var perPlatform = new Dictionary<IntPtr, int>();
+        var indexed = new List<(CLDevice, int, int)>();
+        foreach (CLDevice device in context.GetCLDevices())
+        {
+            if (!perPlatform.TryGetValue(device.PlatformId, out int count))
+            {
+                platforms.Add(device.PlatformId);
+                count = 0;
+            }
+            perPlatform[device.PlatformId] = count + 1;
+            indexed.Add((device, platforms.IndexOf(device.PlatformId), count));
+        }
+        return indexed;
+    }
+
+    private static string List(IlgpuDiscovery discovery, DeviceKind kind)
+    {
+        string[] names = discovery.Devices.Where(d => d.Kind == kind).Select(d => d.Request).ToArray();
+        return names.Length == 0 ? "none" : string.Join(", ", names);
+    }
+
+    private static string Reasons(IEnumerable<IlgpuDeviceInfo> devices)
+    {
+        string[] lines = devices.Select(d => $"{d.Request} {d.Name}: {d.UnusableReason ?? (d.IsGpu ? "usable" : "not a GPU")}").ToArray();
+        return lines.Length == 0 ? "no OpenCL device found" : string.Join("; ", lines);
+    }
+
+    private static string OneLine(Exception error)
+    {
+        Exception inner = error;
+        while (inner.InnerException is not null && inner.Message.Length < 20) inner = inner.InnerException;
+        return $"{inner.GetType().Name}: {inner.Message}".ReplaceLineEndings(" ");
+    }
+
+    private static string Size(long bytes) => $"{bytes / (1024.0 * 1024 * 1024):0.#} GiB";
+}
+
+/// <summary>A device that was asked for by name and cannot be used: one line, exit code 2.</summary>
+public sealed class DeviceUnavailableException(string message) : UserInputException(message);

@@ -1,0 +1,46 @@
+using VaeGpu.Accelerators;
+using VaeGpu.Configuration;
+
+namespace VaeGpu.Tests.Accelerators.Ilgpu;
+
+/// <summary>
+/// Every op of the ILGPU kernels against the float64 reference (the shared suite), on ILGPU's CPU
+/// accelerator: the very kernels that CUDA runs, executed as .NET code. It runs one OS thread per
+/// lane, so the suite's largest shapes take most of its time here.
+/// </summary>
+public sealed class IlgpuCpuAcceleratorOpTests : AcceleratorOpTests
+{
+    protected override IAccelerator CreateAccelerator() => IlgpuTestDevice.Create(IlgpuTestDevice.IlgpuCpu);
+}
+
+/// <summary>The same suite on CUDA device 0; skips visibly without one.</summary>
+public sealed class CudaAcceleratorOpTests : AcceleratorOpTests
+{
+    protected override IAccelerator CreateAccelerator() => IlgpuTestDevice.Create(IlgpuTestDevice.Cuda);
+
+    protected override string? SkipReason => IlgpuTestDevice.SkipReason(IlgpuTestDevice.Cuda);
+}
+
+/// <summary>The same suite on the first OpenCL GPU that ILGPU can use; skips visibly without one.</summary>
+public sealed class OpenClAcceleratorOpTests : AcceleratorOpTests
+{
+    protected override IAccelerator CreateAccelerator() => IlgpuTestDevice.Create(IlgpuTestDevice.OpenCl);
+
+    protected override string? SkipReason => IlgpuTestDevice.SkipReason(IlgpuTestDevice.OpenCl);
+}
+
+/// <summary>200 training steps of the default model on CUDA against the CPU accelerator; skips visibly without a GPU.</summary>
+public sealed class CudaTrainingTests : CrossAcceleratorTrainingTests
+{
+    protected override IAccelerator CreateAccelerator() => IlgpuTestDevice.Create(IlgpuTestDevice.Cuda);
+
+    protected override string? SkipReason => IlgpuTestDevice.SkipReason(IlgpuTestDevice.Cuda);
+}
+
+/// <summary>200 training steps on an OpenCL GPU that ILGPU can use; skips visibly without one.</summary>
+public sealed class OpenClTrainingTests : CrossAcceleratorTrainingTests
+{
+    protected override IAccelerator CreateAccelerator() => IlgpuTestDevice.Create(IlgpuTestDevice.OpenCl);
+
+    protected override string? SkipReason => IlgpuTestDevice.SkipReason(IlgpuTestDevice.OpenCl);
+}
