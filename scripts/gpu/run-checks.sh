@@ -3,14 +3,17 @@
 # .gpu/ built by scripts/gpu/pack.sh. Every step's command line and output go to $OUT/ (the
 # device tool's output folder; ./gpu-out when OUT is unset).
 #
-#   bash scripts/gpu/run-checks.sh [STEP...]      STEP: info tests train torch (default: all four)
+#   bash scripts/gpu/run-checks.sh [STEP...]      STEP: info tests train bench torch cublas (default: all)
 #
-#   info   nvidia-smi -L, the driver, `VaeGpu.Cli devices`
-#   tests  the CUDA tests (namespace VaeGpu.Tests.Accelerators.Cuda), then the whole suite
-#   train  10 epochs of the default model with --device cuda on .gpu/data (+ the tree's t10k files)
-#   torch  bench/peers/torch_vae.py: eager and torch.compile, batch 128 and 1024
+#   info    nvidia-smi -L, the driver, `VaeGpu.Cli devices` (says where LibDevice was found)
+#   tests   the CUDA tests (op suite, Philox bits, 200 steps against cpu) with LibDevice math, again
+#           with ILGPU.Algorithms' software math (VAEGPU_CUDA_MATH=software), then the whole suite
+#   train   EPOCHS epochs of the default model, --device cuda and --device cpu, same seed
+#   bench   `VaeGpu.Cli bench --device cuda` (and the CPU once, for the side-by-side table)
+#   torch   bench/peers/torch_vae.py: eager and torch.compile(mode="reduce-overhead"), batch 128 and 1024
+#   cublas  bench/peers/cublas_sgemm.py: cuBLAS SGEMM, TF32 off, at the bench shapes
 #
-# Environment: EPOCHS (default 10) for train and torch; TORCH_MODES (default "eager compile");
+# Environment: EPOCHS (default 1) for train and torch; TORCH_MODES (default "eager compile");
 # TORCH_BATCHES (default "128 1024"); PYTHON (default python3).
 # A failing step is recorded and the next one still runs; the exit code is 1 if any step failed.
 set -euo pipefail
@@ -18,10 +21,10 @@ cd "$(dirname "$0")/../.."
 root=$PWD
 OUT=${OUT:-$root/gpu-out}
 mkdir -p "$OUT"
-EPOCHS=${EPOCHS:-10}
+EPOCHS=${EPOCHS:-1}
 PYTHON=${PYTHON:-python3}
 steps=("$@")
-[ ${#steps[@]} -eq 0 ] && steps=(info tests train torch)
+[ ${#steps[@]} -eq 0 ] && steps=(info tests train bench torch cublas)
 failed=()
 
 log() { echo "run-checks: $*" | tee -a "$OUT/summary.txt"; }
@@ -61,10 +64,12 @@ export VAEGPU_REPO_ROOT=$root   # tests that compare against files of the tree f
 
 # The test publish holds most of the CLI's files; pack.sh left only the others in .gpu/cli.
 tests=/tmp/vaegpu/tests cli=/tmp/vaegpu/cli
-rm -rf /tmp/vaegpu && mkdir -p "$tests" "$cli"
-cp -r .gpu/tests/. "$tests/"
-cp -r .gpu/tests/. "$cli/"
-cp -r .gpu/cli/. "$cli/"
+rm -rf /tmp/vaegpu /tmp/vaegpu-builds && mkdir -p "$tests" "$cli" /tmp/vaegpu-builds
+unxz_to .gpu/builds.tar.xz /tmp/vaegpu-builds.tar
+tar xf /tmp/vaegpu-builds.tar -C /tmp/vaegpu-builds && rm -f /tmp/vaegpu-builds.tar
+cp -r /tmp/vaegpu-builds/tests/. "$tests/"
+cp -r /tmp/vaegpu-builds/tests/. "$cli/"
+cp -r /tmp/vaegpu-builds/cli/. "$cli/"
 chmod +x "$tests/VaeGpu.Tests" "$cli/VaeGpu.Cli"
 
 # Training data: the packed train files (xz) next to the tree's t10k files.
@@ -86,15 +91,25 @@ for step in "${steps[@]}"; do
       run devices "$cli/VaeGpu.Cli" devices
       ;;
     tests)
-      run tests-cuda "$tests/VaeGpu.Tests" -namespace VaeGpu.Tests.Accelerators.Cuda -diagnostics -noColor \
-        -xml "$OUT/tests-cuda.xml"
+      cuda_classes=(-class VaeGpu.Tests.Accelerators.Ilgpu.CudaAcceleratorOpTests
+        -class VaeGpu.Tests.Accelerators.Ilgpu.CudaTrainingTests -class VaeGpu.Tests.Accelerators.Ilgpu.IlgpuPhiloxTests)
+      run tests-cuda "$tests/VaeGpu.Tests" "${cuda_classes[@]}" -diagnostics -noColor -xml "$OUT/tests-cuda.xml"
+      VAEGPU_CUDA_MATH=software run tests-cuda-software-math "$tests/VaeGpu.Tests" "${cuda_classes[@]}" -diagnostics \
+        -noColor -xml "$OUT/tests-cuda-software-math.xml"
       run tests-all "$tests/VaeGpu.Tests" -noColor -xml "$OUT/tests-all.xml"
       ;;
     train)
-      run train-cuda-b128 "$cli/VaeGpu.Cli" train --device cuda --data "$data" --epochs "$EPOCHS" --batch-size 128 \
-        --seed 1 --out "$OUT/run-cuda-b128"
-      run train-cuda-b1024 "$cli/VaeGpu.Cli" train --device cuda --data "$data" --epochs "$EPOCHS" --batch-size 1024 \
-        --seed 1 --out "$OUT/run-cuda-b1024"
+      for device in cuda cpu; do
+        run "train-$device-b128" "$cli/VaeGpu.Cli" train --device "$device" --data "$data" --epochs "$EPOCHS" \
+          --batch-size 128 --seed 1 --out "$OUT/run-$device-b128"
+      done
+      run compare-cuda-cpu cmp "$OUT/run-cuda-b128/checkpoint.bin" "$OUT/run-cpu-b128/checkpoint.bin"
+      ;;
+    bench)
+      run bench "$cli/VaeGpu.Cli" bench --json "$OUT/bench.json"
+      ;;
+    cublas)
+      run cublas "$PYTHON" bench/peers/cublas_sgemm.py
       ;;
     torch)
       for mode in ${TORCH_MODES:-eager compile}; do
@@ -104,7 +119,7 @@ for step in "${steps[@]}"; do
         done
       done
       ;;
-    *) echo "run-checks: unknown step '$step' (info, tests, train, torch)" >&2; exit 2 ;;
+    *) echo "run-checks: unknown step '$step' (info, tests, train, bench, torch, cublas)" >&2; exit 2 ;;
   esac
 done
 

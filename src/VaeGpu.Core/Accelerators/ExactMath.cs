@@ -7,10 +7,13 @@ namespace VaeGpu.Accelerators;
 /// </summary>
 public static class ExactMath
 {
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static float Exp(float x) => Kernels.ExactMath.Exp(x);
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static float Log(float x) => Kernels.ExactMath.Log(x);
 
     /// <summary>1 − βᵗ for Adam's bias correction.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static float OneMinusPower(float beta, float t) => Kernels.ExactMath.OneMinusPower(beta, t);
 }

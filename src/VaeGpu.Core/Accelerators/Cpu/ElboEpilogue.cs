@@ -31,6 +31,7 @@ internal readonly unsafe struct ElboEpilogue(
 /// <summary>The per-pixel loss of kernels/PixelLoss.cs (written once, shared with the device kernels), for host types.</summary>
 internal static class LossMath
 {
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static float Nll(Likelihood likelihood, float output, float x, out float gradient)
     {
         Kernels.LossTerm term = Kernels.PixelLoss.Nll((int)likelihood.Kind, likelihood.Sigma, output, x);
