@@ -4,7 +4,8 @@ using ILGPU.Runtime;
 namespace VaeGpu.Kernels;
 
 /// <summary>
-/// The decoder's output layer fused with the reconstruction loss (version 1).
+/// The decoder's output layer fused with the reconstruction loss; the register block type argument is
+/// the version (<see cref="Block4x4"/> = 1, <see cref="Block8x8"/> = 2; same bits).
 /// Output   logits = h[rows × hidden] · wᵀ + b (w is [out × hidden]) stay in registers; for each
 ///          element the NLL of the target and, when writeGradient is 1, dLogits = gradScale · ∂NLL/∂logit
 ///          are computed in the GEMM's epilogue. Each group writes, per row, the double sum of its
@@ -15,22 +16,23 @@ namespace VaeGpu.Kernels;
 /// </summary>
 public static class ElboKernels
 {
-    public static void Output<TTile>(ArrayView<float> h, ArrayView<float> w, ArrayView<float> b, ArrayView<float> target,
+    public static void Output<TTile, TBlock>(ArrayView<float> h, ArrayView<float> w, ArrayView<float> b, ArrayView<float> target,
         ArrayView<double> partial, ArrayView<float> dLogits, int rows, int hidden, int outFeatures,
-        int likelihood, float sigma, float gradScale, int writeGradient) where TTile : struct, IGemmTile
+        int likelihood, float sigma, float gradScale, int writeGradient)
+        where TTile : struct, IGemmTile where TBlock : struct, IRegisterBlock
     {
-        Accumulator4x4 acc = GemmCore.Accumulate<TTile>(
+        TBlock acc = GemmCore.Accumulate<TTile, TBlock>(
             new Operand(h, hidden, 1), new Operand(w, 1, hidden), rows, outFeatures, hidden);
-        ArrayView<double> rowParts = SharedMemory.Allocate<double>(16 * default(TTile).ThreadsM * default(TTile).ThreadsN);
+        ArrayView<double> rowParts = SharedMemory.Allocate<double>(default(TBlock).Size * default(TTile).ThreadsM * default(TTile).ThreadsN);
         int threadsM = default(TTile).ThreadsM, threadsN = default(TTile).ThreadsN;
         int tx = Group.IdxX, ty = Group.IdxY;
-        for (int i = 0; i < 4; i++)
+        for (int i = 0; i < acc.Size; i++)
         {
-            int row = GemmCore.Row<TTile>(i);
+            int row = GemmCore.Row<TTile, TBlock>(i);
             double sum = 0;
-            for (int j = 0; j < 4; j++)
+            for (int j = 0; j < acc.Size; j++)
             {
-                int col = GemmCore.Column<TTile>(j);
+                int col = GemmCore.Column<TTile, TBlock>(j);
                 if (row < rows && col < outFeatures)
                 {
                     int at = row * outFeatures + col;
@@ -44,10 +46,10 @@ public static class ElboKernels
         Group.Barrier();
         if (tx != 0) return;
         int columnTiles = Grid.DimX;
-        for (int i = 0; i < 4; i++)
+        for (int i = 0; i < acc.Size; i++)
         {
             int localRow = ty + i * threadsM;
-            int row = GemmCore.Row<TTile>(i);
+            int row = GemmCore.Row<TTile, TBlock>(i);
             if (row >= rows) continue;
             double sum = 0;
             for (int t = 0; t < threadsN; t++) sum += rowParts[localRow * threadsN + t];
@@ -62,13 +64,21 @@ public static class ElboKernels
         nll[row] = (float)sum;
     }
 
-    /// <summary>Column tiles of an output <paramref name="outFeatures"/> wide: the partial sums per row.</summary>
-    public static int ColumnTiles<TTile>(int outFeatures) where TTile : struct, IGemmTile =>
-        (outFeatures + 4 * default(TTile).ThreadsN - 1) / (4 * default(TTile).ThreadsN);
+}
+
+/// <summary>The ELBO-output kernels of one version, loaded for one accelerator.</summary>
+public interface IElboLauncher
+{
+    /// <summary>Doubles of scratch that <see cref="Output"/> needs for <paramref name="rows"/> × <paramref name="outFeatures"/>.</summary>
+    int PartialLength(int rows, int outFeatures);
+
+    void Output(AcceleratorStream stream, ArrayView<float> h, ArrayView<float> w, ArrayView<float> b, ArrayView<float> target,
+        ArrayView<double> partial, ArrayView<float> dLogits, ArrayView<float> nll, int rows, int hidden, int outFeatures,
+        int likelihood, float sigma, float gradScale, bool writeGradient);
 }
 
 /// <summary>Loads the ELBO-output kernels once per accelerator and launches them on a stream.</summary>
-public sealed class ElboLauncher<TTile> where TTile : struct, IGemmTile
+public sealed class ElboLauncher<TTile, TBlock> : IElboLauncher where TTile : struct, IGemmTile where TBlock : struct, IRegisterBlock
 {
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
         ArrayView<double>, ArrayView<float>, int, int, int, int, float, float, int> _output;
@@ -77,12 +87,11 @@ public sealed class ElboLauncher<TTile> where TTile : struct, IGemmTile
     public ElboLauncher(Accelerator accelerator)
     {
         _output = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            ArrayView<double>, ArrayView<float>, int, int, int, int, float, float, int>(ElboKernels.Output<TTile>);
+            ArrayView<double>, ArrayView<float>, int, int, int, int, float, float, int>(ElboKernels.Output<TTile, TBlock>);
         _rowSums = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<double>, int, ArrayView<float>>(ElboKernels.RowSums);
     }
 
-    /// <summary>Doubles of scratch that <see cref="Output"/> needs for <paramref name="rows"/> × <paramref name="outFeatures"/>.</summary>
-    public static int PartialLength(int rows, int outFeatures) => rows * ElboKernels.ColumnTiles<TTile>(outFeatures);
+    public int PartialLength(int rows, int outFeatures) => rows * GemmCore.ColumnTiles<TTile, TBlock>(outFeatures);
 
     /// <param name="dLogits">Where the gradient goes; ignored (may be any float view) when <paramref name="writeGradient"/> is false.</param>
     public void Output(AcceleratorStream stream, ArrayView<float> h, ArrayView<float> w, ArrayView<float> b, ArrayView<float> target,
@@ -90,9 +99,9 @@ public sealed class ElboLauncher<TTile> where TTile : struct, IGemmTile
         int likelihood, float sigma, float gradScale, bool writeGradient)
     {
         if (rows == 0) return;
-        int columnTiles = ElboKernels.ColumnTiles<TTile>(outFeatures);
+        int columnTiles = GemmCore.ColumnTiles<TTile, TBlock>(outFeatures);
         if (columnTiles > 0)
-            _output(stream, GemmCore.Config<TTile>(rows, outFeatures), h, w, b, target, partial, dLogits,
+            _output(stream, GemmCore.Config<TTile, TBlock>(rows, outFeatures), h, w, b, target, partial, dLogits,
                 rows, hidden, outFeatures, likelihood, sigma, gradScale, writeGradient ? 1 : 0);
         _rowSums(stream, rows, partial, columnTiles, nll);
     }

@@ -23,28 +23,31 @@ public struct Operand
 
 /// <summary>
 /// The tiled GEMM main loop that the linear and ELBO-output kernels share (explicitly grouped):
-/// C[m × n] = A[m × k] · B[k × n] for the group's (4·ThreadsM) × (4·ThreadsN) block at
-/// (Grid.IdxY, Grid.IdxX). A and B stream through shared memory in TileK slices; each element of C
-/// sums k in order 0..k−1 with one <see cref="Fused.MultiplyAdd"/> per term, exactly as the CPU
-/// accelerator's micro-kernels do, so the result depends neither on the tile sizes nor on the
-/// compiler's contraction choices. Slices past k are zero-padded (fma(0, 0, c) = c).
-/// Launch: group (ThreadsN, ThreadsM), grid (⌈n / TileN⌉, ⌈m / TileM⌉).
+/// C[m × n] = A[m × k] · B[k × n] for the group's (S·ThreadsM) × (S·ThreadsN) block at
+/// (Grid.IdxY, Grid.IdxX), S the register block's size (4 in version 1, 8 in version 2). A and B
+/// stream through shared memory in TileK slices; each element of C sums k in order 0..k−1 with one
+/// <see cref="Fused.MultiplyAdd"/> per term, exactly as the CPU accelerator's micro-kernels do, so the
+/// result depends neither on the tile, nor on the block size, nor on the compiler's contraction
+/// choices. Slices past k are zero-padded (fma(0, 0, c) = c).
+/// Launch: group (ThreadsN, ThreadsM), grid (⌈n / (S·ThreadsN)⌉, ⌈m / (S·ThreadsM)⌉).
 /// </summary>
 public static class GemmCore
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Accumulator4x4 Accumulate<TTile>(Operand a, Operand b, int m, int n, int k)
+    public static TBlock Accumulate<TTile, TBlock>(Operand a, Operand b, int m, int n, int k)
         where TTile : struct, IGemmTile
+        where TBlock : struct, IRegisterBlock
     {
         TTile tile = default;
+        TBlock acc = default;
+        int size = acc.Size;
         int threadsM = tile.ThreadsM, threadsN = tile.ThreadsN, tileK = tile.TileK;
-        int tileM = 4 * threadsM, tileN = 4 * threadsN, threads = threadsM * threadsN;
-        ArrayView<float> aTile = SharedMemory.Allocate<float>(4 * default(TTile).ThreadsM * default(TTile).TileK);
-        ArrayView<float> bTile = SharedMemory.Allocate<float>(4 * default(TTile).ThreadsN * default(TTile).TileK);
+        int tileM = size * threadsM, tileN = size * threadsN, threads = threadsM * threadsN;
+        ArrayView<float> aTile = SharedMemory.Allocate<float>(default(TBlock).Size * default(TTile).ThreadsM * default(TTile).TileK);
+        ArrayView<float> bTile = SharedMemory.Allocate<float>(default(TBlock).Size * default(TTile).ThreadsN * default(TTile).TileK);
 
         int tx = Group.IdxX, ty = Group.IdxY, tid = ty * threadsN + tx;
         int row0 = Grid.IdxY * tileM, col0 = Grid.IdxX * tileN;
-        Accumulator4x4 acc = default;
         for (int k0 = 0; k0 < k; k0 += tileK)
         {
             // Neighbouring threads read neighbouring addresses, whichever way each operand is laid out.
@@ -64,33 +67,35 @@ public static class GemmCore
             }
             Group.Barrier();
             for (int kk = 0; kk < tileK; kk++)
-            {
-                int aAt = kk * tileM + ty, bAt = kk * tileN + tx;
-                acc.Add(
-                    aTile[aAt], aTile[aAt + threadsM], aTile[aAt + 2 * threadsM], aTile[aAt + 3 * threadsM],
-                    bTile[bAt], bTile[bAt + threadsN], bTile[bAt + 2 * threadsN], bTile[bAt + 3 * threadsN]);
-            }
+                acc.Accumulate(aTile, kk * tileM + ty, threadsM, bTile, kk * tileN + tx, threadsN);
             Group.Barrier();
         }
         return acc;
     }
 
     /// <summary>The launch geometry for an m × n output.</summary>
-    public static KernelConfig Config<TTile>(int m, int n) where TTile : struct, IGemmTile
+    public static KernelConfig Config<TTile, TBlock>(int m, int n)
+        where TTile : struct, IGemmTile
+        where TBlock : struct, IRegisterBlock
     {
         TTile tile = default;
-        int tileM = 4 * tile.ThreadsM, tileN = 4 * tile.ThreadsN;
+        int tileM = default(TBlock).Size * tile.ThreadsM, tileN = default(TBlock).Size * tile.ThreadsN;
         return new KernelConfig(
             new Index2D((n + tileN - 1) / tileN, (m + tileM - 1) / tileM),
             new Index2D(tile.ThreadsN, tile.ThreadsM));
     }
 
-    /// <summary>Output row and column of element (i, j) of this thread's 4×4 block.</summary>
+    /// <summary>Output row of element (i, ·) of this thread's block.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int Row<TTile>(int i) where TTile : struct, IGemmTile =>
-        Grid.IdxY * 4 * default(TTile).ThreadsM + Group.IdxY + i * default(TTile).ThreadsM;
+    public static int Row<TTile, TBlock>(int i) where TTile : struct, IGemmTile where TBlock : struct, IRegisterBlock =>
+        Grid.IdxY * default(TBlock).Size * default(TTile).ThreadsM + Group.IdxY + i * default(TTile).ThreadsM;
 
+    /// <summary>Output column of element (·, j) of this thread's block.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int Column<TTile>(int j) where TTile : struct, IGemmTile =>
-        Grid.IdxX * 4 * default(TTile).ThreadsN + Group.IdxX + j * default(TTile).ThreadsN;
+    public static int Column<TTile, TBlock>(int j) where TTile : struct, IGemmTile where TBlock : struct, IRegisterBlock =>
+        Grid.IdxX * default(TBlock).Size * default(TTile).ThreadsN + Group.IdxX + j * default(TTile).ThreadsN;
+
+    /// <summary>Column tiles of an output <paramref name="n"/> wide.</summary>
+    public static int ColumnTiles<TTile, TBlock>(int n) where TTile : struct, IGemmTile where TBlock : struct, IRegisterBlock =>
+        (n + default(TBlock).Size * default(TTile).ThreadsN - 1) / (default(TBlock).Size * default(TTile).ThreadsN);
 }

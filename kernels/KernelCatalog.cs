@@ -9,16 +9,20 @@ namespace VaeGpu.Kernels;
 /// <param name="UsesFma">Whether the kernel asks for <see cref="Fused.MultiplyAdd"/> (the GEMMs); no other kernel may contain a float FMA.</param>
 public sealed record KernelEntry(string Name, MethodInfo Method, bool ExplicitlyGrouped, bool UsesFma);
 
-/// <summary>Every device kernel of this project, instantiated for the GPU tile.</summary>
+/// <summary>Every device kernel of this project (each GEMM once per version), instantiated for the GPU tile.</summary>
 public static class KernelCatalog
 {
     public static IReadOnlyList<KernelEntry> All { get; } =
     [
-        Grouped(typeof(LinearKernels), nameof(LinearKernels.Forward), fma: true),
-        Grouped(typeof(LinearKernels), nameof(LinearKernels.BackwardWeights), fma: true),
-        Grouped(typeof(LinearKernels), nameof(LinearKernels.BackwardInput), fma: true),
+        Gemm(typeof(LinearKernels), nameof(LinearKernels.Forward), 1),
+        Gemm(typeof(LinearKernels), nameof(LinearKernels.BackwardWeights), 1),
+        Gemm(typeof(LinearKernels), nameof(LinearKernels.BackwardInput), 1),
+        Gemm(typeof(LinearKernels), nameof(LinearKernels.Forward), 2),
+        Gemm(typeof(LinearKernels), nameof(LinearKernels.BackwardWeights), 2),
+        Gemm(typeof(LinearKernels), nameof(LinearKernels.BackwardInput), 2),
         Implicit(typeof(LinearKernels), nameof(LinearKernels.ColumnSums)),
-        Grouped(typeof(ElboKernels), nameof(ElboKernels.Output), fma: true),
+        Gemm(typeof(ElboKernels), nameof(ElboKernels.Output), 1),
+        Gemm(typeof(ElboKernels), nameof(ElboKernels.Output), 2),
         Implicit(typeof(ElboKernels), nameof(ElboKernels.RowSums)),
         Implicit(typeof(ReparameterizeKernels), nameof(ReparameterizeKernels.Forward)),
         Implicit(typeof(ReparameterizeKernels), nameof(ReparameterizeKernels.Backward)),
@@ -28,6 +32,14 @@ public static class KernelCatalog
         Implicit(typeof(ReduceKernels), nameof(ReduceKernels.GatherRows)),
         Implicit(typeof(ReduceKernels), nameof(ReduceKernels.AdvanceCounter)),
     ];
+
+    /// <summary>A GEMM kernel at <paramref name="version"/> (its register block type argument): "LinearKernels.Forward v2".</summary>
+    private static KernelEntry Gemm(Type type, string name, int version)
+    {
+        MethodInfo method = type.GetMethod(name, BindingFlags.Public | BindingFlags.Static)!
+            .MakeGenericMethod(typeof(GpuTile), version == 1 ? typeof(Block4x4) : typeof(Block8x8));
+        return new KernelEntry($"{type.Name}.{name} v{version}", method, ExplicitlyGrouped: true, UsesFma: true);
+    }
 
     private static KernelEntry Grouped(Type type, string name, bool fma)
     {

@@ -11,7 +11,7 @@ namespace VaeGpu.Kernels;
 /// </summary>
 public interface IKernelSet
 {
-    /// <summary>"gemm tile 64×64×16 (16×16 threads, 4×4 each)", for benchmark tables.</summary>
+    /// <summary>"linear v1 (64×64×16 tiles, 4×4 per thread), elbo v1 (...)", for benchmark tables.</summary>
     string Description { get; }
 
     /// <summary>Doubles of scratch that ElboOutput needs per call (row × column-tile partial sums).</summary>
@@ -42,17 +42,31 @@ public interface IKernelSet
 
 public static class KernelSet
 {
-    /// <summary>Loads every kernel for <paramref name="accelerator"/>, with the tile that fits it.</summary>
-    public static IKernelSet Load(Accelerator accelerator) => accelerator.AcceleratorType == AcceleratorType.CPU
-        ? new KernelSet<CpuTile>(accelerator)
-        : new KernelSet<GpuTile>(accelerator);
+    /// <summary>Loads every kernel for <paramref name="accelerator"/>, with the tile that fits it and the versions asked for.</summary>
+    public static IKernelSet Load(Accelerator accelerator, KernelVersions versions) => accelerator.AcceleratorType == AcceleratorType.CPU
+        ? new KernelSet<CpuTile>(accelerator, versions)
+        : new KernelSet<GpuTile>(accelerator, versions);
 }
 
-public sealed class KernelSet<TTile>(Accelerator accelerator) : IKernelSet where TTile : struct, IGemmTile
+public sealed class KernelSet<TTile>(Accelerator accelerator, KernelVersions versions) : IKernelSet where TTile : struct, IGemmTile
 {
-    private readonly LinearLauncher<TTile> _linear = new(accelerator);
-    private readonly ElboLauncher<TTile> _elbo = new(accelerator);
+    private readonly ILinearLauncher _linear = versions.Linear switch
+    {
+        1 => new LinearLauncher<TTile, Block4x4>(accelerator),
+        2 => new LinearLauncher<TTile, Block8x8>(accelerator),
+        _ => throw new ArgumentOutOfRangeException(nameof(versions), versions.Linear, "Kernels:Linear is 1 or 2"),
+    };
+
+    private readonly IElboLauncher _elbo = versions.Elbo switch
+    {
+        1 => new ElboLauncher<TTile, Block4x4>(accelerator),
+        2 => new ElboLauncher<TTile, Block8x8>(accelerator),
+        _ => throw new ArgumentOutOfRangeException(nameof(versions), versions.Elbo, "Kernels:Elbo is 1 or 2"),
+    };
+
     private readonly ReduceLauncher<TTile> _reduce = new(accelerator);
+
+    public KernelVersions Versions { get; } = versions;
 
     public ReparameterizeLauncher Reparameterize { get; } = new(accelerator);
 
@@ -63,11 +77,14 @@ public sealed class KernelSet<TTile>(Accelerator accelerator) : IKernelSet where
         get
         {
             TTile tile = default;
-            return $"gemm v1 tile {4 * tile.ThreadsM}×{4 * tile.ThreadsN}×{tile.TileK} ({tile.ThreadsM}×{tile.ThreadsN} threads, 4×4 each)";
+            string Gemm(int version) => version == 1
+                ? $"{4 * tile.ThreadsM}×{4 * tile.ThreadsN}×{tile.TileK} tiles, 4×4 per thread"
+                : $"{8 * tile.ThreadsM}×{8 * tile.ThreadsN}×{tile.TileK} tiles, 8×8 per thread";
+            return $"linear v{Versions.Linear} ({Gemm(Versions.Linear)}), elbo v{Versions.Elbo} ({Gemm(Versions.Elbo)})";
         }
     }
 
-    public int ElboPartialLength(int rows, int outFeatures) => ElboLauncher<TTile>.PartialLength(rows, outFeatures);
+    public int ElboPartialLength(int rows, int outFeatures) => _elbo.PartialLength(rows, outFeatures);
 
     public void LinearForward(AcceleratorStream stream, ArrayView<float> x, ArrayView<float> w, ArrayView<float> b, ArrayView<float> y,
         int rows, int inFeatures, int outFeatures, int activation) =>

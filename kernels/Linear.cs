@@ -4,8 +4,9 @@ using ILGPU.Runtime;
 namespace VaeGpu.Kernels;
 
 /// <summary>
-/// The fully connected layer, forward and backward (version 1 of each), as explicitly grouped
-/// GEMM kernels over <see cref="GemmCore"/> with their epilogues fused:
+/// The fully connected layer, forward and backward, as explicitly grouped GEMM kernels over
+/// <see cref="GemmCore"/> with their epilogues fused. The register block type argument is the
+/// version: <see cref="Block4x4"/> = version 1, <see cref="Block8x8"/> = version 2 (same bits).
 /// Forward         y[rows × out] = act(x[rows × in] · wᵀ + b)      w is [out × in]
 /// BackwardWeights dw[out × in] = dyᵀ · x                          rows summed in order
 /// BackwardInput   dx[rows × in] = (dy · w) ⊙ act'(x)              act' of the layer below, from its output x
@@ -14,53 +15,53 @@ namespace VaeGpu.Kernels;
 /// </summary>
 public static class LinearKernels
 {
-    public static void Forward<TTile>(ArrayView<float> x, ArrayView<float> w, ArrayView<float> b, ArrayView<float> y,
-        int rows, int inFeatures, int outFeatures, int activation) where TTile : struct, IGemmTile
+    public static void Forward<TTile, TBlock>(ArrayView<float> x, ArrayView<float> w, ArrayView<float> b, ArrayView<float> y,
+        int rows, int inFeatures, int outFeatures, int activation) where TTile : struct, IGemmTile where TBlock : struct, IRegisterBlock
     {
         // A = x (row-major), B(k = i, n = o) = w[o·in + i].
-        Accumulator4x4 acc = GemmCore.Accumulate<TTile>(
+        TBlock acc = GemmCore.Accumulate<TTile, TBlock>(
             new Operand(x, inFeatures, 1), new Operand(w, 1, inFeatures), rows, outFeatures, inFeatures);
-        for (int i = 0; i < 4; i++)
+        for (int i = 0; i < acc.Size; i++)
         {
-            int row = GemmCore.Row<TTile>(i);
-            for (int j = 0; j < 4; j++)
+            int row = GemmCore.Row<TTile, TBlock>(i);
+            for (int j = 0; j < acc.Size; j++)
             {
-                int col = GemmCore.Column<TTile>(j);
+                int col = GemmCore.Column<TTile, TBlock>(j);
                 if (row < rows && col < outFeatures)
                     y[row * outFeatures + col] = Activations.Apply(activation, acc.Get(i, j) + b[col]);
             }
         }
     }
 
-    public static void BackwardWeights<TTile>(ArrayView<float> dy, ArrayView<float> x, ArrayView<float> dw,
-        int rows, int inFeatures, int outFeatures) where TTile : struct, IGemmTile
+    public static void BackwardWeights<TTile, TBlock>(ArrayView<float> dy, ArrayView<float> x, ArrayView<float> dw,
+        int rows, int inFeatures, int outFeatures) where TTile : struct, IGemmTile where TBlock : struct, IRegisterBlock
     {
         // A(m = o, k = r) = dy[r·out + o], B(k = r, n = i) = x[r·in + i].
-        Accumulator4x4 acc = GemmCore.Accumulate<TTile>(
+        TBlock acc = GemmCore.Accumulate<TTile, TBlock>(
             new Operand(dy, 1, outFeatures), new Operand(x, inFeatures, 1), outFeatures, inFeatures, rows);
-        for (int i = 0; i < 4; i++)
+        for (int i = 0; i < acc.Size; i++)
         {
-            int row = GemmCore.Row<TTile>(i);
-            for (int j = 0; j < 4; j++)
+            int row = GemmCore.Row<TTile, TBlock>(i);
+            for (int j = 0; j < acc.Size; j++)
             {
-                int col = GemmCore.Column<TTile>(j);
+                int col = GemmCore.Column<TTile, TBlock>(j);
                 if (row < outFeatures && col < inFeatures) dw[row * inFeatures + col] = acc.Get(i, j);
             }
         }
     }
 
-    public static void BackwardInput<TTile>(ArrayView<float> dy, ArrayView<float> w, ArrayView<float> x, ArrayView<float> dx,
-        int rows, int inFeatures, int outFeatures, int inputActivation) where TTile : struct, IGemmTile
+    public static void BackwardInput<TTile, TBlock>(ArrayView<float> dy, ArrayView<float> w, ArrayView<float> x, ArrayView<float> dx,
+        int rows, int inFeatures, int outFeatures, int inputActivation) where TTile : struct, IGemmTile where TBlock : struct, IRegisterBlock
     {
         // A = dy (row-major), B(k = o, n = i) = w[o·in + i].
-        Accumulator4x4 acc = GemmCore.Accumulate<TTile>(
+        TBlock acc = GemmCore.Accumulate<TTile, TBlock>(
             new Operand(dy, outFeatures, 1), new Operand(w, inFeatures, 1), rows, inFeatures, outFeatures);
-        for (int i = 0; i < 4; i++)
+        for (int i = 0; i < acc.Size; i++)
         {
-            int row = GemmCore.Row<TTile>(i);
-            for (int j = 0; j < 4; j++)
+            int row = GemmCore.Row<TTile, TBlock>(i);
+            for (int j = 0; j < acc.Size; j++)
             {
-                int col = GemmCore.Column<TTile>(j);
+                int col = GemmCore.Column<TTile, TBlock>(j);
                 if (row < rows && col < inFeatures)
                 {
                     int at = row * inFeatures + col;
@@ -78,8 +79,19 @@ public static class LinearKernels
     }
 }
 
+/// <summary>The linear kernels of one version, loaded for one accelerator.</summary>
+public interface ILinearLauncher
+{
+    void Forward(AcceleratorStream stream, ArrayView<float> x, ArrayView<float> w, ArrayView<float> b, ArrayView<float> y,
+        int rows, int inFeatures, int outFeatures, int activation);
+
+    void Backward(AcceleratorStream stream, ArrayView<float> dy, ArrayView<float> x, ArrayView<float> w,
+        ArrayView<float> dw, ArrayView<float> db, ArrayView<float> dx, bool wantsDx,
+        int rows, int inFeatures, int outFeatures, int inputActivation);
+}
+
 /// <summary>Loads the linear kernels once per accelerator and launches them on a stream.</summary>
-public sealed class LinearLauncher<TTile> where TTile : struct, IGemmTile
+public sealed class LinearLauncher<TTile, TBlock> : ILinearLauncher where TTile : struct, IGemmTile where TBlock : struct, IRegisterBlock
 {
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int> _forward;
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int> _backwardWeights;
@@ -89,11 +101,11 @@ public sealed class LinearLauncher<TTile> where TTile : struct, IGemmTile
     public LinearLauncher(Accelerator accelerator)
     {
         _forward = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(
-            LinearKernels.Forward<TTile>);
+            LinearKernels.Forward<TTile, TBlock>);
         _backwardWeights = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(
-            LinearKernels.BackwardWeights<TTile>);
+            LinearKernels.BackwardWeights<TTile, TBlock>);
         _backwardInput = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(
-            LinearKernels.BackwardInput<TTile>);
+            LinearKernels.BackwardInput<TTile, TBlock>);
         _columnSums = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(LinearKernels.ColumnSums);
     }
 
@@ -101,7 +113,7 @@ public sealed class LinearLauncher<TTile> where TTile : struct, IGemmTile
         int rows, int inFeatures, int outFeatures, int activation)
     {
         if (rows == 0 || outFeatures == 0) return;
-        _forward(stream, GemmCore.Config<TTile>(rows, outFeatures), x, w, b, y, rows, inFeatures, outFeatures, activation);
+        _forward(stream, GemmCore.Config<TTile, TBlock>(rows, outFeatures), x, w, b, y, rows, inFeatures, outFeatures, activation);
     }
 
     /// <summary>dw and db; dx too unless it is empty (the first layer needs none).</summary>
@@ -111,9 +123,9 @@ public sealed class LinearLauncher<TTile> where TTile : struct, IGemmTile
     {
         if (outFeatures == 0) return;
         if (inFeatures > 0)
-            _backwardWeights(stream, GemmCore.Config<TTile>(outFeatures, inFeatures), dy, x, dw, rows, inFeatures, outFeatures);
+            _backwardWeights(stream, GemmCore.Config<TTile, TBlock>(outFeatures, inFeatures), dy, x, dw, rows, inFeatures, outFeatures);
         _columnSums(stream, outFeatures, dy, db, rows, outFeatures);
         if (wantsDx && rows > 0 && inFeatures > 0)
-            _backwardInput(stream, GemmCore.Config<TTile>(rows, inFeatures), dy, w, x, dx, rows, inFeatures, outFeatures, inputActivation);
+            _backwardInput(stream, GemmCore.Config<TTile, TBlock>(rows, inFeatures), dy, w, x, dx, rows, inFeatures, outFeatures, inputActivation);
     }
 }

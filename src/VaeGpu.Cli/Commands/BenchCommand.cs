@@ -6,6 +6,7 @@ using VaeGpu.Benchmarks;
 using VaeGpu.Cli.Devices;
 using VaeGpu.Configuration;
 using VaeGpu.Data;
+using VaeGpu.Kernels;
 
 namespace VaeGpu.Cli.Commands;
 
@@ -15,13 +16,16 @@ namespace VaeGpu.Cli.Commands;
 /// GFLOP/s at 128×784→400 and 4096×1024→1024, each next to OpenBLAS's cblas_sgemm at the same shape
 /// when libopenblas.so.0 loads (the ceiling reference, never a code path of the trainer). Workloads
 /// are timed in interleaved rounds and each figure is the best round; --json also writes them.
+/// --kernels times every numbered version of the GEMM kernels side by side instead (LinearForward
+/// and ElboOutput at each shape: the CPU GEMM versions, and each ILGPU device once per version).
 /// </summary>
 public sealed class BenchCommand(CliConsole console) : ICommand
 {
-    public const string Usage = "bench [--device auto|cpu|cuda|opencl|ilgpu-cpu] [--seconds N] [--json [FILE]]";
+    public const string Usage = "bench [--device auto|cpu|cuda|opencl|ilgpu-cpu] [--kernels] [--seconds N] [--json [FILE]]";
 
     private static readonly int[] TrainBatches = [128, 1024];
     private static readonly (int Rows, int In, int Out)[] ForwardShapes = [(128, 784, 400), (4096, 1024, 1024)];
+    private static readonly (int Rows, int Hidden, int Out)[] ElboShapes = [(128, 400, 784), (1024, 400, 784)];
     private const int Rounds = 5;
 
     public string Name => "bench";
@@ -30,7 +34,7 @@ public sealed class BenchCommand(CliConsole console) : ICommand
 
     public int Run(string[] args)
     {
-        (string? device, double seconds, bool json, string? jsonFile) = Parse(args);
+        (string? device, double seconds, bool json, string? jsonFile, bool kernels) = Parse(args);
         DataSplit data = DataLocator.Resolve(null);
         if (data.Notice is not null) console.Error.WriteLine($"note: {data.Notice}");
 
@@ -39,17 +43,22 @@ public sealed class BenchCommand(CliConsole console) : ICommand
         var rows = new List<Row>();
         try
         {
-            foreach ((string label, IAccelerator accelerator) in Accelerators(device))
+            foreach ((string label, IAccelerator accelerator) in Accelerators(device, kernels))
             {
                 disposables.Add(accelerator);
-                string kernels = accelerator is CpuAccelerator cpu ? cpu.KernelDescription : accelerator.Name;
-                foreach (int batch in TrainBatches)
+                string description = accelerator switch
+                {
+                    CpuAccelerator cpu => cpu.KernelDescription,
+                    Accelerators.Ilgpu.IlgpuAccelerator ilgpu => ilgpu.KernelDescription,
+                    _ => accelerator.Name,
+                };
+                foreach (int batch in kernels ? [] : TrainBatches)
                 {
                     var steps = new TrainingStepRunner(accelerator, TrainingStepRunner.DefaultArchitecture(), data.Train, batch);
                     disposables.Add(steps);
                     string name = $"{label}|train|{batch}";
                     timer.Add(name, steps.Run);
-                    rows.Add(new Row(name, label, accelerator.Name, kernels, "train", $"batch {batch}", steps.FlopsPerStep, batch));
+                    rows.Add(new Row(name, label, accelerator.Name, description, "train", $"batch {batch}", steps.FlopsPerStep, batch));
                 }
                 foreach ((int r, int i, int o) in ForwardShapes)
                 {
@@ -57,7 +66,15 @@ public sealed class BenchCommand(CliConsole console) : ICommand
                     disposables.Add(forward);
                     string name = $"{label}|forward|{forward.Shape}";
                     timer.Add(name, forward.Run);
-                    rows.Add(new Row(name, label, accelerator.Name, kernels, "LinearForward", forward.Shape, forward.Flops, 0));
+                    rows.Add(new Row(name, label, accelerator.Name, description, "LinearForward", forward.Shape, forward.Flops, 0));
+                }
+                foreach ((int r, int h, int o) in kernels ? ElboShapes : [])
+                {
+                    var elbo = new ElboOutputRunner(accelerator, r, h, o);
+                    disposables.Add(elbo);
+                    string name = $"{label}|elbo|{elbo.Shape}";
+                    timer.Add(name, elbo.Run);
+                    rows.Add(new Row(name, label, accelerator.Name, description, "ElboOutput", elbo.Shape, elbo.Flops, 0));
                 }
             }
             OpenBlasSgemm? blas = OpenBlasSgemm.TryLoad(out string? whyNoBlas);
@@ -108,11 +125,11 @@ public sealed class BenchCommand(CliConsole console) : ICommand
         return CliApp.Success;
     }
 
-    private static (string? Device, double Seconds, bool Json, string? JsonFile) Parse(string[] args)
+    private static (string? Device, double Seconds, bool Json, string? JsonFile, bool Kernels) Parse(string[] args)
     {
         string? device = null, jsonFile = null;
         double seconds = 20;
-        bool json = false;
+        bool json = false, kernels = false;
         for (int i = 0; i < args.Length; i++)
         {
             string arg = args[i];
@@ -134,6 +151,9 @@ public sealed class BenchCommand(CliConsole console) : ICommand
                         !(seconds > 0) || seconds > 3600)
                         throw new UserInputException($"bench: --seconds must be a number of seconds in (0, 3600], got '{text}'");
                     break;
+                case "--kernels":
+                    kernels = true;
+                    break;
                 case "--json":
                     json = true;
                     if (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal)) jsonFile = args[++i];
@@ -142,14 +162,14 @@ public sealed class BenchCommand(CliConsole console) : ICommand
                     throw new UserInputException($"bench: unknown argument '{arg}' ({Usage})");
             }
         }
-        return (device, seconds, json, jsonFile);
+        return (device, seconds, json, jsonFile, kernels);
     }
 
     /// <summary>
     /// The accelerators to bench: the one asked for, or every usable one but ilgpu-cpu (one OS thread
     /// per lane: minutes per figure at these shapes; ask for it by name); the CPU once per GEMM version.
     /// </summary>
-    private static IEnumerable<(string Label, IAccelerator Accelerator)> Accelerators(string? device)
+    private static IEnumerable<(string Label, IAccelerator Accelerator)> Accelerators(string? device, bool everyKernelVersion)
     {
         IEnumerable<string> names = device is null || DeviceRequest.Parse(device).Kind == DeviceKind.Auto
             ? DeviceProbe.Probe().Where(d => d.Usable && d.Name != "ilgpu-cpu").Select(d => d.Name)
@@ -163,8 +183,18 @@ public sealed class BenchCommand(CliConsole console) : ICommand
                     yield return ($"cpu gemm v{version}", new CpuAccelerator(gemmVersion: version));
                 continue;
             }
-            (IAccelerator accelerator, _) = AcceleratorFactory.Create(request);
-            yield return (name, accelerator);
+            if (!everyKernelVersion)
+            {
+                (IAccelerator accelerator, _) = AcceleratorFactory.Create(request);
+                yield return (name, accelerator);
+                continue;
+            }
+            for (int version = 1; version <= Math.Max(KernelVersions.LatestLinear, KernelVersions.LatestElbo); version++)
+            {
+                var versions = new KernelVersions(Math.Min(version, KernelVersions.LatestLinear), Math.Min(version, KernelVersions.LatestElbo));
+                (IAccelerator accelerator, _) = AcceleratorFactory.Create(request, KernelChoice.Default with { Device = versions });
+                yield return ($"{name} kernels v{version}", accelerator);
+            }
         }
     }
 
@@ -182,19 +212,30 @@ public sealed class BenchCommand(CliConsole console) : ICommand
         Row? anyBlas = rows.FirstOrDefault(r => r.Kind == "sgemm");
         if (anyBlas is not null) o.WriteLine($"openblas: {anyBlas.Kernels}");
         o.WriteLine($"figures: best of {Rounds} interleaved rounds (median in parentheses)");
-        o.WriteLine();
-        o.WriteLine($"{"accelerator",-14} {"training",-11} {"step ms",18} {"samples/s",20} {"GFLOP/s",8}");
+        int width = Math.Max(14, rows.Max(r => r.Label.Length));
+        if (rows.Any(r => r.Kind == "train"))
+        {
+            o.WriteLine();
+            o.WriteLine($"{"accelerator".PadRight(width)} {"training",-11} {"step ms",18} {"samples/s",20} {"GFLOP/s",8}");
+        }
         foreach (Row row in rows.Where(r => r.Kind == "train"))
-            o.WriteLine($"{row.Label,-14} {row.Shape,-11} {F(row.Best * 1e3, "F3"),8} ({F(row.Median * 1e3, "F3"),7}) " +
+            o.WriteLine($"{row.Label.PadRight(width)} {row.Shape,-11} {F(row.Best * 1e3, "F3"),8} ({F(row.Median * 1e3, "F3"),7}) " +
                         $"{F(row.Batch / row.Best, "N0"),9} ({F(row.Batch / row.Median, "N0"),8}) {F(row.Flops / row.Best / 1e9, "F1"),8}");
         o.WriteLine();
-        o.WriteLine($"{"accelerator",-14} {"LinearForward",-16} {"GFLOP/s",18} {"OpenBLAS",9} {"ratio",6}");
+        o.WriteLine($"{"accelerator".PadRight(width)} {"LinearForward",-16} {"GFLOP/s",18} {"OpenBLAS",9} {"ratio",6}");
         foreach (Row row in rows.Where(r => r.Kind == "LinearForward"))
         {
             Row? blas = rows.FirstOrDefault(x => x.Kind == "sgemm" && x.Shape == row.Shape);
-            o.WriteLine($"{row.Label,-14} {row.Shape,-16} {F(row.Flops / row.Best / 1e9, "F1"),8} ({F(row.Flops / row.Median / 1e9, "F1"),7}) " +
+            o.WriteLine($"{row.Label.PadRight(width)} {row.Shape,-16} {F(row.Flops / row.Best / 1e9, "F1"),8} ({F(row.Flops / row.Median / 1e9, "F1"),7}) " +
                         $"{(blas is null ? "-" : F(blas.Flops / blas.Best / 1e9, "F1")),9} " +
                         $"{(row.RatioToOpenBlas is { } ratio ? F(ratio * 100, "F0") + "%" : "-"),6}");
+        }
+        if (rows.Any(r => r.Kind == "ElboOutput"))
+        {
+            o.WriteLine();
+            o.WriteLine($"{"accelerator".PadRight(width)} {"ElboOutput",-16} {"GFLOP/s",18}");
+            foreach (Row row in rows.Where(r => r.Kind == "ElboOutput"))
+                o.WriteLine($"{row.Label.PadRight(width)} {row.Shape,-16} {F(row.Flops / row.Best / 1e9, "F1"),8} ({F(row.Flops / row.Median / 1e9, "F1"),7})");
         }
     }
 

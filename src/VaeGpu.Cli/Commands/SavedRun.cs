@@ -33,7 +33,7 @@ public sealed class SavedRun : IDisposable
         var run = RunDirectory.Existing(validator.RunDir(), "Run:Dir");
         DeviceRequest device = validator.Device();
         CheckpointData checkpoint = Io.Checkpoint.Load(run.Checkpoint);
-        (IAccelerator accelerator, _) = AcceleratorFactory.Create(device);
+        (IAccelerator accelerator, _) = AcceleratorFactory.Create(device, validator.Kernels());
         try
         {
             var model = new VaeModel(accelerator, checkpoint.Architecture);

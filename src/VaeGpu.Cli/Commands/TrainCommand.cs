@@ -59,7 +59,7 @@ public sealed class TrainCommand(CliConsole console) : ICommand
         if (excluded is int left)
             reporter.Line($"class {FashionMnistClasses.Describe(left)} left out of training: {data.Train.Count:N0} training images remain");
 
-        (IAccelerator accelerator, string choice) = AcceleratorFactory.Create(device);
+        (IAccelerator accelerator, string choice) = AcceleratorFactory.Create(device, validator.Kernels());
         using (accelerator)
         {
             reporter.Line($"device: {accelerator.Name} ({choice})");

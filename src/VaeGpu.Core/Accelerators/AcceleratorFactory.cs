@@ -12,11 +12,12 @@ namespace VaeGpu.Accelerators;
 public static class AcceleratorFactory
 {
     /// <returns>The accelerator and one line on why it was picked.</returns>
-    public static (IAccelerator Accelerator, string Choice) Create(DeviceRequest request)
+    public static (IAccelerator Accelerator, string Choice) Create(DeviceRequest request, KernelChoice? kernels = null)
     {
-        if (request.Kind == DeviceKind.Cpu) return (new CpuAccelerator(), "cpu, as asked");
-        if (request.Kind == DeviceKind.Auto) return Auto(IlgpuDevices.Discovery);
-        IlgpuAccelerator accelerator = IlgpuDevices.Create(request, IlgpuDevices.Discovery);
+        kernels ??= KernelChoice.Default;
+        if (request.Kind == DeviceKind.Cpu) return (new CpuAccelerator(gemmVersion: kernels.CpuGemm), "cpu, as asked");
+        if (request.Kind == DeviceKind.Auto) return Auto(IlgpuDevices.Discovery, kernels);
+        IlgpuAccelerator accelerator = IlgpuDevices.Create(request, IlgpuDevices.Discovery, kernels.Device);
         return (accelerator, $"{accelerator.Name}, as asked");
     }
 
@@ -25,14 +26,14 @@ public static class AcceleratorFactory
     /// CPU OpenCL devices (PoCL) and ilgpu-cpu are never picked: the managed CPU accelerator is faster
     /// on the same cores. The choice line says why each better option was passed over.
     /// </summary>
-    internal static (IAccelerator Accelerator, string Choice) Auto(IlgpuDiscovery discovery)
+    internal static (IAccelerator Accelerator, string Choice) Auto(IlgpuDiscovery discovery, KernelChoice kernels)
     {
         var passedOver = new List<string>();
         foreach (DeviceRequest candidate in new[] { new DeviceRequest(DeviceKind.Cuda), new DeviceRequest(DeviceKind.OpenCl) })
         {
             try
             {
-                IlgpuAccelerator accelerator = IlgpuDevices.Create(candidate, discovery);
+                IlgpuAccelerator accelerator = IlgpuDevices.Create(candidate, discovery, kernels.Device);
                 string skipped = passedOver.Count == 0 ? "" : $" ({string.Join("; ", passedOver)})";
                 return (accelerator, $"auto picked {accelerator.Name}{skipped}");
             }
@@ -41,6 +42,6 @@ public static class AcceleratorFactory
                 passedOver.Add(error.Message);
             }
         }
-        return (new CpuAccelerator(), $"auto picked cpu: {string.Join("; ", passedOver)}");
+        return (new CpuAccelerator(gemmVersion: kernels.CpuGemm), $"auto picked cpu: {string.Join("; ", passedOver)}");
     }
 }

@@ -21,6 +21,13 @@ public sealed class OptionsValidator(VaeGpuOptions options)
 
     public DeviceRequest Device() => DeviceRequest.Parse(Options.Device, "Device");
 
+    /// <summary>The kernel versions of the `Kernels` section, each checked against the versions that exist.</summary>
+    public KernelChoice Kernels() => new(
+        new VaeGpu.Kernels.KernelVersions(
+            InRange("Kernels:Linear", Options.Kernels.Linear, 1, VaeGpu.Kernels.KernelVersions.LatestLinear),
+            InRange("Kernels:Elbo", Options.Kernels.Elbo, 1, VaeGpu.Kernels.KernelVersions.LatestElbo)),
+        InRange("Kernels:CpuGemm", Options.Kernels.CpuGemm, 1, Accelerators.Cpu.CpuAccelerator.LatestGemmVersion));
+
     public VaeArchitecture Architecture(int inputSize)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(inputSize, 1);

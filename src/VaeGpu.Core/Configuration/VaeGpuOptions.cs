@@ -10,6 +10,8 @@ public sealed class VaeGpuOptions
     /// <summary>auto | cpu | cuda | cuda:N | opencl | opencl:P:D | ilgpu-cpu (see <see cref="DeviceRequest"/>).</summary>
     public string Device { get; set; } = "auto";
 
+    public KernelOptions Kernels { get; set; } = new();
+
     public DataOptions Data { get; set; } = new();
 
     public RunOptions Run { get; set; } = new();
@@ -21,6 +23,19 @@ public sealed class VaeGpuOptions
     public SampleOptions Sample { get; set; } = new();
 
     public AnalysisOptions Analysis { get; set; } = new();
+}
+
+/// <summary>Which numbered kernel version runs each GEMM family (see VaeGpu.Kernels.KernelVersions, CpuAccelerator).</summary>
+public sealed class KernelOptions
+{
+    /// <summary>ILGPU linear kernels: 1 (4×4 per thread) or 2 (8×8).</summary>
+    public int Linear { get; set; } = VaeGpu.Kernels.KernelVersions.DefaultLinear;
+
+    /// <summary>ILGPU decoder-output + loss kernel: 1 (4×4 per thread) or 2 (8×8).</summary>
+    public int Elbo { get; set; } = VaeGpu.Kernels.KernelVersions.DefaultElbo;
+
+    /// <summary>The managed CPU accelerator's GEMM: 1 (6×16 Vector256, the reference) or 2 (8×32 Vector512).</summary>
+    public int CpuGemm { get; set; } = Accelerators.Cpu.CpuAccelerator.LatestGemmVersion;
 }
 
 public sealed class DataOptions

@@ -99,7 +99,7 @@ public sealed class CliAppTests
     [Theory]
     [InlineData("--seconds", "0", "error: bench: --seconds must be a number of seconds in (0, 3600], got '0'")]
     [InlineData("--seconds", "abc", "error: bench: --seconds must be a number of seconds in (0, 3600], got 'abc'")]
-    [InlineData("--fast", null, "error: bench: unknown argument '--fast' (bench [--device auto|cpu|cuda|opencl|ilgpu-cpu] [--seconds N] [--json [FILE]])")]
+    [InlineData("--fast", null, "error: bench: unknown argument '--fast' (bench [--device auto|cpu|cuda|opencl|ilgpu-cpu] [--kernels] [--seconds N] [--json [FILE]])")]
     public void Bench_argument_mistakes_are_one_line_with_exit_code_2(string name, string? value, string expected)
     {
         string[] args = value is null ? ["bench", name] : ["bench", name, value];
@@ -117,6 +117,19 @@ public sealed class CliAppTests
             r.GetProperty("kind").GetString() == "train" && r.GetProperty("samples_per_s").GetDouble() > 0);
         Assert.Contains(results, r => r.GetProperty("kind").GetString() == "LinearForward" &&
             r.GetProperty("shape").GetString() == "4096×1024→1024" && r.GetProperty("gflops").GetDouble() > 0);
+    }
+
+    [Fact]
+    public void Bench_kernels_times_every_gemm_version_side_by_side_and_no_training()
+    {
+        Assert.Equal(0, Run(terminal: false, "bench", "--device", "cpu", "--kernels", "--seconds", "0.5", "--json"));
+        using var json = System.Text.Json.JsonDocument.Parse(_out.ToString());
+        var results = json.RootElement.GetProperty("results").EnumerateArray().ToList();
+        foreach (string version in new[] { "cpu gemm v1", "cpu gemm v2" })
+            foreach (string kind in new[] { "LinearForward", "ElboOutput" })
+                Assert.Contains(results, r => r.GetProperty("accelerator").GetString() == version &&
+                    r.GetProperty("kind").GetString() == kind && r.GetProperty("gflops").GetDouble() > 0);
+        Assert.DoesNotContain(results, r => r.GetProperty("kind").GetString() == "train");
     }
 
     [Fact]

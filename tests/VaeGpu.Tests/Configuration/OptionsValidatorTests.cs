@@ -24,6 +24,15 @@ public sealed class OptionsValidatorTests
         Assert.Equal(DeviceRequest.Auto, validator.Device());
         Assert.Equal(1000, validator.EvalBatchSize());
         Assert.Equal(64, validator.SampleCount());
+        Assert.Equal(KernelChoice.Default, validator.Kernels());
+    }
+
+    [Fact]
+    public void Kernel_versions_reach_the_validated_choice()
+    {
+        VaeGpuOptions options = ConfigurationLoader.Load(CommandSwitches.Train, ["--Kernels:Linear=2", "--Kernels:Elbo=2", "--Kernels:CpuGemm=1"]);
+
+        Assert.Equal(new KernelChoice(new VaeGpu.Kernels.KernelVersions(2, 2), 1), new OptionsValidator(options).Kernels());
     }
 
     [Fact]
@@ -91,6 +100,11 @@ public sealed class OptionsValidatorTests
         { "Model:LogVarMax", "Infinity", "Infinity" },
         { "Sample:Count", "0", "0" },
         { "Device", "gpu", "gpu" },
+        { "Kernels:Linear", "0", "0" },
+        { "Kernels:Linear", "3", "3" },
+        { "Kernels:Elbo", "3", "3" },
+        { "Kernels:CpuGemm", "0", "0" },
+        { "Kernels:CpuGemm", "3", "3" },
     };
 
     [Theory]
@@ -131,6 +145,7 @@ public sealed class OptionsValidatorTests
     private static void ValidateEverything(OptionsValidator validator)
     {
         validator.Device();
+        validator.Kernels();
         validator.Architecture(FashionMnistPixels);
         validator.Training();
         validator.EvalBatchSize();

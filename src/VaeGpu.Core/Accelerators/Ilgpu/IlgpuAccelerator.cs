@@ -23,14 +23,15 @@ public sealed class IlgpuAccelerator : IAccelerator
     /// <param name="device">A device of <paramref name="context"/>.</param>
     /// <param name="request">The --device text that selects it ("cuda:0", "ilgpu-cpu").</param>
     /// <param name="math">For CUDA: where its double math comes from (LibDevice or ILGPU.Algorithms), shown in <see cref="Name"/>.</param>
-    internal IlgpuAccelerator(Context context, Device device, string request, string? math = null)
+    /// <param name="versions">Which numbered GEMM kernels to load (the `Kernels` section).</param>
+    internal IlgpuAccelerator(Context context, Device device, string request, KernelVersions versions, string? math = null)
     {
         _context = context;
         try
         {
             _accelerator = device.CreateAccelerator(context);
             _stream = _accelerator.CreateStream();
-            _kernels = KernelSet.Load(_accelerator);
+            _kernels = KernelSet.Load(_accelerator, versions);
         }
         catch
         {

@@ -78,7 +78,7 @@ public static class IlgpuDevices
     /// The accelerator for a named request. Unusable or missing devices are a one-line
     /// <see cref="UserInputException"/> that says why; nothing falls back to another device.
     /// </summary>
-    public static IlgpuAccelerator Create(DeviceRequest request, IlgpuDiscovery discovery)
+    public static IlgpuAccelerator Create(DeviceRequest request, IlgpuDiscovery discovery, KernelVersions? versions = null)
     {
         IlgpuDeviceInfo info = Select(request, discovery);
         LibDeviceResult math = info.Kind == DeviceKind.Cuda ? LibDeviceSearch.Find() : new LibDeviceResult(null, [], null);
@@ -86,7 +86,7 @@ public static class IlgpuDevices
         Device device = Find(context, info);
         try
         {
-            return new IlgpuAccelerator(context, device, info.Request,
+            return new IlgpuAccelerator(context, device, info.Request, versions ?? KernelVersions.Default,
                 info.Kind == DeviceKind.Cuda ? math.Description : null);
         }
         catch (Exception error) when (error is not UserInputException)

@@ -1,5 +1,6 @@
 using VaeGpu.Accelerators;
 using VaeGpu.Configuration;
+using VaeGpu.Kernels;
 
 namespace VaeGpu.Tests.Accelerators.Ilgpu;
 
@@ -13,10 +14,24 @@ public sealed class IlgpuCpuAcceleratorOpTests : AcceleratorOpTests
     protected override IAccelerator CreateAccelerator() => IlgpuTestDevice.Create(IlgpuTestDevice.IlgpuCpu);
 }
 
+/// <summary>The suite on ilgpu-cpu with version 2 of the GEMM kernels (8×8 outputs per thread).</summary>
+public sealed class IlgpuCpuVersion2AcceleratorOpTests : AcceleratorOpTests
+{
+    protected override IAccelerator CreateAccelerator() => IlgpuTestDevice.Create(IlgpuTestDevice.IlgpuCpu, new KernelVersions(2, 2));
+}
+
 /// <summary>The same suite on CUDA device 0; skips visibly without one.</summary>
 public sealed class CudaAcceleratorOpTests : AcceleratorOpTests
 {
     protected override IAccelerator CreateAccelerator() => IlgpuTestDevice.Create(IlgpuTestDevice.Cuda);
+
+    protected override string? SkipReason => IlgpuTestDevice.SkipReason(IlgpuTestDevice.Cuda);
+}
+
+/// <summary>Version 2 of the GEMM kernels on CUDA device 0; skips visibly without one.</summary>
+public sealed class CudaVersion2AcceleratorOpTests : AcceleratorOpTests
+{
+    protected override IAccelerator CreateAccelerator() => IlgpuTestDevice.Create(IlgpuTestDevice.Cuda, new KernelVersions(2, 2));
 
     protected override string? SkipReason => IlgpuTestDevice.SkipReason(IlgpuTestDevice.Cuda);
 }

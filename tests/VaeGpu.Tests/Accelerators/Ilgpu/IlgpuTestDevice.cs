@@ -1,5 +1,6 @@
 using VaeGpu.Accelerators.Ilgpu;
 using VaeGpu.Configuration;
+using VaeGpu.Kernels;
 
 namespace VaeGpu.Tests.Accelerators.Ilgpu;
 
@@ -28,5 +29,6 @@ internal static class IlgpuTestDevice
         }
     }
 
-    public static IlgpuAccelerator Create(DeviceRequest request) => IlgpuDevices.Create(request, IlgpuDevices.Discovery);
+    public static IlgpuAccelerator Create(DeviceRequest request, KernelVersions? versions = null) =>
+        IlgpuDevices.Create(request, IlgpuDevices.Discovery, versions);
 }
