@@ -29,7 +29,9 @@ public static class KernelCatalog
         Implicit(typeof(ReparameterizeKernels), nameof(ReparameterizeKernels.PhiloxBits)),
         Implicit(typeof(AdamKernels), nameof(AdamKernels.Step)),
         Grouped(typeof(ReduceKernels), nameof(ReduceKernels.Sum), fma: false),
+        Grouped(typeof(ReduceKernels), nameof(ReduceKernels.SumToSlot), fma: false),
         Implicit(typeof(ReduceKernels), nameof(ReduceKernels.GatherRows)),
+        Implicit(typeof(ReduceKernels), nameof(ReduceKernels.GatherBatch)),
         Implicit(typeof(ReduceKernels), nameof(ReduceKernels.AdvanceCounter)),
     ];
 

@@ -37,6 +37,11 @@ public interface IKernelSet
     void GatherRows(AcceleratorStream stream, ArrayView<byte> images, ArrayView<int> indices, ArrayView<float> destination,
         int rows, int rowLength);
 
+    void GatherBatch(AcceleratorStream stream, ArrayView<byte> images, ArrayView<int> order, ArrayView<uint> cursor, int batchSize,
+        ArrayView<float> destination, int rows, int rowLength);
+
+    void SumToSlot(AcceleratorStream stream, ArrayView<float> source, ArrayView<float> log, int width, int component, ArrayView<uint> cursor);
+
     void AdvanceCounter(AcceleratorStream stream, ArrayView<uint> counter);
 }
 
@@ -105,6 +110,13 @@ public sealed class KernelSet<TTile>(Accelerator accelerator, KernelVersions ver
 
     public void GatherRows(AcceleratorStream stream, ArrayView<byte> images, ArrayView<int> indices, ArrayView<float> destination,
         int rows, int rowLength) => _reduce.GatherRows(stream, images, indices, destination, rows, rowLength);
+
+    public void GatherBatch(AcceleratorStream stream, ArrayView<byte> images, ArrayView<int> order, ArrayView<uint> cursor, int batchSize,
+        ArrayView<float> destination, int rows, int rowLength) =>
+        _reduce.GatherBatch(stream, images, order, cursor, batchSize, destination, rows, rowLength);
+
+    public void SumToSlot(AcceleratorStream stream, ArrayView<float> source, ArrayView<float> log, int width, int component,
+        ArrayView<uint> cursor) => _reduce.SumToSlot(stream, source, log, width, component, cursor);
 
     public void AdvanceCounter(AcceleratorStream stream, ArrayView<uint> counter) => _reduce.AdvanceCounter(stream, counter);
 }

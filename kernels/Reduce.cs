@@ -8,14 +8,33 @@ namespace VaeGpu.Kernels;
 /// Sum            destination[0] = Σ source: ONE group of G threads; thread i sums source[i], source[i + G], …
 ///                in double, then a fixed tree in shared memory. The order depends only on the length
 ///                and G: no atomics, the same result every run.
+/// SumToSlot      the same sum into log[(cursor[0] mod slots)·width + component]: a step's loss into its slot
+///                of the device-side loss log, the slot read on the device so that a captured step stays valid.
 /// GatherRows     destination[i, :] = images[indices[i], :] / 255 (bytes to floats); an index outside the
 ///                image set writes NaN, which the loss check then reports.
+/// GatherBatch    the same for indices = order[cursor[0]·batchSize ..]: the batch at a device-side cursor.
 /// AdvanceCounter counter[0] += 1 (one thread).
 /// CPU twin: VaeGpu.Accelerators.Cpu.CpuAccelerator.Reduce / GatherRows / AdvanceCounter.
 /// </summary>
 public static class ReduceKernels
 {
     public static void Sum<TTile>(ArrayView<float> source, ArrayView<float> destination, int length) where TTile : struct, IGemmTile
+    {
+        double sum = GroupSum<TTile>(source, length);
+        if (Group.IdxX == 0) destination[0] = (float)sum;
+    }
+
+    public static void SumToSlot<TTile>(ArrayView<float> source, ArrayView<float> log, int length, int width, int component,
+        ArrayView<uint> cursor) where TTile : struct, IGemmTile
+    {
+        double sum = GroupSum<TTile>(source, length);
+        if (Group.IdxX != 0) return;
+        uint slots = (uint)(log.Length / width);
+        log[(int)(cursor[0] % slots) * width + component] = (float)sum;
+    }
+
+    /// <summary>Σ source in a fixed order (lane-strided partial sums in double, then a shared-memory tree); valid in lane 0.</summary>
+    private static double GroupSum<TTile>(ArrayView<float> source, int length) where TTile : struct, IGemmTile
     {
         int group = default(TTile).ThreadsM * default(TTile).ThreadsN;
         ArrayView<double> parts = SharedMemory.Allocate<double>(default(TTile).ThreadsM * default(TTile).ThreadsN);
@@ -29,7 +48,7 @@ public static class ReduceKernels
             if (lane < stride) parts[lane] += parts[lane + stride];
             Group.Barrier();
         }
-        if (lane == 0) destination[0] = (float)parts[0];
+        return parts[0];
     }
 
     public static void GatherRows(Index1D element, ArrayView<byte> images, int imageCount, ArrayView<int> indices,
@@ -37,6 +56,15 @@ public static class ReduceKernels
     {
         int i = element / rowLength, j = element - i * rowLength;
         int index = indices[i];
+        destination[element] = index >= 0 && index < imageCount ? images[index * rowLength + j] / 255f : float.NaN;
+    }
+
+    public static void GatherBatch(Index1D element, ArrayView<byte> images, int imageCount, ArrayView<int> order,
+        ArrayView<uint> cursor, int batchSize, ArrayView<float> destination, int rowLength)
+    {
+        int i = element / rowLength, j = element - i * rowLength;
+        long at = (long)cursor[0] * batchSize + i;
+        int index = at < order.Length ? order[(int)at] : -1;
         destination[element] = index >= 0 && index < imageCount ? images[index * rowLength + j] / 255f : float.NaN;
     }
 
@@ -49,12 +77,31 @@ public sealed class ReduceLauncher<TTile> where TTile : struct, IGemmTile
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, int> _sum;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<byte>, int, ArrayView<int>, ArrayView<float>, int> _gather;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<uint>> _advance;
+    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int, ArrayView<uint>> _sumToSlot;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<byte>, int, ArrayView<int>, ArrayView<uint>, int, ArrayView<float>, int> _gatherBatch;
 
     public ReduceLauncher(Accelerator accelerator)
     {
         _sum = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, int>(ReduceKernels.Sum<TTile>);
         _gather = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<byte>, int, ArrayView<int>, ArrayView<float>, int>(ReduceKernels.GatherRows);
         _advance = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<uint>>(ReduceKernels.AdvanceCounter);
+        _sumToSlot = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, int, int, int, ArrayView<uint>>(ReduceKernels.SumToSlot<TTile>);
+        _gatherBatch = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<byte>, int, ArrayView<int>, ArrayView<uint>, int, ArrayView<float>, int>(
+            ReduceKernels.GatherBatch);
+    }
+
+    public void SumToSlot(AcceleratorStream stream, ArrayView<float> source, ArrayView<float> log, int width, int component,
+        ArrayView<uint> cursor)
+    {
+        TTile tile = default;
+        _sumToSlot(stream, new KernelConfig(1, tile.ThreadsM * tile.ThreadsN), source, log, (int)source.Length, width, component, cursor);
+    }
+
+    public void GatherBatch(AcceleratorStream stream, ArrayView<byte> images, ArrayView<int> order, ArrayView<uint> cursor, int batchSize,
+        ArrayView<float> destination, int rows, int rowLength)
+    {
+        if (rows == 0) return;
+        _gatherBatch(stream, rows * rowLength, images, (int)(images.Length / rowLength), order, cursor, batchSize, destination, rowLength);
     }
 
     public void Sum(AcceleratorStream stream, ArrayView<float> source, ArrayView<float> destination)

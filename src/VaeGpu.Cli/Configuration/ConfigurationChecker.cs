@@ -85,6 +85,8 @@ internal static class ConfigurationChecker
             return double.TryParse(text, NumberStyles.Float, invariant, out _) ? null : "not a number";
         if (type == typeof(float))
             return float.TryParse(text, NumberStyles.Float, invariant, out _) ? null : "not a number";
+        if (type == typeof(bool))
+            return bool.TryParse(text, out _) ? null : "not true or false";
         throw new NotSupportedException($"option type {type} has no value check; add one to {nameof(ConfigurationChecker)}");
     }
 }

@@ -82,6 +82,22 @@ public interface IAccelerator : IDisposable
     void GatherRows(DeviceSpan<byte> images, DeviceSpan<int> indices, DeviceSpan<float> destination,
         int rows, int rowLength);
 
+    /// <summary>
+    /// destination[i, :] = images[order[cursor[0]·batchSize + i], :] / 255 for i in [0, rows): the batch
+    /// at a device-side cursor into the epoch's order, so that one captured training step (a CUDA graph)
+    /// reads the next batch on every replay. An index outside the order or the image set gives NaN rows
+    /// on a device (the loss check reports them); the CPU accelerator throws.
+    /// </summary>
+    void GatherBatch(DeviceSpan<byte> images, DeviceSpan<int> order, DeviceSpan<uint> cursor, int batchSize,
+        DeviceSpan<float> destination, int rows, int rowLength);
+
+    /// <summary>
+    /// log[(cursor[0] mod (log.Length / width))·width + component] = Σ source, summed in the order of
+    /// <see cref="Reduce"/>: a step's loss into its slot of the device-side loss log, the slot read from
+    /// the device so that a captured step stays valid.
+    /// </summary>
+    void ReduceToSlot(DeviceSpan<float> source, DeviceSpan<float> log, int width, int component, DeviceSpan<uint> cursor);
+
     /// <summary>counter[0] += 1.</summary>
     void AdvanceCounter(DeviceSpan<uint> counter);
 }

@@ -122,6 +122,36 @@ public static class OpShapes
         Require(op, "counter", counter, 1, owner);
     }
 
+    public static void GatherBatch(IAccelerator owner, DeviceSpan<byte> images, DeviceSpan<int> order, DeviceSpan<uint> cursor,
+        int batchSize, DeviceSpan<float> destination, int rows, int rowLength)
+    {
+        const string op = nameof(IAccelerator.GatherBatch);
+        Positive(op, nameof(rows), rows, allowZero: true);
+        Positive(op, nameof(batchSize), batchSize);
+        Positive(op, nameof(rowLength), rowLength);
+        if (rows > batchSize) throw new ArgumentOutOfRangeException(nameof(rows), rows, $"{op}: rows exceed the batch size {batchSize}");
+        if (images.IsNone || images.Length % rowLength != 0)
+            throw new ArgumentException($"{op}: images has {images.Length} bytes, not a whole number of rows of {rowLength}");
+        Require(op, "images", images, images.Length, owner);
+        Require(op, "order", order, order.Length, owner);
+        Require(op, "cursor", cursor, 1, owner);
+        Require(op, "destination", destination, (long)rows * rowLength, owner);
+    }
+
+    public static void ReduceToSlot(IAccelerator owner, DeviceSpan<float> source, DeviceSpan<float> log, int width, int component,
+        DeviceSpan<uint> cursor)
+    {
+        const string op = nameof(IAccelerator.ReduceToSlot);
+        Positive(op, nameof(width), width);
+        if (component < 0 || component >= width)
+            throw new ArgumentOutOfRangeException(nameof(component), component, $"{op}: component must be in [0, {width})");
+        Require(op, "source", source, source.Length, owner);
+        if (log.IsNone || log.Length == 0 || log.Length % width != 0)
+            throw new ArgumentException($"{op}: log has {log.Length} elements, not a whole number of slots of {width}");
+        Require(op, "log", log, log.Length, owner);
+        Require(op, "cursor", cursor, 1, owner);
+    }
+
     public static void GatherRows(IAccelerator owner, DeviceSpan<byte> images, DeviceSpan<int> indices,
         DeviceSpan<float> destination, int rows, int rowLength)
     {

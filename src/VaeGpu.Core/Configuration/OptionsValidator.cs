@@ -54,7 +54,10 @@ public sealed class OptionsValidator(VaeGpuOptions options)
             throw new ConfigException("Training:Beta", Text(training.Beta), "must be at least 0");
         int warmup = AtLeast("Training:WarmupSteps", training.WarmupSteps, 0);
         int reportEvery = AtLeast("Training:ReportEvery", training.ReportEvery, 1);
-        return new TrainingSettings(epochs, batchSize, training.Seed, new KlWeight(beta, warmup), adam, reportEvery);
+        return new TrainingSettings(epochs, batchSize, training.Seed, new KlWeight(beta, warmup), adam, reportEvery)
+        {
+            CaptureSteps = training.CudaGraphs,
+        };
     }
 
     public int EvalBatchSize() => InRange("Training:EvalBatchSize", Options.Training.EvalBatchSize, 1, MaxBatchSize);

@@ -102,6 +102,9 @@ public sealed class TrainingOptions
     /// <summary>Steps between loss read-backs.</summary>
     public int ReportEvery { get; set; } = 20;
 
+    /// <summary>Replay a captured CUDA graph per step where the accelerator can capture.</summary>
+    public bool CudaGraphs { get; set; } = true;
+
     public int EvalBatchSize { get; set; } = 1000;
 
     /// <summary>A class label left out of the training set (train --exclude-class); -1 keeps every class.</summary>

@@ -35,12 +35,21 @@ internal sealed class LossLog : IDisposable
         Kl = 0;
     }
 
-    /// <summary>Reduces this step's per-row terms into the next slot.</summary>
-    public void Record(DeviceSpan<float> nll, DeviceSpan<float> kl, long step)
+    /// <summary>
+    /// Reduces this step's per-row terms into slot cursor[0] mod Capacity, the slot read on the device
+    /// (so that a captured step stays valid). The cursor counts steps from 0 within an epoch and the log
+    /// drains when full and at the end of every epoch, so that slot is always the next pending one.
+    /// </summary>
+    public void Reduce(DeviceSpan<float> nll, DeviceSpan<float> kl, DeviceSpan<uint> cursor)
+    {
+        _accelerator.ReduceToSlot(nll, _sums, 2, 0, cursor);
+        _accelerator.ReduceToSlot(kl, _sums, 2, 1, cursor);
+    }
+
+    /// <summary>Counts the step just reduced (host bookkeeping: which steps the pending slots hold).</summary>
+    public void Recorded(long step)
     {
         if (_pending == 0) _firstPendingStep = step;
-        _accelerator.Reduce(nll, _sums.Slice(2 * _pending, 1));
-        _accelerator.Reduce(kl, _sums.Slice(2 * _pending + 1, 1));
         _pending++;
     }
 

@@ -21,6 +21,8 @@ public sealed class Trainer : IDisposable
     private readonly int[] _hostOrder;
     private readonly VaeWorkspace _workspace;
     private readonly LossLog _lossLog;
+    private readonly DeviceBuffer<uint> _cursor;
+    private readonly StepGraphs? _graphs;
     private long _step;
 
     public Trainer(IAccelerator accelerator, VaeArchitecture architecture, TrainingSettings settings, ImageSet train)
@@ -36,6 +38,8 @@ public sealed class Trainer : IDisposable
         _hostOrder = new int[train.Count];
         _workspace = new VaeWorkspace(accelerator, Model.Layout, Math.Min(settings.BatchSize, train.Count));
         _lossLog = new LossLog(accelerator, settings.ReportEvery);
+        _cursor = accelerator.Allocate<uint>(1);
+        if (settings.CaptureSteps && accelerator is IStepCapture { CanCapture: true } capture) _graphs = new StepGraphs(capture);
     }
 
     public VaeModel Model { get; }
@@ -60,22 +64,17 @@ public sealed class Trainer : IDisposable
     {
         Permutation.FillShuffled(_hostOrder, _settings.Seed, epoch);
         _accelerator.Upload<int>(_order, _hostOrder);
+        _accelerator.Upload<uint>(_cursor, [0u]);
         _lossLog.Reset();
-        var noise = new NoiseSource(_settings.Seed, NoiseStreams.TrainNoise);
-        int inputSize = Model.Layout.InputSize;
         int steps = StepsPerEpoch, examplesDone = 0;
         var clock = Stopwatch.StartNew();
 
         for (int stepInEpoch = 0; stepInEpoch < steps; stepInEpoch++)
         {
-            int start = stepInEpoch * _settings.BatchSize;
-            int rows = Math.Min(_settings.BatchSize, _train.Count - start);
-            _accelerator.GatherRows(_train.Pixels, _order.Slice(start, rows), _workspace.Input(rows), rows, inputSize);
-            VaePasses.Loss(Model, _workspace, rows, noise, Model.StepCounter, withGradient: true);
-            _lossLog.Record(_workspace.Nll(rows), _workspace.Kl(rows), _step + 1);
-            VaePasses.Backward(Model, _workspace, rows, _settings.KlWeight);
-            _accelerator.AdamStep(Model.Parameters, Model.Gradients, Model.AdamM, Model.AdamV, _settings.Adam, Model.StepCounter);
-            _accelerator.AdvanceCounter(Model.StepCounter);
+            int rows = Math.Min(_settings.BatchSize, _train.Count - stepInEpoch * _settings.BatchSize);
+            if (_graphs is not null) _graphs.Run(rows, () => StepOps(rows));
+            else StepOps(rows);
+            _lossLog.Recorded(_step + 1);
             _step++;
             examplesDone += rows;
 
@@ -94,8 +93,26 @@ public sealed class Trainer : IDisposable
             _lossLog.Kl / examplesDone, elapsed, examplesDone / elapsed);
     }
 
+    /// <summary>
+    /// One training step as a flat list of ops whose arguments depend on <paramref name="rows"/> only:
+    /// the batch comes from the device-side cursor, the noise and Adam's t from the step counter, and
+    /// the loss slot from the cursor, so the list can be captured once and replayed (CUDA graphs).
+    /// </summary>
+    private void StepOps(int rows)
+    {
+        _accelerator.GatherBatch(_train.Pixels, _order, _cursor, _settings.BatchSize, _workspace.Input(rows), rows, Model.Layout.InputSize);
+        VaePasses.Loss(Model, _workspace, rows, new NoiseSource(_settings.Seed, NoiseStreams.TrainNoise), Model.StepCounter, withGradient: true);
+        _lossLog.Reduce(_workspace.Nll(rows), _workspace.Kl(rows), _cursor);
+        VaePasses.Backward(Model, _workspace, rows, _settings.KlWeight);
+        _accelerator.AdamStep(Model.Parameters, Model.Gradients, Model.AdamM, Model.AdamV, _settings.Adam, Model.StepCounter);
+        _accelerator.AdvanceCounter(Model.StepCounter);
+        _accelerator.AdvanceCounter(_cursor);
+    }
+
     public void Dispose()
     {
+        _graphs?.Dispose();
+        _cursor.Dispose();
         _lossLog.Dispose();
         _workspace.Dispose();
         _order.Dispose();

@@ -10,4 +10,8 @@ public sealed record TrainingSettings(
     ulong Seed,
     KlWeight KlWeight,
     AdamSettings Adam,
-    int ReportEvery = 20);
+    int ReportEvery = 20)
+{
+    /// <summary>Where the accelerator can capture ops (CUDA), replay one captured graph per step.</summary>
+    public bool CaptureSteps { get; init; } = true;
+}

@@ -531,6 +531,63 @@ public abstract class AcceleratorOpTests : IDisposable
         AssertClose("destination", Read(destination), i => expected[i], i => Eps32 * expected[i]);
     }
 
+    // ---------------------------------------------------------------- GatherBatch
+
+    [Theory]
+    [InlineData(5, 3, 7, 0, 5)]
+    [InlineData(5, 3, 7, 2, 5)]
+    [InlineData(5, 3, 7, 3, 2)]   // the short last batch of 17 entries in batches of 5
+    [InlineData(128, 784, 300, 1, 128)]
+    [InlineData(1, 1, 1, 0, 1)]
+    public void GatherBatchReadsTheBatchAtTheDeviceCursor(int batchSize, int rowLength, int imageCount, uint cursor, int rows)
+    {
+        var random = new System.Random(Seed(13, batchSize, rowLength, imageCount, (int)cursor));
+        byte[] images = new byte[rowLength * imageCount];
+        random.NextBytes(images);
+        int orderLength = (int)cursor * batchSize + rows;
+        int[] order = Enumerable.Range(0, orderLength).Select(_ => random.Next(imageCount)).ToArray();
+
+        DeviceBuffer<byte> imageBuffer = Own(Accelerator.Allocate<byte>(images.Length));
+        Accelerator.Upload<byte>(imageBuffer, images);
+        DeviceBuffer<int> orderBuffer = Own(Accelerator.Allocate<int>(orderLength));
+        Accelerator.Upload<int>(orderBuffer, order);
+        DeviceSpan<uint> counter = Counter(cursor);
+        DeviceSpan<float> destination = Output(rows * rowLength);
+        Accelerator.GatherBatch(imageBuffer, orderBuffer, counter, batchSize, destination, rows, rowLength);
+
+        int[] indices = order.Skip((int)cursor * batchSize).Take(rows).ToArray();
+        double[] expected = ReferenceOps.GatherRows(images, indices, rows, rowLength);
+        AssertClose("destination", Read(destination), i => expected[i], i => Eps32 * expected[i]);
+        Assert.Equal(cursor, ReadCounter(counter));
+    }
+
+    // ---------------------------------------------------------------- ReduceToSlot
+
+    [Theory]
+    [InlineData(1, 0u, 0)]
+    [InlineData(37, 0u, 1)]
+    [InlineData(128, 5u, 0)]
+    [InlineData(128, 21u, 1)]   // wraps: slot 21 mod 4 = 1
+    [InlineData(1000, 3u, 1)]
+    public void ReduceToSlotWritesOnlyTheCursorsSlot(int length, uint cursor, int component)
+    {
+        const int slots = 4, width = 2;
+        var random = new System.Random(Seed(14, length, (int)cursor, component, 0));
+        float[] source = RandomValues(random, length, 10.0);
+        float[] log = RandomValues(random, slots * width, 1.0);
+        DeviceSpan<float> logSpan = Input(log);
+        Accelerator.ReduceToSlot(Input(source), logSpan, width, component, Counter(cursor));
+
+        float[] got = Read(logSpan);
+        int target = (int)(cursor % slots) * width + component;
+        var (sum, magnitude) = ReferenceOps.Reduce(source);
+        for (int i = 0; i < got.Length; i++)
+        {
+            if (i == target) AssertElement("slot", i, got[i], sum, DotRtol(length) * magnitude + Tiny);
+            else Assert.Equal(log[i], got[i]);
+        }
+    }
+
     // ---------------------------------------------------------------- AdvanceCounter
 
     [Theory]

@@ -123,7 +123,7 @@ public sealed class CommandLineTests
     {
         var error = Assert.Throws<UserInputException>(() => ConfigurationLoader.Load(CommandSwitches.Train, ["--Trainng:Epochs=5"]));
 
-        Assert.Equal("unknown option --Trainng:Epochs (settings are Device, Data, Run, Model, Training, Sample, Analysis)", error.Message);
+        Assert.Equal("unknown option --Trainng:Epochs (settings are Device, Kernels, Data, Run, Model, Training, Sample, Analysis)", error.Message);
     }
 
     [Fact]
@@ -158,6 +158,7 @@ public sealed class CommandLineTests
     [InlineData("--seed", "-1", "Training:Seed", "out of range")]
     [InlineData("--seed", "1e3", "Training:Seed", "not a whole number")]
     [InlineData("--lr", "fast", "Training:LearningRate", "not a number")]
+    [InlineData("--Training:CudaGraphs", "sometimes", "Training:CudaGraphs", "not true or false")]
     [InlineData("--Model:GaussianSigma", "0,1", "Model:GaussianSigma", "not a number")]
     public void A_value_of_the_wrong_type_names_key_value_and_source(string name, string value, string key, string reason)
     {

@@ -238,6 +238,24 @@ public sealed unsafe class CpuAccelerator : IAccelerator
         }
     }
 
+    public void GatherBatch(DeviceSpan<byte> images, DeviceSpan<int> order, DeviceSpan<uint> cursor, int batchSize,
+        DeviceSpan<float> destination, int rows, int rowLength)
+    {
+        OpShapes.GatherBatch(this, images, order, cursor, batchSize, destination, rows, rowLength);
+        long start = (long)Host(cursor)[0] * batchSize;
+        if (start + rows > order.Length)
+            throw new ArgumentOutOfRangeException(nameof(cursor), Host(cursor)[0],
+                $"GatherBatch: batch {Host(cursor)[0]} of {batchSize} runs past the order's {order.Length} entries");
+        GatherRows(images, order.Slice((int)start, rows), destination, rows, rowLength);
+    }
+
+    public void ReduceToSlot(DeviceSpan<float> source, DeviceSpan<float> log, int width, int component, DeviceSpan<uint> cursor)
+    {
+        OpShapes.ReduceToSlot(this, source, log, width, component, cursor);
+        int slot = (int)(Host(cursor)[0] % (uint)(log.Length / width));
+        Reduce(source, log.Slice(slot * width + component, 1));
+    }
+
     public void AdvanceCounter(DeviceSpan<uint> counter)
     {
         OpShapes.Require(nameof(AdvanceCounter), "counter", counter, 1, this);

@@ -11,13 +11,14 @@ namespace VaeGpu.Accelerators.Ilgpu;
 /// <see cref="Download{T}"/> and <see cref="Synchronize"/> wait for it. Owns the ILGPU context,
 /// accelerator, stream and every kernel, and disposes them in reverse order.
 /// </summary>
-public sealed class IlgpuAccelerator : IAccelerator
+public sealed class IlgpuAccelerator : IAccelerator, IStepCapture
 {
     private readonly Context _context;
     private readonly Accelerator _accelerator;
     private readonly AcceleratorStream _stream;
     private readonly IKernelSet _kernels;
     private MemoryBuffer1D<double, Stride1D.Dense>? _elboPartials;
+    private bool _capturing;
 
     /// <param name="context">Taken over: disposed with this accelerator.</param>
     /// <param name="device">A device of <paramref name="context"/>.</param>
@@ -55,10 +56,39 @@ public sealed class IlgpuAccelerator : IAccelerator
     /// <summary>The ILGPU accelerator type (Cuda, OpenCL, CPU).</summary>
     public AcceleratorType Type => _accelerator.AcceleratorType;
 
-    public DeviceBuffer<T> Allocate<T>(int length) where T : unmanaged => new IlgpuBuffer<T>(this, _accelerator, length);
+    public DeviceBuffer<T> Allocate<T>(int length) where T : unmanaged
+    {
+        RefuseWhileCapturing(nameof(Allocate));
+        return new IlgpuBuffer<T>(this, _accelerator, length);
+    }
+
+    /// <summary>CUDA graphs: only on CUDA (ILGPU's stream there is non-blocking, as capture needs).</summary>
+    public bool CanCapture => _stream is ILGPU.Runtime.Cuda.CudaStream;
+
+    public ICapturedOps Capture(Action ops)
+    {
+        if (_stream is not ILGPU.Runtime.Cuda.CudaStream cuda)
+            throw new NotSupportedException($"{Name}: only CUDA can capture ops as a graph");
+        _capturing = true;
+        try
+        {
+            return CudaGraph.Capture(cuda.StreamPtr, ops);
+        }
+        finally
+        {
+            _capturing = false;
+        }
+    }
+
+    /// <summary>During a capture nothing may allocate or wait: the driver would invalidate the capture.</summary>
+    private void RefuseWhileCapturing(string what)
+    {
+        if (_capturing) throw new InvalidOperationException($"{Name}: {what} while capturing a CUDA graph");
+    }
 
     public void Upload<T>(DeviceSpan<T> destination, ReadOnlySpan<T> source) where T : unmanaged
     {
+        RefuseWhileCapturing(nameof(Upload));
         OpShapes.Require(nameof(Upload), "destination", destination, source.Length, this);
         if (source.Length == 0) return;
         View(destination).CopyFromCPU(_stream, source);
@@ -68,13 +98,18 @@ public sealed class IlgpuAccelerator : IAccelerator
 
     public void Download<T>(DeviceSpan<T> source, Span<T> destination) where T : unmanaged
     {
+        RefuseWhileCapturing(nameof(Download));
         OpShapes.Require(nameof(Download), "source", source, destination.Length, this);
         if (destination.Length == 0) return;
         View(source).CopyToCPU(_stream, destination);
         _stream.Synchronize();
     }
 
-    public void Synchronize() => _stream.Synchronize();
+    public void Synchronize()
+    {
+        RefuseWhileCapturing(nameof(Synchronize));
+        _stream.Synchronize();
+    }
 
     public void LinearForward(DeviceSpan<float> x, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> y,
         int rows, int inFeatures, int outFeatures, Activation activation)
@@ -144,6 +179,19 @@ public sealed class IlgpuAccelerator : IAccelerator
         _kernels.GatherRows(_stream, View(images), View(indices), View(destination), rows, rowLength);
     }
 
+    public void GatherBatch(DeviceSpan<byte> images, DeviceSpan<int> order, DeviceSpan<uint> cursor, int batchSize,
+        DeviceSpan<float> destination, int rows, int rowLength)
+    {
+        OpShapes.GatherBatch(this, images, order, cursor, batchSize, destination, rows, rowLength);
+        _kernels.GatherBatch(_stream, View(images), View(order), View(cursor), batchSize, View(destination), rows, rowLength);
+    }
+
+    public void ReduceToSlot(DeviceSpan<float> source, DeviceSpan<float> log, int width, int component, DeviceSpan<uint> cursor)
+    {
+        OpShapes.ReduceToSlot(this, source, log, width, component, cursor);
+        _kernels.SumToSlot(_stream, View(source), View(log), width, component, View(cursor));
+    }
+
     public void AdvanceCounter(DeviceSpan<uint> counter)
     {
         OpShapes.Require(nameof(AdvanceCounter), "counter", counter, 1, this);
@@ -172,6 +220,7 @@ public sealed class IlgpuAccelerator : IAccelerator
     {
         if (_elboPartials is null || _elboPartials.Length < length)
         {
+            RefuseWhileCapturing("growing ElboOutput's scratch (run the ops once before capturing them)");
             _elboPartials?.Dispose();
             _elboPartials = _accelerator.Allocate1D<double>(Math.Max(1, length));
         }
