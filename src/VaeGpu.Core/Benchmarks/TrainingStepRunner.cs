@@ -7,21 +7,20 @@ using VaeGpu.Training;
 namespace VaeGpu.Benchmarks;
 
 /// <summary>
-/// Whole training steps for benchmarks, exactly the op list of <see cref="Trainer"/>'s step (gather,
-/// encode, sample, decode + loss, backward, Adam, counter) without the host-side loss log. Model,
-/// data and workspace are allocated and uploaded in the constructor, so timing <see cref="Run"/>
-/// measures device work only; <see cref="Run"/> ends with <see cref="IAccelerator.Synchronize"/>.
+/// Whole training steps for benchmarks: the <see cref="TrainingStep"/> that the Trainer runs (gather,
+/// forward, loss, loss-log reductions, backward, Adam, counters; a graph replay where the accelerator
+/// captures), over full batches of a fixed order. Model, data and workspace are allocated and
+/// uploaded in the constructor, and a few steps run there (capturing the graph on CUDA), so timing
+/// <see cref="Run"/> measures steady-state device work; <see cref="Run"/> ends with
+/// <see cref="IAccelerator.Synchronize"/>.
 /// </summary>
 public sealed class TrainingStepRunner : IDisposable
 {
     private readonly IAccelerator _accelerator;
     private readonly DeviceImages _images;
-    private readonly DeviceBuffer<int> _order;
-    private readonly VaeWorkspace _workspace;
+    private readonly TrainingStep _step;
+    private readonly int[] _order;
     private readonly int _batches;
-    private readonly KlWeight _klWeight = new(1f, 0);
-    private readonly AdamSettings _adam = new(1e-3f, 0.9f, 0.999f, 1e-8f);
-    private readonly NoiseSource _noise = new(1, NoiseStreams.TrainNoise);
     private int _next;
 
     public TrainingStepRunner(IAccelerator accelerator, VaeArchitecture architecture, ImageSet train, int batchSize, ulong seed = 1)
@@ -35,14 +34,14 @@ public sealed class TrainingStepRunner : IDisposable
         Model.Initialize(seed);
         _images = new DeviceImages(accelerator, train);
         _batches = train.Count / batchSize;
-        var order = new int[_batches * batchSize];
-        var all = new int[train.Count];
-        Permutation.FillShuffled(all, seed, 1);
-        Array.Copy(all, order, order.Length);
-        _order = accelerator.Allocate<int>(order.Length);
-        accelerator.Upload<int>(_order, order);
-        _workspace = new VaeWorkspace(accelerator, Model.Layout, batchSize);
-        accelerator.Synchronize();
+        _order = new int[train.Count];
+        Permutation.FillShuffled(_order, seed, 1);
+        // Steps until the log drains: the benchmark never reads it back, so one slot per batch of an epoch.
+        var settings = new TrainingSettings(1, batchSize, seed, new KlWeight(1f, 0), new AdamSettings(1e-3f, 0.9f, 0.999f, 1e-8f),
+            ReportEvery: _batches);
+        _step = new TrainingStep(accelerator, Model, _images, settings);
+        _step.BeginEpoch(_order);
+        Run(2); // the first step of a size runs op by op, the second is captured where the accelerator captures
     }
 
     public VaeModel Model { get; }
@@ -62,19 +61,23 @@ public sealed class TrainingStepRunner : IDisposable
         }
     }
 
+    /// <summary>Whether the steps replay a captured graph (CUDA).</summary>
+    public bool Captures => _step.Captures;
+
     /// <summary>Runs <paramref name="steps"/> training steps and waits for the device.</summary>
     public void Run(int steps)
     {
-        int inputSize = Model.Layout.InputSize;
         for (int i = 0; i < steps; i++)
         {
-            int rows = BatchSize;
-            _accelerator.GatherRows(_images.Pixels, _order.Slice(_next * rows, rows), _workspace.Input(rows), rows, inputSize);
-            _next = (_next + 1) % _batches;
-            VaePasses.Loss(Model, _workspace, rows, _noise, Model.StepCounter, withGradient: true);
-            VaePasses.Backward(Model, _workspace, rows, _klWeight);
-            _accelerator.AdamStep(Model.Parameters, Model.Gradients, Model.AdamM, Model.AdamV, _adam, Model.StepCounter);
-            _accelerator.AdvanceCounter(Model.StepCounter);
+            if (_next == _batches)
+            {
+                // A new pass over the same order: the cursor goes back to the first batch.
+                _accelerator.Synchronize();
+                _step.BeginEpoch(_order);
+                _next = 0;
+            }
+            _step.Run(BatchSize);
+            _next++;
         }
         _accelerator.Synchronize();
     }
@@ -85,8 +88,7 @@ public sealed class TrainingStepRunner : IDisposable
 
     public void Dispose()
     {
-        _workspace.Dispose();
-        _order.Dispose();
+        _step.Dispose();
         _images.Dispose();
         Model.Dispose();
     }

@@ -15,15 +15,16 @@ internal sealed class StepGraphs(IStepCapture capture) : IDisposable
     /// <summary>Captured graphs so far (for tests and diagnostics).</summary>
     public int Count => _graphs.Values.Count(g => g is not null);
 
-    public void Run(int rows, Action step)
+    /// <param name="step">Issues the step's ops for a batch of the given size.</param>
+    public void Run(int rows, Action<int> step)
     {
         if (!_graphs.TryGetValue(rows, out ICapturedOps? graph))
         {
-            step();
+            step(rows);
             _graphs[rows] = null;
             return;
         }
-        if (graph is null) _graphs[rows] = graph = capture.Capture(step);
+        if (graph is null) _graphs[rows] = graph = capture.Capture(() => step(rows));
         graph.Replay();
     }
 

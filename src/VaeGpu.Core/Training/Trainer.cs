@@ -8,7 +8,7 @@ namespace VaeGpu.Training;
 
 /// <summary>
 /// The host training loop: per epoch a Philox-seeded permutation of the training set, then one
-/// flat list of op calls per batch (gather, forward, loss, backward, Adam). One seed drives the
+/// <see cref="TrainingStep"/> per batch (gather, forward, loss, backward, Adam; a graph replay on CUDA). One seed drives the
 /// initial parameters, the batch order and the noise, so a run is reproducible and a resumed run
 /// continues exactly where the interrupted one stopped.
 /// </summary>
@@ -17,12 +17,8 @@ public sealed class Trainer : IDisposable
     private readonly IAccelerator _accelerator;
     private readonly TrainingSettings _settings;
     private readonly DeviceImages _train;
-    private readonly DeviceBuffer<int> _order;
     private readonly int[] _hostOrder;
-    private readonly VaeWorkspace _workspace;
-    private readonly LossLog _lossLog;
-    private readonly DeviceBuffer<uint> _cursor;
-    private readonly StepGraphs? _graphs;
+    private readonly TrainingStep _trainingStep;
     private long _step;
 
     public Trainer(IAccelerator accelerator, VaeArchitecture architecture, TrainingSettings settings, ImageSet train)
@@ -34,12 +30,8 @@ public sealed class Trainer : IDisposable
         _settings = settings;
         Model = new VaeModel(accelerator, architecture);
         _train = new DeviceImages(accelerator, train);
-        _order = accelerator.Allocate<int>(train.Count);
         _hostOrder = new int[train.Count];
-        _workspace = new VaeWorkspace(accelerator, Model.Layout, Math.Min(settings.BatchSize, train.Count));
-        _lossLog = new LossLog(accelerator, settings.ReportEvery);
-        _cursor = accelerator.Allocate<uint>(1);
-        if (settings.CaptureSteps && accelerator is IStepCapture { CanCapture: true } capture) _graphs = new StepGraphs(capture);
+        _trainingStep = new TrainingStep(accelerator, Model, _train, settings);
     }
 
     public VaeModel Model { get; }
@@ -63,59 +55,37 @@ public sealed class Trainer : IDisposable
     public EpochResult RunEpoch(int epoch, Action<TrainingProgress>? progress = null)
     {
         Permutation.FillShuffled(_hostOrder, _settings.Seed, epoch);
-        _accelerator.Upload<int>(_order, _hostOrder);
-        _accelerator.Upload<uint>(_cursor, [0u]);
-        _lossLog.Reset();
+        _trainingStep.BeginEpoch(_hostOrder);
+        LossLog lossLog = _trainingStep.LossLog;
         int steps = StepsPerEpoch, examplesDone = 0;
         var clock = Stopwatch.StartNew();
 
         for (int stepInEpoch = 0; stepInEpoch < steps; stepInEpoch++)
         {
             int rows = Math.Min(_settings.BatchSize, _train.Count - stepInEpoch * _settings.BatchSize);
-            if (_graphs is not null) _graphs.Run(rows, () => StepOps(rows));
-            else StepOps(rows);
-            _lossLog.Recorded(_step + 1);
+            _trainingStep.Run(rows);
+            lossLog.Recorded(_step + 1);
             _step++;
             examplesDone += rows;
 
             bool last = stepInEpoch == steps - 1;
-            if (_lossLog.IsFull || last)
+            if (lossLog.IsFull || last)
             {
-                _lossLog.Drain(epoch);
+                lossLog.Drain(epoch);
                 double seconds = clock.Elapsed.TotalSeconds;
                 progress?.Invoke(new TrainingProgress(epoch, stepInEpoch + 1, steps,
-                    (_lossLog.Recon + _lossLog.Kl) / examplesDone, _lossLog.Kl / examplesDone, examplesDone / seconds));
+                    (lossLog.Recon + lossLog.Kl) / examplesDone, lossLog.Kl / examplesDone, examplesDone / seconds));
             }
         }
         _accelerator.Synchronize();
         double elapsed = clock.Elapsed.TotalSeconds;
-        return new EpochResult(epoch, (_lossLog.Recon + _lossLog.Kl) / examplesDone, _lossLog.Recon / examplesDone,
-            _lossLog.Kl / examplesDone, elapsed, examplesDone / elapsed);
-    }
-
-    /// <summary>
-    /// One training step as a flat list of ops whose arguments depend on <paramref name="rows"/> only:
-    /// the batch comes from the device-side cursor, the noise and Adam's t from the step counter, and
-    /// the loss slot from the cursor, so the list can be captured once and replayed (CUDA graphs).
-    /// </summary>
-    private void StepOps(int rows)
-    {
-        _accelerator.GatherBatch(_train.Pixels, _order, _cursor, _settings.BatchSize, _workspace.Input(rows), rows, Model.Layout.InputSize);
-        VaePasses.Loss(Model, _workspace, rows, new NoiseSource(_settings.Seed, NoiseStreams.TrainNoise), Model.StepCounter, withGradient: true);
-        _lossLog.Reduce(_workspace.Nll(rows), _workspace.Kl(rows), _cursor);
-        VaePasses.Backward(Model, _workspace, rows, _settings.KlWeight);
-        _accelerator.AdamStep(Model.Parameters, Model.Gradients, Model.AdamM, Model.AdamV, _settings.Adam, Model.StepCounter);
-        _accelerator.AdvanceCounter(Model.StepCounter);
-        _accelerator.AdvanceCounter(_cursor);
+        return new EpochResult(epoch, (lossLog.Recon + lossLog.Kl) / examplesDone, lossLog.Recon / examplesDone,
+            lossLog.Kl / examplesDone, elapsed, examplesDone / elapsed);
     }
 
     public void Dispose()
     {
-        _graphs?.Dispose();
-        _cursor.Dispose();
-        _lossLog.Dispose();
-        _workspace.Dispose();
-        _order.Dispose();
+        _trainingStep.Dispose();
         _train.Dispose();
         Model.Dispose();
     }

@@ -1,0 +1,84 @@
+using VaeGpu.Accelerators;
+using VaeGpu.Data;
+using VaeGpu.Model;
+using VaeGpu.Random;
+
+namespace VaeGpu.Training;
+
+/// <summary>
+/// One training step, written once for the <see cref="Trainer"/> and the benchmarks: a flat list of
+/// op calls whose arguments depend on the batch size only. The batch comes from a device-side cursor
+/// into the epoch's order, the noise and Adam's t from the model's step counter, the loss slot from the
+/// cursor; so on an accelerator that can capture (CUDA), each batch size is captured once as a graph
+/// and replayed (<see cref="StepGraphs"/>), and elsewhere the ops run one by one.
+/// </summary>
+public sealed class TrainingStep : IDisposable
+{
+    private readonly IAccelerator _accelerator;
+    private readonly VaeModel _model;
+    private readonly DeviceImages _images;
+    private readonly TrainingSettings _settings;
+    private readonly DeviceBuffer<int> _order;
+    private readonly DeviceBuffer<uint> _cursor;
+    private readonly VaeWorkspace _workspace;
+    private readonly StepGraphs? _graphs;
+    private readonly NoiseSource _noise;
+    private readonly Action<int> _ops;
+
+    public TrainingStep(IAccelerator accelerator, VaeModel model, DeviceImages images, TrainingSettings settings)
+    {
+        _accelerator = accelerator;
+        _model = model;
+        _images = images;
+        _settings = settings;
+        _noise = new NoiseSource(settings.Seed, NoiseStreams.TrainNoise);
+        _ops = Ops;
+        _order = accelerator.Allocate<int>(images.Count);
+        _cursor = accelerator.Allocate<uint>(1);
+        _workspace = new VaeWorkspace(accelerator, model.Layout, Math.Min(settings.BatchSize, images.Count));
+        LossLog = new LossLog(accelerator, settings.ReportEvery);
+        if (settings.CaptureSteps && accelerator is IStepCapture { CanCapture: true } capture) _graphs = new StepGraphs(capture);
+    }
+
+    /// <summary>The device-side (recon, KL) log that every step reduces its losses into.</summary>
+    internal LossLog LossLog { get; }
+
+    /// <summary>Whether steps replay captured graphs here.</summary>
+    public bool Captures => _graphs is not null;
+
+    /// <summary>Uploads the epoch's order of the images and puts the cursor on its first batch.</summary>
+    public void BeginEpoch(ReadOnlySpan<int> order)
+    {
+        _accelerator.Upload(_order, order);
+        _accelerator.Upload<uint>(_cursor, [0u]);
+        LossLog.Reset();
+    }
+
+    /// <summary>The next batch of <paramref name="rows"/> images of the epoch: forward, loss, backward, Adam.</summary>
+    public void Run(int rows)
+    {
+        // A method group, not a lambda over rows: a step allocates nothing (CpuAllocationTests).
+        if (_graphs is not null) _graphs.Run(rows, _ops);
+        else Ops(rows);
+    }
+
+    private void Ops(int rows)
+    {
+        _accelerator.GatherBatch(_images.Pixels, _order, _cursor, _settings.BatchSize, _workspace.Input(rows), rows, _model.Layout.InputSize);
+        VaePasses.Loss(_model, _workspace, rows, _noise, _model.StepCounter, withGradient: true);
+        LossLog.Reduce(_workspace.Nll(rows), _workspace.Kl(rows), _cursor);
+        VaePasses.Backward(_model, _workspace, rows, _settings.KlWeight);
+        _accelerator.AdamStep(_model.Parameters, _model.Gradients, _model.AdamM, _model.AdamV, _settings.Adam, _model.StepCounter);
+        _accelerator.AdvanceCounter(_model.StepCounter);
+        _accelerator.AdvanceCounter(_cursor);
+    }
+
+    public void Dispose()
+    {
+        _graphs?.Dispose();
+        LossLog.Dispose();
+        _workspace.Dispose();
+        _cursor.Dispose();
+        _order.Dispose();
+    }
+}
