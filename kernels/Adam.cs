@@ -27,7 +27,7 @@ public static class AdamKernels
 }
 
 /// <summary>Loads the Adam kernel once per accelerator and launches it on a stream.</summary>
-public sealed class AdamLauncher(Accelerator accelerator)
+public sealed class AdamLauncher(Accelerator accelerator, LaunchCounter launches)
 {
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
         ArrayView<uint>, float, float, float, float> _step =
@@ -38,6 +38,7 @@ public sealed class AdamLauncher(Accelerator accelerator)
         ArrayView<uint> counter, float learningRate, float beta1, float beta2, float epsilon)
     {
         if (p.Length == 0) return;
+        launches.Add();
         _step(stream, (int)p.Length, p, g, m, v, counter, learningRate, beta1, beta2, epsilon);
     }
 }

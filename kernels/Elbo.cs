@@ -84,8 +84,11 @@ public sealed class ElboLauncher<TTile, TBlock> : IElboLauncher where TTile : st
         ArrayView<double>, ArrayView<float>, int, int, int, int, float, float, int> _output;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<double>, int, ArrayView<float>> _rowSums;
 
-    public ElboLauncher(Accelerator accelerator)
+    private readonly LaunchCounter _launches;
+
+    public ElboLauncher(Accelerator accelerator, LaunchCounter launches)
     {
+        _launches = launches;
         _output = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
             ArrayView<double>, ArrayView<float>, int, int, int, int, float, float, int>(ElboKernels.Output<TTile, TBlock>);
         _rowSums = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<double>, int, ArrayView<float>>(ElboKernels.RowSums);
@@ -101,8 +104,12 @@ public sealed class ElboLauncher<TTile, TBlock> : IElboLauncher where TTile : st
         if (rows == 0) return;
         int columnTiles = GemmCore.ColumnTiles<TTile, TBlock>(outFeatures);
         if (columnTiles > 0)
+        {
+            _launches.Add();
             _output(stream, GemmCore.Config<TTile, TBlock>(rows, outFeatures), h, w, b, target, partial, dLogits,
                 rows, hidden, outFeatures, likelihood, sigma, gradScale, writeGradient ? 1 : 0);
+        }
+        _launches.Add();
         _rowSums(stream, rows, partial, columnTiles, nll);
     }
 }

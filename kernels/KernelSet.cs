@@ -28,6 +28,9 @@ public interface IKernelSet
         ArrayView<double> partial, ArrayView<float> dLogits, ArrayView<float> nll, int rows, int hidden, int outFeatures,
         int likelihood, float sigma, float gradScale, bool writeGradient);
 
+    /// <summary>Every kernel launch issued through this set.</summary>
+    LaunchCounter Launches { get; }
+
     ReparameterizeLauncher Reparameterize { get; }
 
     AdamLauncher Adam { get; }
@@ -49,33 +52,35 @@ public static class KernelSet
 {
     /// <summary>Loads every kernel for <paramref name="accelerator"/>, with the tile that fits it and the versions asked for.</summary>
     public static IKernelSet Load(Accelerator accelerator, KernelVersions versions) => accelerator.AcceleratorType == AcceleratorType.CPU
-        ? new KernelSet<CpuTile>(accelerator, versions)
-        : new KernelSet<GpuTile>(accelerator, versions);
+        ? new KernelSet<CpuTile>(accelerator, versions, new LaunchCounter())
+        : new KernelSet<GpuTile>(accelerator, versions, new LaunchCounter());
 }
 
-public sealed class KernelSet<TTile>(Accelerator accelerator, KernelVersions versions) : IKernelSet where TTile : struct, IGemmTile
+public sealed class KernelSet<TTile>(Accelerator accelerator, KernelVersions versions, LaunchCounter launches) : IKernelSet where TTile : struct, IGemmTile
 {
     private readonly ILinearLauncher _linear = versions.Linear switch
     {
-        1 => new LinearLauncher<TTile, Block4x4>(accelerator),
-        2 => new LinearLauncher<TTile, Block8x8>(accelerator),
+        1 => new LinearLauncher<TTile, Block4x4>(accelerator, launches),
+        2 => new LinearLauncher<TTile, Block8x8>(accelerator, launches),
         _ => throw new ArgumentOutOfRangeException(nameof(versions), versions.Linear, "Kernels:Linear is 1 or 2"),
     };
 
     private readonly IElboLauncher _elbo = versions.Elbo switch
     {
-        1 => new ElboLauncher<TTile, Block4x4>(accelerator),
-        2 => new ElboLauncher<TTile, Block8x8>(accelerator),
+        1 => new ElboLauncher<TTile, Block4x4>(accelerator, launches),
+        2 => new ElboLauncher<TTile, Block8x8>(accelerator, launches),
         _ => throw new ArgumentOutOfRangeException(nameof(versions), versions.Elbo, "Kernels:Elbo is 1 or 2"),
     };
 
-    private readonly ReduceLauncher<TTile> _reduce = new(accelerator);
+    private readonly ReduceLauncher<TTile> _reduce = new(accelerator, launches);
 
     public KernelVersions Versions { get; } = versions;
 
-    public ReparameterizeLauncher Reparameterize { get; } = new(accelerator);
+    public LaunchCounter Launches { get; } = launches;
 
-    public AdamLauncher Adam { get; } = new(accelerator);
+    public ReparameterizeLauncher Reparameterize { get; } = new(accelerator, launches);
+
+    public AdamLauncher Adam { get; } = new(accelerator, launches);
 
     public string Description
     {

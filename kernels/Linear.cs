@@ -98,8 +98,11 @@ public sealed class LinearLauncher<TTile, TBlock> : ILinearLauncher where TTile 
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int> _backwardInput;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, int, int> _columnSums;
 
-    public LinearLauncher(Accelerator accelerator)
+    private readonly LaunchCounter _launches;
+
+    public LinearLauncher(Accelerator accelerator, LaunchCounter launches)
     {
+        _launches = launches;
         _forward = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(
             LinearKernels.Forward<TTile, TBlock>);
         _backwardWeights = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(
@@ -113,6 +116,7 @@ public sealed class LinearLauncher<TTile, TBlock> : ILinearLauncher where TTile 
         int rows, int inFeatures, int outFeatures, int activation)
     {
         if (rows == 0 || outFeatures == 0) return;
+        _launches.Add();
         _forward(stream, GemmCore.Config<TTile, TBlock>(rows, outFeatures), x, w, b, y, rows, inFeatures, outFeatures, activation);
     }
 
@@ -123,9 +127,14 @@ public sealed class LinearLauncher<TTile, TBlock> : ILinearLauncher where TTile 
     {
         if (outFeatures == 0) return;
         if (inFeatures > 0)
+        {
+            _launches.Add();
             _backwardWeights(stream, GemmCore.Config<TTile, TBlock>(outFeatures, inFeatures), dy, x, dw, rows, inFeatures, outFeatures);
+        }
+        _launches.Add();
         _columnSums(stream, outFeatures, dy, db, rows, outFeatures);
-        if (wantsDx && rows > 0 && inFeatures > 0)
-            _backwardInput(stream, GemmCore.Config<TTile, TBlock>(rows, inFeatures), dy, w, x, dx, rows, inFeatures, outFeatures, inputActivation);
+        if (!wantsDx || rows == 0 || inFeatures == 0) return;
+        _launches.Add();
+        _backwardInput(stream, GemmCore.Config<TTile, TBlock>(rows, inFeatures), dy, w, x, dx, rows, inFeatures, outFeatures, inputActivation);
     }
 }

@@ -80,8 +80,11 @@ public sealed class ReduceLauncher<TTile> where TTile : struct, IGemmTile
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int, ArrayView<uint>> _sumToSlot;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<byte>, int, ArrayView<int>, ArrayView<uint>, int, ArrayView<float>, int> _gatherBatch;
 
-    public ReduceLauncher(Accelerator accelerator)
+    private readonly LaunchCounter _launches;
+
+    public ReduceLauncher(Accelerator accelerator, LaunchCounter launches)
     {
+        _launches = launches;
         _sum = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, int>(ReduceKernels.Sum<TTile>);
         _gather = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<byte>, int, ArrayView<int>, ArrayView<float>, int>(ReduceKernels.GatherRows);
         _advance = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<uint>>(ReduceKernels.AdvanceCounter);
@@ -94,6 +97,7 @@ public sealed class ReduceLauncher<TTile> where TTile : struct, IGemmTile
         ArrayView<uint> cursor)
     {
         TTile tile = default;
+        _launches.Add();
         _sumToSlot(stream, new KernelConfig(1, tile.ThreadsM * tile.ThreadsN), source, log, (int)source.Length, width, component, cursor);
     }
 
@@ -101,12 +105,14 @@ public sealed class ReduceLauncher<TTile> where TTile : struct, IGemmTile
         ArrayView<float> destination, int rows, int rowLength)
     {
         if (rows == 0) return;
+        _launches.Add();
         _gatherBatch(stream, rows * rowLength, images, (int)(images.Length / rowLength), order, cursor, batchSize, destination, rowLength);
     }
 
     public void Sum(AcceleratorStream stream, ArrayView<float> source, ArrayView<float> destination)
     {
         TTile tile = default;
+        _launches.Add();
         _sum(stream, new KernelConfig(1, tile.ThreadsM * tile.ThreadsN), source, destination, (int)source.Length);
     }
 
@@ -114,8 +120,13 @@ public sealed class ReduceLauncher<TTile> where TTile : struct, IGemmTile
         int rows, int rowLength)
     {
         if (rows == 0 || rowLength == 0) return;
+        _launches.Add();
         _gather(stream, rows * rowLength, images, (int)(images.Length / rowLength), indices, destination, rowLength);
     }
 
-    public void AdvanceCounter(AcceleratorStream stream, ArrayView<uint> counter) => _advance(stream, 1, counter);
+    public void AdvanceCounter(AcceleratorStream stream, ArrayView<uint> counter)
+    {
+        _launches.Add();
+        _advance(stream, 1, counter);
+    }
 }

@@ -74,8 +74,11 @@ public sealed class ReparameterizeLauncher
         ArrayView<uint>, int, float, float, float, int, float> _backward;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<uint>, uint, uint, uint, uint, uint> _philoxBits;
 
-    public ReparameterizeLauncher(Accelerator accelerator)
+    private readonly LaunchCounter _launches;
+
+    public ReparameterizeLauncher(Accelerator accelerator, LaunchCounter launches)
     {
+        _launches = launches;
         _forward = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
             ArrayView<uint>, int, float, float, uint, uint, uint, float>(ReparameterizeKernels.Forward);
         _backward = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
@@ -87,6 +90,7 @@ public sealed class ReparameterizeLauncher
         ArrayView<uint> counter, int rows, int latent, float logVarMin, float logVarMax, ulong seed, uint noiseStream, float temperature)
     {
         if (rows == 0) return;
+        _launches.Add();
         _forward(stream, rows, head, z, eps, kl, counter, latent, logVarMin, logVarMax, (uint)seed, (uint)(seed >> 32), noiseStream, temperature);
     }
 
@@ -94,6 +98,7 @@ public sealed class ReparameterizeLauncher
         ArrayView<uint> counter, int rows, int latent, float logVarMin, float logVarMax, float beta, int warmupSteps, float klScale)
     {
         if (rows == 0 || latent == 0) return;
+        _launches.Add();
         _backward(stream, rows * latent, dz, head, eps, dHead, counter, latent, logVarMin, logVarMax, beta, warmupSteps, klScale);
     }
 
@@ -101,6 +106,7 @@ public sealed class ReparameterizeLauncher
     {
         int blocks = (int)(bits.Length / 4);
         if (blocks == 0) return;
+        _launches.Add();
         _philoxBits(stream, blocks, bits, firstBlock, step, noiseStream, (uint)seed, (uint)(seed >> 32));
     }
 }

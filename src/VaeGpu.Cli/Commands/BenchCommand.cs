@@ -58,7 +58,12 @@ public sealed class BenchCommand(CliConsole console) : ICommand
                     disposables.Add(steps);
                     string name = $"{label}|train|{batch}";
                     timer.Add(name, steps.Run);
-                    rows.Add(new Row(name, label, accelerator.Name, description, "train", $"batch {batch}", steps.FlopsPerStep, batch));
+                    rows.Add(new Row(name, label, accelerator.Name, description, "train", $"batch {batch}", steps.FlopsPerStep, batch)
+                    {
+                        Launches = steps.KernelLaunchesPerStep is { } launches
+                            ? steps.Captures ? $"{launches} (1 graph)" : $"{launches}"
+                            : "-",
+                    });
                 }
                 foreach ((int r, int i, int o) in ForwardShapes)
                 {
@@ -216,11 +221,11 @@ public sealed class BenchCommand(CliConsole console) : ICommand
         if (rows.Any(r => r.Kind == "train"))
         {
             o.WriteLine();
-            o.WriteLine($"{"accelerator".PadRight(width)} {"training",-11} {"step ms",18} {"samples/s",20} {"GFLOP/s",8}");
+            o.WriteLine($"{"accelerator".PadRight(width)} {"training",-11} {"step ms",18} {"samples/s",20} {"GFLOP/s",8}  launches/step");
         }
         foreach (Row row in rows.Where(r => r.Kind == "train"))
             o.WriteLine($"{row.Label.PadRight(width)} {row.Shape,-11} {F(row.Best * 1e3, "F3"),8} ({F(row.Median * 1e3, "F3"),7}) " +
-                        $"{F(row.Batch / row.Best, "N0"),9} ({F(row.Batch / row.Median, "N0"),8}) {F(row.Flops / row.Best / 1e9, "F1"),8}");
+                        $"{F(row.Batch / row.Best, "N0"),9} ({F(row.Batch / row.Median, "N0"),8}) {F(row.Flops / row.Best / 1e9, "F1"),8}  {row.Launches}");
         o.WriteLine();
         o.WriteLine($"{"accelerator".PadRight(width)} {"LinearForward",-16} {"GFLOP/s",18} {"OpenBLAS",9} {"ratio",6}");
         foreach (Row row in rows.Where(r => r.Kind == "LinearForward"))
@@ -263,6 +268,7 @@ public sealed class BenchCommand(CliConsole console) : ICommand
                 gflops_median = r.Flops / r.Median / 1e9,
                 samples_per_s = r.Batch == 0 ? (double?)null : r.Batch / r.Best,
                 samples_per_s_median = r.Batch == 0 ? (double?)null : r.Batch / r.Median,
+                launches_per_step = r.Kind == "train" ? r.Launches : null,
                 ratio_to_openblas = r.RatioToOpenBlas,
             }),
         }, new JsonSerializerOptions { WriteIndented = true });
@@ -280,5 +286,8 @@ public sealed class BenchCommand(CliConsole console) : ICommand
         public double Best { get; set; }
         public double Median { get; set; }
         public double? RatioToOpenBlas { get; set; }
+
+        /// <summary>Kernel launches per training step ("24 (1 graph)" when replayed as a CUDA graph), "-" on the CPU.</summary>
+        public string Launches { get; init; } = "-";
     }
 }

@@ -41,8 +41,16 @@ public sealed class TrainingStepRunner : IDisposable
             ReportEvery: _batches);
         _step = new TrainingStep(accelerator, Model, _images, settings);
         _step.BeginEpoch(_order);
-        Run(2); // the first step of a size runs op by op, the second is captured where the accelerator captures
+        // The first step of a size runs op by op (its kernel launches are counted), the second is
+        // captured where the accelerator captures.
+        long before = (accelerator as Accelerators.Ilgpu.IlgpuAccelerator)?.KernelLaunches ?? 0;
+        Run(1);
+        if (accelerator is Accelerators.Ilgpu.IlgpuAccelerator ilgpu) KernelLaunchesPerStep = (int)(ilgpu.KernelLaunches - before);
+        Run(1);
     }
+
+    /// <summary>Kernels one step launches on an ILGPU accelerator (replayed as one graph launch on CUDA); null on the CPU.</summary>
+    public int? KernelLaunchesPerStep { get; }
 
     public VaeModel Model { get; }
 

@@ -187,3 +187,22 @@ internal sealed class RecordingAccelerator(IAccelerator inner) : IAccelerator, I
 
     public void Dispose() => inner.Dispose();
 }
+
+/// <summary>How many kernels one training step launches on an ILGPU accelerator (what `bench` reports per step).</summary>
+public sealed class LaunchCountTests
+{
+    [Fact]
+    public void A_step_of_the_default_shape_launches_twenty_four_kernels()
+    {
+        using var accelerator = IlgpuTestDevice.Create(IlgpuTestDevice.IlgpuCpu);
+        // 784-16-4-16-784 has the default model's layer structure (one hidden layer) at a size ilgpu-cpu runs quickly.
+        var architecture = VaeGpu.Benchmarks.TrainingStepRunner.DefaultArchitecture(hidden: 16, latent: 4);
+        using var runner = new VaeGpu.Benchmarks.TrainingStepRunner(accelerator, architecture, TrainingFixtures.EmbeddedData.Train.Slice(0, 64), 16);
+
+        // gather 1; encoder, head, decoder forward 3; reparameterize 1; ElboOutput 2 (GEMM + row sums);
+        // loss-log slots 2; backward: output and decoder layers 3 each, reparameterize 1, head 3,
+        // first encoder layer 2 (no dx); Adam 1; step counter and batch cursor 2.
+        Assert.Equal(1 + 3 + 1 + 2 + 2 + 3 + 3 + 1 + 3 + 2 + 1 + 2, runner.KernelLaunchesPerStep);
+        Assert.False(runner.Captures);
+    }
+}

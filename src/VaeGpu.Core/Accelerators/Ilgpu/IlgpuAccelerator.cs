@@ -53,6 +53,9 @@ public sealed class IlgpuAccelerator : IAccelerator, IStepCapture
     /// <summary>Which GEMM kernels and tile run here, for benchmark tables.</summary>
     public string KernelDescription => _kernels.Description;
 
+    /// <summary>Kernel launches issued so far (a graph replay adds none: its launches were counted when captured).</summary>
+    public long KernelLaunches => _kernels.Launches.Count;
+
     /// <summary>The ILGPU accelerator type (Cuda, OpenCL, CPU).</summary>
     public AcceleratorType Type => _accelerator.AcceleratorType;
 
