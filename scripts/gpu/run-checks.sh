@@ -6,10 +6,12 @@
 #   bash scripts/gpu/run-checks.sh [STEP...]      STEP: info tests train bench torch cublas (default: all)
 #
 #   info    nvidia-smi -L, the driver, `VaeGpu.Cli devices` (says where LibDevice was found)
-#   tests   the CUDA tests (op suite, Philox bits, 200 steps against cpu) with LibDevice math, again
+#   tests   the CUDA tests (op suites v1 and v2, Philox bits, 200 steps against cpu, graph replay = eager
+#           step) with LibDevice math, again
 #           with ILGPU.Algorithms' software math (VAEGPU_CUDA_MATH=software), then the whole suite
 #   train   EPOCHS epochs of the default model, --device cuda and --device cpu, same seed
-#   bench   `VaeGpu.Cli bench --device cuda` (and the CPU once, for the side-by-side table)
+#   bench   `VaeGpu.Cli bench` (cuda and the CPU side by side, launches per step), `bench --kernels --device
+#           cuda` (every GEMM version), one epoch with --Training:CudaGraphs=false (graph vs op-by-op time)
 #   torch   bench/peers/torch_vae.py: eager and torch.compile(mode="reduce-overhead"), batch 128 and 1024
 #   cublas  bench/peers/cublas_sgemm.py: cuBLAS SGEMM, TF32 off, at the bench shapes
 #
@@ -92,7 +94,9 @@ for step in "${steps[@]}"; do
       ;;
     tests)
       cuda_classes=(-class VaeGpu.Tests.Accelerators.Ilgpu.CudaAcceleratorOpTests
-        -class VaeGpu.Tests.Accelerators.Ilgpu.CudaTrainingTests -class VaeGpu.Tests.Accelerators.Ilgpu.IlgpuPhiloxTests)
+        -class VaeGpu.Tests.Accelerators.Ilgpu.CudaVersion2AcceleratorOpTests
+        -class VaeGpu.Tests.Accelerators.Ilgpu.CudaTrainingTests -class VaeGpu.Tests.Accelerators.Ilgpu.IlgpuPhiloxTests
+        -class VaeGpu.Tests.Training.StepCaptureTests)
       run tests-cuda "$tests/VaeGpu.Tests" "${cuda_classes[@]}" -diagnostics -noColor -xml "$OUT/tests-cuda.xml"
       VAEGPU_CUDA_MATH=software run tests-cuda-software-math "$tests/VaeGpu.Tests" "${cuda_classes[@]}" -diagnostics \
         -noColor -xml "$OUT/tests-cuda-software-math.xml"
@@ -107,6 +111,10 @@ for step in "${steps[@]}"; do
       ;;
     bench)
       run bench "$cli/VaeGpu.Cli" bench --json "$OUT/bench.json"
+      run bench-table "$cli/VaeGpu.Cli" bench
+      run bench-kernels "$cli/VaeGpu.Cli" bench --kernels --device cuda
+      run train-cuda-no-graphs "$cli/VaeGpu.Cli" train --device cuda --data "$data" --epochs "$EPOCHS" \
+        --batch-size 128 --seed 1 --Training:CudaGraphs=false --out "$OUT/run-cuda-nographs-b128"
       ;;
     cublas)
       run cublas "$PYTHON" bench/peers/cublas_sgemm.py

@@ -35,6 +35,12 @@ public abstract class AcceleratorOpTests : IDisposable
 
     protected abstract IAccelerator CreateAccelerator();
 
+    /// <summary>
+    /// False when <see cref="CreateAccelerator"/> hands out one accelerator shared by every test of the
+    /// class (an ILGPU device compiles all its kernels when created: seconds on CUDA, per test otherwise).
+    /// </summary>
+    protected virtual bool OwnsAccelerator => true;
+
     /// <summary>Non-null when the accelerator cannot run here (no device): every test skips with this reason.</summary>
     protected virtual string? SkipReason => null;
 
@@ -57,7 +63,7 @@ public abstract class AcceleratorOpTests : IDisposable
     public void Dispose()
     {
         foreach (IDisposable buffer in _owned) buffer.Dispose();
-        _accelerator?.Dispose();
+        if (OwnsAccelerator) _accelerator?.Dispose();
         GC.SuppressFinalize(this);
     }
 

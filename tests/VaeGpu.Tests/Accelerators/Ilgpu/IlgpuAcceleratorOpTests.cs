@@ -11,19 +11,31 @@ namespace VaeGpu.Tests.Accelerators.Ilgpu;
 /// </summary>
 public sealed class IlgpuCpuAcceleratorOpTests : AcceleratorOpTests
 {
-    protected override IAccelerator CreateAccelerator() => IlgpuTestDevice.Create(IlgpuTestDevice.IlgpuCpu);
+    private static readonly Lazy<IAccelerator> Shared = new(() => IlgpuTestDevice.Create(IlgpuTestDevice.IlgpuCpu));
+
+    protected override IAccelerator CreateAccelerator() => Shared.Value;
+
+    protected override bool OwnsAccelerator => false;
 }
 
 /// <summary>The suite on ilgpu-cpu with version 2 of the GEMM kernels (8×8 outputs per thread).</summary>
 public sealed class IlgpuCpuVersion2AcceleratorOpTests : AcceleratorOpTests
 {
-    protected override IAccelerator CreateAccelerator() => IlgpuTestDevice.Create(IlgpuTestDevice.IlgpuCpu, new KernelVersions(2, 2));
+    private static readonly Lazy<IAccelerator> Shared = new(() => IlgpuTestDevice.Create(IlgpuTestDevice.IlgpuCpu, new KernelVersions(2, 2)));
+
+    protected override IAccelerator CreateAccelerator() => Shared.Value;
+
+    protected override bool OwnsAccelerator => false;
 }
 
 /// <summary>The same suite on CUDA device 0; skips visibly without one.</summary>
 public sealed class CudaAcceleratorOpTests : AcceleratorOpTests
 {
-    protected override IAccelerator CreateAccelerator() => IlgpuTestDevice.Create(IlgpuTestDevice.Cuda);
+    private static readonly Lazy<IAccelerator> Shared = new(() => IlgpuTestDevice.Create(IlgpuTestDevice.Cuda));
+
+    protected override IAccelerator CreateAccelerator() => Shared.Value;
+
+    protected override bool OwnsAccelerator => false;
 
     protected override string? SkipReason => IlgpuTestDevice.SkipReason(IlgpuTestDevice.Cuda);
 }
@@ -31,7 +43,11 @@ public sealed class CudaAcceleratorOpTests : AcceleratorOpTests
 /// <summary>Version 2 of the GEMM kernels on CUDA device 0; skips visibly without one.</summary>
 public sealed class CudaVersion2AcceleratorOpTests : AcceleratorOpTests
 {
-    protected override IAccelerator CreateAccelerator() => IlgpuTestDevice.Create(IlgpuTestDevice.Cuda, new KernelVersions(2, 2));
+    private static readonly Lazy<IAccelerator> Shared = new(() => IlgpuTestDevice.Create(IlgpuTestDevice.Cuda, new KernelVersions(2, 2)));
+
+    protected override IAccelerator CreateAccelerator() => Shared.Value;
+
+    protected override bool OwnsAccelerator => false;
 
     protected override string? SkipReason => IlgpuTestDevice.SkipReason(IlgpuTestDevice.Cuda);
 }
@@ -39,7 +55,11 @@ public sealed class CudaVersion2AcceleratorOpTests : AcceleratorOpTests
 /// <summary>The same suite on the first OpenCL GPU that ILGPU can use; skips visibly without one.</summary>
 public sealed class OpenClAcceleratorOpTests : AcceleratorOpTests
 {
-    protected override IAccelerator CreateAccelerator() => IlgpuTestDevice.Create(IlgpuTestDevice.OpenCl);
+    private static readonly Lazy<IAccelerator> Shared = new(() => IlgpuTestDevice.Create(IlgpuTestDevice.OpenCl));
+
+    protected override IAccelerator CreateAccelerator() => Shared.Value;
+
+    protected override bool OwnsAccelerator => false;
 
     protected override string? SkipReason => IlgpuTestDevice.SkipReason(IlgpuTestDevice.OpenCl);
 }
