@@ -1,12 +1,14 @@
 using VaeGpu.Accelerators;
 using VaeGpu.Accelerators.Cpu;
 using VaeGpu.Configuration;
+using VaeGpu.Kernels;
 
 namespace VaeGpu.Bench;
 
 /// <summary>
 /// Every accelerator present, by benchmark parameter name: the CPU once per GEMM version
-/// ("cpu-v2", "cpu-v1"), then each device accelerator that this build has and this machine can run.
+/// ("cpu-v2", "cpu-v1"), then each ILGPU device this machine can run once per kernel version
+/// ("cuda-k1", "cuda-k2": Kernels:Linear and Kernels:Elbo at that version).
 /// </summary>
 public static class BenchAccelerators
 {
@@ -26,11 +28,17 @@ public static class BenchAccelerators
             }
             if (accelerator is null) continue;
             accelerator.Dispose();
-            yield return device;
+            for (int version = 1; version <= KernelVersions.LatestLinear; version++) yield return $"{device}-k{version}";
         }
     }
 
-    public static IAccelerator Create(string name) => name.StartsWith("cpu-v", StringComparison.Ordinal)
-        ? new CpuAccelerator(gemmVersion: int.Parse(name["cpu-v".Length..], System.Globalization.CultureInfo.InvariantCulture))
-        : AcceleratorFactory.Create(DeviceRequest.Parse(name)).Accelerator;
+    public static IAccelerator Create(string name)
+    {
+        if (name.StartsWith("cpu-v", StringComparison.Ordinal))
+            return new CpuAccelerator(gemmVersion: int.Parse(name["cpu-v".Length..], System.Globalization.CultureInfo.InvariantCulture));
+        int split = name.LastIndexOf("-k", StringComparison.Ordinal);
+        int version = int.Parse(name[(split + 2)..], System.Globalization.CultureInfo.InvariantCulture);
+        var kernels = KernelChoice.Default with { Device = new KernelVersions(version, version) };
+        return AcceleratorFactory.Create(DeviceRequest.Parse(name[..split]), kernels).Accelerator;
+    }
 }
