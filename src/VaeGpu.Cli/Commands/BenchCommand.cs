@@ -18,10 +18,12 @@ namespace VaeGpu.Cli.Commands;
 /// are timed in interleaved rounds and each figure is the best round; --json also writes them.
 /// --kernels times every numbered version of the GEMM kernels side by side instead (LinearForward
 /// and ElboOutput at each shape: the CPU GEMM versions, and each ILGPU device once per version).
+/// --profile shows where a training step's time goes instead: each op's share of a step of the
+/// default model at batch 128, per accelerator (<see cref="ProfilingAccelerator"/>).
 /// </summary>
 public sealed class BenchCommand(CliConsole console) : ICommand
 {
-    public const string Usage = "bench [--device auto|cpu|cuda|opencl|ilgpu-cpu] [--kernels] [--seconds N] [--json [FILE]]";
+    public const string Usage = "bench [--device auto|cpu|cuda|opencl|ilgpu-cpu] [--kernels | --profile] [--seconds N] [--json [FILE]]";
 
     private static readonly int[] TrainBatches = [128, 1024];
     private static readonly (int Rows, int In, int Out)[] ForwardShapes = [(128, 784, 400), (4096, 1024, 1024)];
@@ -34,9 +36,10 @@ public sealed class BenchCommand(CliConsole console) : ICommand
 
     public int Run(string[] args)
     {
-        (string? device, double seconds, bool json, string? jsonFile, bool kernels) = Parse(args);
+        (string? device, double seconds, bool json, string? jsonFile, bool kernels, bool profile) = Parse(args);
         DataSplit data = DataLocator.Resolve(null);
         if (data.Notice is not null) console.Error.WriteLine($"note: {data.Notice}");
+        if (profile) return Profile(device, seconds, data);
 
         var timer = new BenchTimer();
         var disposables = new List<IDisposable>();
@@ -130,11 +133,11 @@ public sealed class BenchCommand(CliConsole console) : ICommand
         return CliApp.Success;
     }
 
-    private static (string? Device, double Seconds, bool Json, string? JsonFile, bool Kernels) Parse(string[] args)
+    private static (string? Device, double Seconds, bool Json, string? JsonFile, bool Kernels, bool Profile) Parse(string[] args)
     {
         string? device = null, jsonFile = null;
         double seconds = 20;
-        bool json = false, kernels = false;
+        bool json = false, kernels = false, profile = false;
         for (int i = 0; i < args.Length; i++)
         {
             string arg = args[i];
@@ -159,6 +162,9 @@ public sealed class BenchCommand(CliConsole console) : ICommand
                 case "--kernels":
                     kernels = true;
                     break;
+                case "--profile":
+                    profile = true;
+                    break;
                 case "--json":
                     json = true;
                     if (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal)) jsonFile = args[++i];
@@ -167,7 +173,9 @@ public sealed class BenchCommand(CliConsole console) : ICommand
                     throw new UserInputException($"bench: unknown argument '{arg}' ({Usage})");
             }
         }
-        return (device, seconds, json, jsonFile, kernels);
+        if (kernels && profile) throw new UserInputException($"bench: --kernels and --profile do not go together ({Usage})");
+        if (profile && json) throw new UserInputException($"bench: --profile prints a table, not JSON ({Usage})");
+        return (device, seconds, json, jsonFile, kernels, profile);
     }
 
     /// <summary>
@@ -201,6 +209,39 @@ public sealed class BenchCommand(CliConsole console) : ICommand
                 yield return ($"{name} kernels v{version}", accelerator);
             }
         }
+    }
+
+    /// <summary>--profile: each op's time per step of the default model at batch 128, for <paramref name="seconds"/> per accelerator.</summary>
+    private int Profile(string? device, double seconds, DataSplit data)
+    {
+        const int batch = 128;
+        TextWriter o = console.Out;
+        o.WriteLine($"data: {data.Description}; default model 784-400-20-400-784 relu bernoulli, batch {batch}");
+        o.WriteLine("each op waits for the device before the next (Synchronize), so on a GPU read the shares, not the sum");
+        foreach ((string label, IAccelerator accelerator) in Accelerators(device, everyKernelVersion: false))
+        {
+            using var profiling = new ProfilingAccelerator(accelerator);
+            using var steps = new TrainingStepRunner(profiling, TrainingStepRunner.DefaultArchitecture(), data.Train, batch);
+            steps.Run(5);
+            profiling.Reset();
+            int count = 0;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (clock.Elapsed.TotalSeconds < seconds || count < 10)
+            {
+                steps.Run(10);
+                count += 10;
+            }
+            double stepSeconds = clock.Elapsed.TotalSeconds / count;
+            var totals = profiling.Totals;
+            double opSeconds = totals.Sum(t => t.Seconds) / count;
+            o.WriteLine();
+            o.WriteLine($"{label}: {accelerator.Name}; {count} steps, {F(stepSeconds * 1e3, "F3")} ms a step " +
+                        $"({F(batch / stepSeconds, "N0")} samples/s profiled; the ops add up to {F(opSeconds * 1e3, "F3")} ms)");
+            o.WriteLine($"  {"op",-34} {"ms/step",9} {"share",6} {"calls/step",10}");
+            foreach ((string op, double total, long calls) in totals)
+                o.WriteLine($"  {op,-34} {F(total / count * 1e3, "F3"),9} {F(total / count / opSeconds * 100, "F1"),5}% {F(calls / (double)count, "F0"),10}");
+        }
+        return CliApp.Success;
     }
 
     private void WriteTable(List<Row> rows, string machine, string data)

@@ -99,7 +99,9 @@ public sealed class CliAppTests
     [Theory]
     [InlineData("--seconds", "0", "error: bench: --seconds must be a number of seconds in (0, 3600], got '0'")]
     [InlineData("--seconds", "abc", "error: bench: --seconds must be a number of seconds in (0, 3600], got 'abc'")]
-    [InlineData("--fast", null, "error: bench: unknown argument '--fast' (bench [--device auto|cpu|cuda|opencl|ilgpu-cpu] [--kernels] [--seconds N] [--json [FILE]])")]
+    [InlineData("--fast", null, "error: bench: unknown argument '--fast' (bench [--device auto|cpu|cuda|opencl|ilgpu-cpu] [--kernels | --profile] [--seconds N] [--json [FILE]])")]
+    [InlineData("--kernels", "--profile", "error: bench: --kernels and --profile do not go together (bench [--device auto|cpu|cuda|opencl|ilgpu-cpu] [--kernels | --profile] [--seconds N] [--json [FILE]])")]
+    [InlineData("--profile", "--json", "error: bench: --profile prints a table, not JSON (bench [--device auto|cpu|cuda|opencl|ilgpu-cpu] [--kernels | --profile] [--seconds N] [--json [FILE]])")]
     public void Bench_argument_mistakes_are_one_line_with_exit_code_2(string name, string? value, string expected)
     {
         string[] args = value is null ? ["bench", name] : ["bench", name, value];
@@ -130,6 +132,18 @@ public sealed class CliAppTests
                 Assert.Contains(results, r => r.GetProperty("accelerator").GetString() == version &&
                     r.GetProperty("kind").GetString() == kind && r.GetProperty("gflops").GetDouble() > 0);
         Assert.DoesNotContain(results, r => r.GetProperty("kind").GetString() == "train");
+    }
+
+    [Fact]
+    public void Bench_profile_says_where_a_steps_time_goes_op_by_op()
+    {
+        Assert.Equal(0, Run(terminal: false, "bench", "--device", "cpu", "--profile", "--seconds", "0.2"));
+        string output = _out.ToString();
+        foreach (string op in new[] { "ElboOutput 128×400→784", "LinearForward 128×784→400", "LinearBackward 128×784←400 (no dx)",
+                     "AdamStep", "GatherBatch", "Reparameterize", "ReduceToSlot" })
+            Assert.Contains(op, output, StringComparison.Ordinal);
+        Assert.Contains("cpu gemm v2: cpu", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("error", _error.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
