@@ -18,7 +18,7 @@ public static class AcceleratorFactory
         if (request.Kind == DeviceKind.Cpu) return (new CpuAccelerator(gemmVersion: kernels.CpuGemm), "cpu, as asked");
         if (request.Kind == DeviceKind.Auto) return Auto(IlgpuDevices.Discovery, kernels);
         IlgpuAccelerator accelerator = IlgpuDevices.Create(request, IlgpuDevices.Discovery, kernels.Device);
-        return (accelerator, $"{accelerator.Name}, as asked");
+        return (accelerator, "as asked");
     }
 
     /// <summary>
