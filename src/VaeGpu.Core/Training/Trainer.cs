@@ -62,7 +62,6 @@ public sealed class Trainer : IDisposable
         _accelerator.Upload<int>(_order, _hostOrder);
         _lossLog.Reset();
         var noise = new NoiseSource(_settings.Seed, NoiseStreams.TrainNoise);
-        int inputSize = Model.Layout.InputSize;
         int steps = StepsPerEpoch, examplesDone = 0;
         var clock = Stopwatch.StartNew();
 
@@ -70,7 +69,7 @@ public sealed class Trainer : IDisposable
         {
             int start = stepInEpoch * _settings.BatchSize;
             int rows = Math.Min(_settings.BatchSize, _train.Count - start);
-            _accelerator.GatherRows(_train.Pixels, _order.Slice(start, rows), _workspace.Input(rows), rows, inputSize);
+            _train.Gather(_order.Slice(start, rows), _hostOrder.AsSpan(start, rows), _workspace.Input(rows), rows);
             VaePasses.Loss(Model, _workspace, rows, noise, Model.StepCounter, withGradient: true);
             _lossLog.Record(_workspace.Nll(rows), _workspace.Kl(rows), _step + 1);
             VaePasses.Backward(Model, _workspace, rows, _settings.KlWeight);
