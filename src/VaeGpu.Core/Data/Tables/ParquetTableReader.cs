@@ -59,8 +59,8 @@ public static class ParquetTableReader
             }
             for (int r = 0; r < n; r++)
                 features.Add(values.Select(column => column[r]).ToArray());
-            if (labels is not null) labels.AddRange(await ReadTextColumn(rows, fields[columns.Label], n));
-            if (ids is not null) ids.AddRange(await ReadTextColumn(rows, fields[columns.Id], n));
+            if (labels is not null) labels.AddRange(await ReadTextColumn(rows, fields[columns.Label], n, file));
+            if (ids is not null) ids.AddRange(await ReadTextColumn(rows, fields[columns.Id], n, file));
             rowsBefore += n;
         }
         if (rowsBefore == 0) throw new UserInputException($"{file}: no rows");
@@ -107,9 +107,9 @@ public static class ParquetTableReader
     }
 
     /// <summary>A label or id column as text, whatever its type.</summary>
-    private static async Task<string[]> ReadTextColumn(ParquetRowGroupReader rows, DataField field, int n)
+    private static async Task<string[]> ReadTextColumn(ParquetRowGroupReader rows, DataField field, int n, string file)
     {
-        if (field.ClrType == typeof(string))
+        if (IsText(field.ClrType))
         {
             var cells = new string?[n];
             await rows.ReadAsync(field, cells.AsMemory());
@@ -121,7 +121,7 @@ public static class ParquetTableReader
             float[] numbers = await ReadNumberColumn(rows, field, n);
             return numbers.Select(v => float.IsNaN(v) ? "" : v.ToString(CultureInfo.InvariantCulture)).ToArray();
         }
-        throw new UserInputException($"{field.Name}: label/id column of the unsupported type {TypeName(field)}");
+        throw new UserInputException($"{file}: column '{field.Name}' is the label or id but has the unsupported type {TypeName(field)} (use text or a number)");
     }
 
     private static bool IsNumeric(Type type) =>
@@ -129,5 +129,12 @@ public static class ParquetTableReader
         type == typeof(short) || type == typeof(sbyte) || type == typeof(byte) || type == typeof(ushort) ||
         type == typeof(uint) || type == typeof(ulong) || type == typeof(decimal);
 
-    private static string TypeName(DataField field) => field.IsArray ? $"list of {field.ClrType.Name}" : field.ClrType.Name;
+    /// <summary>Parquet.Net 6 reports UTF-8 string columns as ReadOnlyMemory&lt;char&gt;.</summary>
+    private static bool IsText(Type type) => type == typeof(string) || type == typeof(ReadOnlyMemory<char>);
+
+    private static string TypeName(DataField field)
+    {
+        string name = IsText(field.ClrType) ? "String" : field.ClrType.Name;
+        return field.IsArray ? $"list of {name}" : name;
+    }
 }
