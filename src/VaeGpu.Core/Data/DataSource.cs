@@ -67,7 +67,7 @@ public static class DataSource
     {
         string full = Path.GetFullPath(path);
         bool isFolder = Directory.Exists(full);
-        if (!isFolder && !File.Exists(full)) throw new UserInputException($"{full}: not found ({key})");
+        if (!isFolder && !File.Exists(full)) throw new UserInputException($"{full}: data directory not found, nor a file of that name ({key})");
         if (configured != DataFormat.Auto) return configured;
         if (isFolder) return DataDirectory.HasRequiredFiles(full) ? DataFormat.Idx : DataFormat.Images;
         string name = full.ToLowerInvariant();
