@@ -37,7 +37,7 @@ public static class ImageFolderReader
         byte[]? pixels = null;
         for (int i = 0; i < files.Count; i++)
         {
-            using SKBitmap bitmap = Decode(files[i], settings.Rgb);
+            using SKBitmap bitmap = Decode(files[i]);
             if (!settings.HasSize && pixels is null)
             {
                 (width, height, sizeFrom) = (bitmap.Width, bitmap.Height, files[i]);
@@ -61,14 +61,18 @@ public static class ImageFolderReader
         return new ImageSet(pixels!, files.Count, height, width, labels, folder, channels, ids: ids, labelNames: labelled ? names : null);
     }
 
-    /// <summary>Decodes straight into Gray8 or RGBA8888 without colour management, so grey PNG bytes come back unchanged.</summary>
-    private static SKBitmap Decode(string file, bool rgb)
+    /// <summary>
+    /// Decodes into RGBA8888 in the file's own colour space (so no colour management changes a value;
+    /// Skia refuses colour-to-Gray8 decoding), whatever the file holds; <see cref="CopyPixels"/> then
+    /// keeps the channels asked for.
+    /// </summary>
+    private static SKBitmap Decode(string file)
     {
         using FileStream stream = DataFiles.OpenRead(file);
         using SKCodec? codec = SKCodec.Create(stream);
         if (codec is null) throw new UserInputException($"{file}: not a readable PNG or JPEG image (unknown or corrupt data)");
-        SKImageInfo info = new(codec.Info.Width, codec.Info.Height,
-            rgb ? SKColorType.Rgba8888 : SKColorType.Gray8, rgb ? SKAlphaType.Unpremul : SKAlphaType.Opaque);
+        SKImageInfo info = codec.Info.WithColorType(SKColorType.Rgba8888)
+            .WithAlphaType(codec.Info.AlphaType == SKAlphaType.Opaque ? SKAlphaType.Opaque : SKAlphaType.Unpremul);
         var bitmap = new SKBitmap(info);
         SKCodecResult result = codec.GetPixels(info, bitmap.GetPixels());
         if (result != SKCodecResult.Success)
@@ -83,13 +87,22 @@ public static class ImageFolderReader
         bitmap.Resize(new SKImageInfo(width, height, bitmap.ColorType, bitmap.AlphaType), new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear))
         ?? throw new UserInputException($"{file}: could not be resized to {width}×{height}");
 
+    /// <summary>
+    /// RGB bytes, or for grey one byte per pixel: the value itself when R = G = B (a grey file, so its
+    /// bytes come back unchanged), else the Rec. 601 luma 0.299 R + 0.587 G + 0.114 B, rounded.
+    /// </summary>
     private static void CopyPixels(SKBitmap bitmap, int channels, Span<byte> destination)
     {
         ReadOnlySpan<byte> source = bitmap.GetPixelSpan();
-        int stride = bitmap.RowBytes, bytesPerPixel = bitmap.BytesPerPixel;
+        int stride = bitmap.RowBytes;
         for (int y = 0; y < bitmap.Height; y++)
             for (int x = 0; x < bitmap.Width; x++)
-                for (int c = 0; c < channels; c++)
-                    destination[(y * bitmap.Width + x) * channels + c] = source[y * stride + x * bytesPerPixel + c];
+            {
+                ReadOnlySpan<byte> rgba = source.Slice(y * stride + x * 4, 4);
+                int at = (y * bitmap.Width + x) * channels;
+                if (channels == 3) rgba[..3].CopyTo(destination[at..]);
+                else destination[at] = rgba[0] == rgba[1] && rgba[1] == rgba[2] ? rgba[0]
+                    : (byte)Math.Round(0.299 * rgba[0] + 0.587 * rgba[1] + 0.114 * rgba[2], MidpointRounding.AwayFromZero);
+            }
     }
 }
