@@ -56,6 +56,9 @@ public sealed class TableColumns
         if (found.Count != expected.Count)
             throw new UserInputException(
                 $"{file}: {place}: {found.Count} feature columns ({Names.Count} in all), but the model was trained on {expected.Count}");
+        // A model trained without a header knows its columns only by position: the count is all to check.
+        if (expected.All(name => int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out _)))
+            return;
         for (int k = 0; k < found.Count; k++)
             if (found[k] != expected[k])
                 throw new UserInputException(
