@@ -183,4 +183,18 @@ public sealed class TableRunTests(BreastCancerRunFixture fixture) : IClassFixtur
         Assert.Equal(1 + 4, File.ReadAllLines(Path.Combine(dir, "all-rec.csv")).Length);
         Assert.True(File.Exists(Path.Combine(run, "report.html")));
     }
+
+    /// <summary>A table run resumed from epoch 2 to 4 reaches the parameters of 4 epochs at once: the split and standardization are refitted identically.</summary>
+    [Fact]
+    public void Resumed_table_run_matches_an_uninterrupted_one()
+    {
+        string data = SklearnData.File("breast_cancer.csv");
+        string[] common = ["--data", data, .. SklearnData.TableSettings, "--device", "cpu", "--hidden", "16", "--latent", "2", "--batch-size", "50", "--seed", "7"];
+        string straight = _temp.File("straight"), resumed = _temp.File("resumed");
+        Assert.True(_cli.Run(["train", .. common, "--epochs", "4", "--out", straight]) == 0, _cli.Error);
+        Assert.True(_cli.Run(["train", .. common, "--epochs", "2", "--out", resumed]) == 0, _cli.Error);
+        Assert.True(_cli.Run(["train", "--resume", resumed, "--epochs", "4"]) == 0, _cli.Error);
+        Assert.Equal(Checkpoint.Load(Path.Combine(straight, "checkpoint.bin")).Parameters, Checkpoint.Load(Path.Combine(resumed, "checkpoint.bin")).Parameters);
+        Assert.Equal(File.ReadAllText(Path.Combine(straight, "features.json")), File.ReadAllText(Path.Combine(resumed, "features.json")));
+    }
 }
