@@ -28,7 +28,8 @@ public static class DataSource
         if (testPath is not null)
         {
             train = all;
-            (test, IReadOnlyList<string>? testNames) = Read(testPath, settings, "Data:Test");
+            // The test file is checked against the training file's columns where its header is read.
+            (test, IReadOnlyList<string>? testNames) = Read(testPath, settings with { ExpectedFeatures = names }, "Data:Test");
             CheckSameShape(train, names, test, testNames, test.Source, "training data " + train.Source);
         }
         else

@@ -98,7 +98,7 @@ public sealed class DataInputErrorTests : IDisposable
         string wider = WriteCsv("wider.csv", RandomTable(10, cols + 1));
         string scores = _temp.File("scores.csv");
         _cli.AssertUserError(2, wider, "score", "--run", run, "--input", wider, "--out", scores);
-        Assert.Contains($"line 1 (header): {cols + 1} feature columns ({cols + 1} in all), but the model was trained on {cols}", _cli.Error, StringComparison.Ordinal);
+        Assert.Contains($"line 1 (header): {cols + 1} feature columns ({cols + 1} in all), but the model's training data has {cols}", _cli.Error, StringComparison.Ordinal);
         Assert.False(File.Exists(scores));
         Assert.False(File.Exists(Path.Combine(run, "scores.csv")));
 
@@ -106,8 +106,17 @@ public sealed class DataInputErrorTests : IDisposable
         List<string> renamed = RandomTable(10, cols);
         renamed[0] = renamed[0].Replace("f1", "g1", StringComparison.Ordinal);
         string other = WriteCsv("renamed.csv", renamed);
-        _cli.AssertUserError(2, "column 1 ('g1'): feature 1 is 'g1' but the model was trained with 'f1' there", "score", "--run", run, "--input", other, "--out", scores);
+        _cli.AssertUserError(2, "column 1 ('g1'): feature 1 is 'g1' but the model's training data has 'f1' there", "score", "--run", run, "--input", other, "--out", scores);
         Assert.False(File.Exists(scores));
+    }
+
+    [Fact]
+    public void Test_file_with_another_column_count_than_the_training_file_is_refused()
+    {
+        int cols = _random.Next(3, 6);
+        string train = WriteCsv("train.csv", RandomTable(40, cols));
+        string test = WriteCsv("test.csv", RandomTable(10, cols - 1));
+        AssertTrainFails(train, ["--test", test], test, $"line 1 (header): {cols - 1} feature columns ({cols - 1} in all), but the model's training data has {cols}");
     }
 
     [Fact]

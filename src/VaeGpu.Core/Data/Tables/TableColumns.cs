@@ -49,20 +49,20 @@ public sealed class TableColumns
         return columns;
     }
 
-    /// <summary>New data must have the trained model's feature columns, in the same order.</summary>
+    /// <summary>A test file or new data must have the training data's feature columns, in the same order.</summary>
     private void CheckAgainst(IReadOnlyList<string> expected, string file, string place)
     {
         IReadOnlyList<string> found = FeatureNames;
         if (found.Count != expected.Count)
             throw new UserInputException(
-                $"{file}: {place}: {found.Count} feature columns ({Names.Count} in all), but the model was trained on {expected.Count}");
+                $"{file}: {place}: {found.Count} feature columns ({Names.Count} in all), but the model's training data has {expected.Count}");
         // A model trained without a header knows its columns only by position: the count is all to check.
         if (expected.All(name => int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out _)))
             return;
         for (int k = 0; k < found.Count; k++)
             if (found[k] != expected[k])
                 throw new UserInputException(
-                    $"{file}: {place}, {Describe(Features[k])}: feature {k} is '{found[k]}' but the model was trained with '{expected[k]}' there");
+                    $"{file}: {place}, {Describe(Features[k])}: feature {k} is '{found[k]}' but the model's training data has '{expected[k]}' there");
     }
 
     /// <summary>"column 3 ('radius')" for messages.</summary>
