@@ -63,6 +63,18 @@ public sealed class TableReaderTests : IDisposable
     }
 
     [Fact]
+    public void Csv_blank_lines_are_skipped_and_a_repeated_header_name_is_an_error()
+    {
+        string path = _temp.File("blank.csv");
+        File.WriteAllText(path, "a,b\n1,2\n\n3,4\n\n");
+        (ImageSet set, _) = DataSource.Read(path, DataSettings.Default, "Data:Dir");
+        Assert.Equal([1f, 2f, 3f, 4f], set.Features!);
+
+        File.WriteAllText(path, "x,y,x\n1,2,3\n");
+        UserErrors.AssertOneLine(() => DataSource.Read(path, DataSettings.Default, "Data:Dir"), path, "line 1 (header)");
+    }
+
+    [Fact]
     public async Task Parquet_written_by_parquet_net_reads_back_every_value()
     {
         int rows = _random.Next(5, 50);

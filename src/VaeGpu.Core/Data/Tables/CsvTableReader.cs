@@ -37,13 +37,23 @@ public static class CsvTableReader
         int lineOffset = settings.SkipRows;
 
         // Column counts are checked here, not by Sep, so that the message names the line and the count.
-        using SepReader reader = Sep.New(separator).Reader(o => o with
+        SepReader reader;
+        try
         {
-            HasHeader = settings.Header,
-            DisableColCountCheck = true,
-            Unescape = true,
-            CultureInfo = CultureInfo.InvariantCulture,
-        }).From(text);
+            reader = Sep.New(separator).Reader(o => o with
+            {
+                HasHeader = settings.Header,
+                DisableColCountCheck = true,
+                Unescape = true,
+                CultureInfo = CultureInfo.InvariantCulture,
+            }).From(text);
+        }
+        catch (ArgumentException e)
+        {
+            // Sep refuses a header that names a column twice; the name must be unique to be selectable.
+            throw new UserInputException($"{file}: line {lineOffset + 1} (header): {e.Message.ReplaceLineEndings(" ")}");
+        }
+        using SepReader _ = reader;
 
         IReadOnlyList<string>? names = settings.Header ? reader.Header.ColNames.ToArray() : null;
         if (names is { Count: 0 })
@@ -57,6 +67,8 @@ public static class CsvTableReader
         foreach (SepReader.Row row in reader)
         {
             string place = $"line {row.LineNumberFrom + lineOffset}";
+            // Blank lines are not records (pandas' skip_blank_lines): a trailing empty line is common.
+            if (row.ColCount == 1 && row[0].Span.IsWhiteSpace()) continue;
             if (columns is null)
             {
                 // No header: the first record fixes the column count and the positional names.
