@@ -63,4 +63,21 @@ public sealed class ImageFolderReaderTests : IDisposable
         Assert.Equal(1, grey.Channels);
         Assert.InRange(grey.Image(1)[0], 20, 200);
     }
+
+    [Fact]
+    public void Jpeg_files_decode_to_their_size_and_near_their_colour()
+    {
+        string folder = _temp.SubDirectory("jpeg");
+        int width = _random.Next(8, 20), height = _random.Next(8, 20);
+        byte level = (byte)_random.Next(40, 216);
+        using (var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque)))
+        {
+            bitmap.Erase(new SKColor(level, level, level));
+            using SKData jpeg = bitmap.Encode(SKEncodedImageFormat.Jpeg, 95);
+            File.WriteAllBytes(Path.Combine(folder, "flat.jpeg"), jpeg.ToArray());
+        }
+        ImageSet set = ImageFolderReader.Read(folder, DataSettings.Default);
+        Assert.Equal((1, height, width), (set.Count, set.ImageRows, set.ImageCols));
+        Assert.All(set.Pixels.ToArray(), p => Assert.InRange(p, level - 3, level + 3)); // JPEG is lossy
+    }
 }

@@ -109,6 +109,14 @@ public sealed class TableReaderTests : IDisposable
     }
 
     [Fact]
+    public void Corrupt_parquet_file_is_named()
+    {
+        string path = _temp.File("broken.parquet");
+        File.WriteAllBytes(path, [.. "PAR1"u8, .. Enumerable.Range(0, 200).Select(_ => (byte)_random.Next(256)), .. "PAR1"u8]);
+        UserErrors.AssertOneLine(() => DataSource.Read(path, DataSettings.Default, "Data:Dir"), path, "not a readable Parquet file");
+    }
+
+    [Fact]
     public void Split_is_the_same_for_a_seed_disjoint_and_complete()
     {
         int n = _random.Next(50, 500);
