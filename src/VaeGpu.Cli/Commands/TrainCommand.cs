@@ -22,7 +22,7 @@ public sealed class TrainCommand(CliConsole console) : ICommand
 
     public string Name => "train";
 
-    public string Summary => "Train a VAE (--device, --data, --out, --epochs, --batch-size, --lr, --hidden, --latent, ... --resume RUNDIR).";
+    public string Summary => "Train a VAE on IDX, CSV/TSV, Parquet or an image folder (--device, --data, --test, --out, --epochs, --batch-size, --lr, --hidden, --latent, ... --resume RUNDIR).";
 
     public int Run(string[] args)
     {
