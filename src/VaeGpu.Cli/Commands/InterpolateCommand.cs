@@ -36,9 +36,20 @@ public sealed class InterpolateCommand(CliConsole console) : ICommand
         var tiles = new List<float[]> { images.ImageAsFloats(from) };
         for (int s = 0; s < steps; s++) tiles.Add(decoded.AsSpan(s * size, size).ToArray());
         tiles.Add(images.ImageAsFloats(to));
-        ImageGrid.Compose(tiles, images.ImageRows, images.ImageCols, tiles.Count).WritePng(path);
-        console.Out.WriteLine($"wrote test image {from}, {steps} images decoded along the {(spherical ? "spherical" : "linear")} path " +
-            $"between the posterior means, and test image {to} to {path}");
+        if (images.IsTable)
+        {
+            // A table run's path is records, in the file's units: the two ends and the decoded steps.
+            path = saved.Options.Sample.Out is null ? saved.Run.File("interpolation.csv") : path;
+            RunTables.Write(path, saved.Inputs, tiles.Select((values, i) =>
+                (i == 0 ? $"from{from}" : i == tiles.Count - 1 ? $"to{to}" : $"step{i - 1}", values)));
+        }
+        else
+        {
+            ImageGrid.Compose(tiles.Select(t => RunImages.Grey(t, images.Channels)).ToList(), images.ImageRows, images.ImageCols, tiles.Count).WritePng(path);
+        }
+        string noun = images.IsTable ? "record" : "image";
+        console.Out.WriteLine($"wrote test {noun} {from}, {steps} {noun}s decoded along the {(spherical ? "spherical" : "linear")} path " +
+            $"between the posterior means, and test {noun} {to} to {path}");
         return CliApp.Success;
     }
 

@@ -17,37 +17,39 @@ public sealed class LatentsCommand(CliConsole console) : ICommand
 
     public string Name => "latents";
 
-    public string Summary => "CSV of each test image's posterior mean, and a manifold PNG for a 2-D latent (--run RUNDIR [--out FILE.csv]).";
+    public string Summary => "CSV of each test record's posterior mean, and a manifold PNG for a 2-D latent image model (--run RUNDIR [--input FILE|DIR] [--out FILE.csv]).";
 
     public int Run(string[] args)
     {
         using SavedRun saved = SavedRun.Open(CommandSwitches.Latents, args);
         int batchSize = saved.Validator.EvalBatchSize();
         string path = saved.OutputPath("latents.csv");
-        DataSplit data = saved.Data(console);
-        ImageSet images = data.Test;
+        (ImageSet images, _) = saved.InputOrTest(console);
         int latent = saved.Model.Layout.Latent;
 
         float[] means = LatentCodes.PosteriorMeans(saved.Model, images, batchSize);
-        var csv = new StringBuilder("index");
+        var csv = new StringBuilder(images.Ids is null ? "index" : "index,id");
         if (images.Labels is not null) csv.Append(",label");
         for (int j = 0; j < latent; j++) csv.Append(",mu_").Append(j.ToString(CultureInfo.InvariantCulture));
         csv.Append('\n');
         for (int i = 0; i < images.Count; i++)
         {
             csv.Append(i.ToString(CultureInfo.InvariantCulture));
+            if (images.Ids is { } ids) csv.Append(',').Append(RunTables.Quote(ids[i]));
             if (images.Labels is { } labels) csv.Append(',').Append(labels[i].ToString(CultureInfo.InvariantCulture));
             for (int j = 0; j < latent; j++) csv.Append(',').Append(means[i * latent + j].ToString("R", CultureInfo.InvariantCulture));
             csv.Append('\n');
         }
         AtomicFile.WriteAllText(path, csv.ToString());
-        console.Out.WriteLine($"wrote the posterior means of {images.Count:N0} test images ({latent} dimensions) to {path}");
+        string which = saved.Options.Data.Input is null ? "test " : "";
+        console.Out.WriteLine($"wrote the posterior means of {images.Count:N0} {which}{(images.IsTable ? "records" : "images")} ({latent} dimensions) to {path}");
 
-        if (latent == 2)
+        // The manifold is a picture: a table run has no image to draw.
+        if (latent == 2 && !images.IsTable)
         {
             string manifold = ManifoldPath(path);
             float[] decoded = LatentCodes.Decode(saved.Model, LatentCodes.QuantileGrid(ManifoldSide), batchSize);
-            ImageGrid.WritePng(manifold, decoded, ManifoldSide * ManifoldSide, images.ImageRows, images.ImageCols, ManifoldSide);
+            ImageGrid.WritePng(manifold, RunImages.Grey(decoded, images.Channels), ManifoldSide * ManifoldSide, images.ImageRows, images.ImageCols, ManifoldSide);
             console.Out.WriteLine($"wrote the {ManifoldSide}×{ManifoldSide} latent manifold (z on the Gaussian quantile grid) to {manifold}");
         }
         return CliApp.Success;

@@ -47,15 +47,57 @@ public sealed class SavedRun : IDisposable
         }
     }
 
-    /// <summary>The run's data (its saved Data:Dir unless overridden), checked against the model's input size.</summary>
+    /// <summary>
+    /// What the run learnt from: its features.json (image size, or a table's columns and
+    /// standardization); a run from before that file existed is square grey images.
+    /// </summary>
+    public FeatureScaling Inputs => _inputs ??= File.Exists(Run.File(FeatureScaling.FileName))
+        ? FeatureScaling.Load(Run.File(FeatureScaling.FileName))
+        : FeatureScaling.SquareImages(Checkpoint.Architecture.InputSize);
+
+    private FeatureScaling? _inputs;
+
+    /// <summary>The run's data (its saved Data:* settings unless overridden), standardized as in training and checked against the model.</summary>
     public DataSplit Data(CliConsole console)
     {
-        DataSplit data = DataLocator.Resolve(Options.Data.Dir);
+        DataSplit data = RunData.Load(Options, Validator, Checkpoint.Seed);
         if (data.Notice is not null) console.Error.WriteLine($"note: {data.Notice}");
-        if (data.Test.PixelsPerImage != Checkpoint.Architecture.InputSize)
+        if (data.Test.PixelsPerImage != Checkpoint.Architecture.InputSize || data.Test.IsTable != Inputs.IsTable)
             throw new ConfigException("Data:Dir", Options.Data.Dir ?? data.Description,
-                $"images have {data.Test.PixelsPerImage} pixels but the model in {Run.Checkpoint} takes {Checkpoint.Architecture.InputSize}");
-        return data;
+                $"{(data.Test.IsTable ? "records have" : "images have")} {data.Test.PixelsPerImage} {(data.Test.IsTable ? "features" : "pixels")} " +
+                $"but the model in {Run.Checkpoint} takes {Checkpoint.Architecture.InputSize} {(Inputs.IsTable ? "features" : "pixels")}");
+        return data with { Train = Inputs.Apply(data.Train), Test = Inputs.Apply(data.Test) };
+    }
+
+    /// <summary>
+    /// --input: new data the run has never seen, read with the run's Data settings, refused when its
+    /// columns or image size differ from training, and standardized with the training statistics.
+    /// </summary>
+    public ImageSet Input(string path)
+    {
+        DataSettings settings = Validator.Data() with { ExpectedFeatures = Inputs.IsTable ? Inputs.Features : null };
+        (ImageSet set, _) = DataSource.Read(path, settings, "Data:Input");
+        string file = Path.GetFullPath(path);
+        if (set.IsTable != Inputs.IsTable)
+            throw new UserInputException($"{file}: holds {(set.IsTable ? "a table" : "images")} but the run was trained on {(Inputs.IsTable ? "a table" : "images")}");
+        if (set.PixelsPerImage != Checkpoint.Architecture.InputSize)
+            throw new UserInputException(set.IsTable
+                ? $"{file}: {set.PixelsPerImage} feature columns, but the model was trained on {Checkpoint.Architecture.InputSize}"
+                : $"{file}: images of {set.ImageCols}×{set.ImageRows}×{set.Channels} = {set.PixelsPerImage} values, but the model takes " +
+                  $"{Inputs.Width}×{Inputs.Height}×{Inputs.Channels} = {Checkpoint.Architecture.InputSize} (set Data:Width and Data:Height to resize)");
+        return Inputs.Apply(set);
+    }
+
+    /// <summary>--input's data when given, else the run's test set.</summary>
+    public (ImageSet Set, string Description) InputOrTest(CliConsole console)
+    {
+        if (Options.Data.Input is { } input)
+        {
+            ImageSet set = Input(input);
+            return (set, $"{Path.GetFullPath(input)}: {set.Count:N0} {(set.IsTable ? "records" : "images")} (--input)");
+        }
+        DataSplit data = Data(console);
+        return (data.Test, data.Description);
     }
 
     /// <summary>--out when given, else the named file in the run directory.</summary>

@@ -1,4 +1,5 @@
 using VaeGpu.Accelerators;
+using VaeGpu.Analysis;
 using VaeGpu.Cli.Configuration;
 using VaeGpu.Cli.Training;
 using VaeGpu.Configuration;
@@ -21,7 +22,7 @@ public sealed class TrainCommand(CliConsole console) : ICommand
 
     public string Name => "train";
 
-    public string Summary => "Train a VAE (--device, --data, --out, --epochs, --batch-size, --lr, --hidden, --latent, ... --resume RUNDIR).";
+    public string Summary => "Train a VAE on IDX, CSV/TSV, Parquet or an image folder (--device, --data, --test, --out, --epochs, --batch-size, --lr, --hidden, --latent, ... --resume RUNDIR).";
 
     public int Run(string[] args)
     {
@@ -31,10 +32,15 @@ public sealed class TrainCommand(CliConsole console) : ICommand
         TrainingSettings settings = validator.Training();
         int evalBatchSize = validator.EvalBatchSize();
         int? excluded = validator.ExcludeClass();
-        DataSplit data = DataLocator.Resolve(options.Data.Dir);
+        DataSettings dataSettings = validator.Data();
+        DataSplit data = RunData.Load(options, validator, settings.Seed);
         if (excluded is int label)
             data = data with { Train = WithoutClass(data.Train, label) };
-        VaeArchitecture architecture = validator.Architecture(data.Train.PixelsPerImage);
+        // Standardization is fitted on what the model trains on (after --exclude-class), stored
+        // with the run, and applied to every later input.
+        FeatureScaling inputs = FeatureScaling.Fit(data.Train, data.FeatureNames ?? [], dataSettings.Standardize);
+        data = data with { Train = inputs.Apply(data.Train), Test = inputs.Apply(data.Test) };
+        VaeArchitecture architecture = validator.Architecture(data.Train.PixelsPerImage, data.Train.IsTable);
 
         CheckpointData? resumed = null;
         RunDirectory run;
@@ -67,6 +73,7 @@ public sealed class TrainCommand(CliConsole console) : ICommand
 
             string configJson = ConfigurationLoader.ToJson(options);
             AtomicFile.WriteAllText(run.Config, configJson);
+            inputs.Save(run.File(FeatureScaling.FileName));
             int firstEpoch = (resumed?.Epoch ?? 0) + 1;
             if (firstEpoch > settings.Epochs)
             {
@@ -84,13 +91,14 @@ public sealed class TrainCommand(CliConsole console) : ICommand
                 {
                     EpochResult result = trainer.RunEpoch(epoch, progress);
                     EvaluationResult test = evaluator.Evaluate();
-                    SaveEpoch(run, configJson, architecture, settings.Seed, trainer, data.Test, result, test);
+                    SaveEpoch(run, configJson, architecture, settings.Seed, trainer, data.Test, inputs, result, test);
                     RunReport.Write(run, accelerator.Name, ReportModel(architecture, excluded));
                     reporter.Line(
                         $"epoch {epoch}/{settings.Epochs}  train {result.Loss:F2}  test {test.Loss:F2} " +
                         $"(recon {test.Recon:F2}, KL {test.Kl:F2})  {result.Seconds:F1} s  {result.SamplesPerSecond:N0} samples/s");
                 }
             });
+            SaveTrainScores(run, trainer, data.Train, evalBatchSize, settings.Seed, reporter);
         }
         reporter.Line($"done: {run.Path}");
         return CliApp.Success;
@@ -110,15 +118,47 @@ public sealed class TrainCommand(CliConsole console) : ICommand
         return kept;
     }
 
+    /// <summary>
+    /// The training records' −ELBO distribution, for score --threshold: computed once the model is
+    /// final, with the evaluation noise, so new records are scored on the same footing.
+    /// </summary>
+    private static void SaveTrainScores(RunDirectory run, Trainer trainer, ImageSet train, int batchSize, ulong seed, TrainingReporter reporter)
+    {
+        using var evaluator = new Evaluator(trainer.Model, train, batchSize, seed);
+        TrainScores scores = TrainScores.From(evaluator.PerExample().Losses());
+        scores.Save(run.File(TrainScores.FileName));
+        reporter.Line($"training scores: median {scores.Threshold(50):F2}, 95th percentile {scores.Threshold(95):F2}, " +
+            $"99th {scores.Threshold(99):F2} nats (-ELBO; {TrainScores.FileName}, for score --threshold)");
+    }
+
     private static void SaveEpoch(RunDirectory run, string configJson, VaeArchitecture architecture, ulong seed,
-        Trainer trainer, ImageSet test, EpochResult result, EvaluationResult evaluation)
+        Trainer trainer, ImageSet test, FeatureScaling inputs, EpochResult result, EvaluationResult evaluation)
     {
         ModelState state = trainer.Model.Save();
         Checkpoint.Save(run.Checkpoint, new CheckpointData(configJson, architecture, seed, result.Epoch, state.Step,
             state.Parameters, state.AdamM, state.AdamV));
         MetricsCsv.Append(run.Metrics, new EpochMetrics(result.Epoch, result.Loss, evaluation.Loss, evaluation.Recon,
             evaluation.Kl, result.Seconds, result.SamplesPerSecond));
+        if (test.IsTable)
+        {
+            RunTables.Write(run.File("samples.csv"), inputs,
+                RunTables.Rows("sample", ImageRenderer.SamplePrior(trainer.Model, SampleCount, seed), test.PixelsPerImage));
+            int count = Math.Min(ReconstructionCount, test.Count);
+            float[] both = ImageRenderer.InputsAndReconstructions(trainer.Model, test, Enumerable.Range(0, count).ToArray());
+            RunTables.Write(run.File("reconstructions.csv"), inputs, Reconstructions(both, count, test.PixelsPerImage));
+            return;
+        }
         RunImages.WriteSamples(trainer.Model, run.Samples, SampleCount, seed, test);
         RunImages.WriteReconstructions(trainer.Model, run.Reconstructions, test, Math.Min(ReconstructionCount, test.Count));
+    }
+
+    /// <summary>Input i then its reconstruction i, from [inputs; reconstructions] as InputsAndReconstructions returns them.</summary>
+    public static IEnumerable<(string, float[])> Reconstructions(float[] both, int count, int width)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            yield return ($"input{i}", both.AsSpan(i * width, width).ToArray());
+            yield return ($"reconstruction{i}", both.AsSpan((count + i) * width, width).ToArray());
+        }
     }
 }

@@ -9,6 +9,7 @@ public sealed class CommandSwitches
     public static CommandSwitches Train { get; } = new("train",
         ("--device", "Device"),
         ("--data", "Data:Dir"),
+        ("--test", "Data:Test"),
         ("--out", "Run:Out"),
         ("--epochs", "Training:Epochs"),
         ("--batch-size", "Training:BatchSize"),
@@ -41,7 +42,8 @@ public sealed class CommandSwitches
         ("--count", "Sample:Count"),
         ("--out", "Sample:Out"),
         ("--device", "Device"),
-        ("--noise", "Analysis:Noise"));
+        ("--noise", "Analysis:Noise"),
+        ("--input", "Data:Input"));
 
     /// <summary>interpolate also takes the flag --spherical, which the verb turns into --Analysis:Path=spherical.</summary>
     public static CommandSwitches Interpolate { get; } = new("interpolate",
@@ -57,12 +59,15 @@ public sealed class CommandSwitches
         ("--run", "Run:Dir"),
         ("--out", "Sample:Out"),
         ("--data", "Data:Dir"),
+        ("--input", "Data:Input"),
         ("--device", "Device"));
 
     public static CommandSwitches Score { get; } = new("score",
         ("--run", "Run:Dir"),
         ("--data", "Data:Dir"),
+        ("--input", "Data:Input"),
         ("--iw", "Analysis:ScoreImportanceSamples"),
+        ("--threshold", "Analysis:Threshold"),
         ("--out", "Sample:Out"),
         ("--device", "Device"));
 

@@ -81,6 +81,8 @@ internal static class ConfigurationChecker
                 ? $"out of range (a whole number from 0 to {ulong.MaxValue})"
                 : "not a whole number";
         }
+        if (type == typeof(bool))
+            return bool.TryParse(text, out _) ? null : "not true or false";
         if (type == typeof(double))
             return double.TryParse(text, NumberStyles.Float, invariant, out _) ? null : "not a number";
         if (type == typeof(float))

@@ -87,7 +87,7 @@ public sealed class ExampleScorer : IDisposable
             for (int i = 0; i < rows; i++) indices[i] = (int)((start + i) / samples);
             accelerator.Upload<int>(_indices.Slice(0, rows), indices.AsSpan(0, rows));
             accelerator.Upload<uint>(_batchCounter, [(uint)batch]);
-            accelerator.GatherRows(_images.Pixels, _indices.Slice(0, rows), _workspace.Input(rows), rows, _images.PixelsPerImage);
+            _images.Gather(_indices.Slice(0, rows), indices.AsSpan(0, rows), _workspace.Input(rows), rows);
             VaePasses.Loss(_model, _workspace, rows, noise, _batchCounter, withGradient: false);
             accelerator.Download(_workspace.Nll(rows), nll.AsSpan(0, rows));
             accelerator.Download(_workspace.Z(rows), z.AsSpan(0, rows * latent));

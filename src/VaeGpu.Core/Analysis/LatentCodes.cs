@@ -25,7 +25,7 @@ public static class LatentCodes
         {
             int rows = Math.Min(batchRows, n - start);
             accelerator.Upload<int>(indices.Slice(0, rows), which.AsSpan(start, rows));
-            accelerator.GatherRows(device.Pixels, indices.Slice(0, rows), workspace.Input(rows), rows, images.PixelsPerImage);
+            device.Gather(indices.Slice(0, rows), which.AsSpan(start, rows), workspace.Input(rows), rows);
             VaePasses.Encode(model, workspace, rows);
             accelerator.Download(workspace.Head(rows), head.AsSpan(0, rows * 2 * latent));
             for (int i = 0; i < rows; i++)

@@ -28,7 +28,50 @@ public sealed class OptionsValidator(VaeGpuOptions options)
             InRange("Kernels:Elbo", Options.Kernels.Elbo, 1, VaeGpu.Kernels.KernelVersions.LatestElbo)),
         InRange("Kernels:CpuGemm", Options.Kernels.CpuGemm, 1, Accelerators.Cpu.CpuAccelerator.LatestGemmVersion));
 
-    public VaeArchitecture Architecture(int inputSize)
+    /// <summary>How to read the data sources (Data:*), checked.</summary>
+    public Data.DataSettings Data()
+    {
+        DataOptions data = Options.Data;
+        Data.DataFormat format = data.Format?.Trim().ToLowerInvariant() switch
+        {
+            "auto" => VaeGpu.Data.DataFormat.Auto,
+            "idx" => VaeGpu.Data.DataFormat.Idx,
+            "csv" => VaeGpu.Data.DataFormat.Csv,
+            "tsv" => VaeGpu.Data.DataFormat.Tsv,
+            "parquet" => VaeGpu.Data.DataFormat.Parquet,
+            "images" => VaeGpu.Data.DataFormat.Images,
+            _ => throw new ConfigException("Data:Format", data.Format, "unknown format (use auto, idx, csv, tsv, parquet or images)"),
+        };
+        bool rgb = data.Color?.Trim().ToLowerInvariant() switch
+        {
+            "grey" or "gray" => false,
+            "rgb" => true,
+            _ => throw new ConfigException("Data:Color", data.Color, "unknown colour mode (use grey or rgb)"),
+        };
+        int skip = AtLeast("Data:SkipRows", data.SkipRows, 0);
+        int width = InRange("Data:Width", data.Width, 0, MaxWidth);
+        int height = InRange("Data:Height", data.Height, 0, MaxWidth);
+        if ((width == 0) != (height == 0))
+            throw new ConfigException(width == 0 ? "Data:Width" : "Data:Height", "0", "set both Data:Width and Data:Height, or neither");
+        if (!double.IsFinite(data.TestFraction) || data.TestFraction <= 0 || data.TestFraction > 0.9)
+            throw new ConfigException("Data:TestFraction", Text(data.TestFraction), "must be above 0 and at most 0.9");
+        float pixelMax = Positive("Data:PixelMax", data.PixelMax);
+        string[] exclude = data.Exclude is null ? [] : data.Exclude.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        return new Data.DataSettings(format, data.Header, skip, data.Label, data.Id, exclude, data.TestFraction,
+            width, height, rgb, pixelMax, data.Standardize);
+    }
+
+    /// <summary>--threshold P: a percentile from 0 to 100, or null when not asked for (negative).</summary>
+    public double? Threshold()
+    {
+        double p = Options.Analysis.Threshold;
+        if (!double.IsFinite(p) || p > 100)
+            throw new ConfigException("Analysis:Threshold", Text(p), "must be a percentile from 0 to 100");
+        return p < 0 ? null : p;
+    }
+
+    /// <param name="table">Whether the data is a feature table: Model:Likelihood = auto then means gaussian.</param>
+    public VaeArchitecture Architecture(int inputSize, bool table)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(inputSize, 1);
         ModelOptions model = Options.Model;
@@ -36,8 +79,10 @@ public sealed class OptionsValidator(VaeGpuOptions options)
         int latent = InRange("Model:Latent", model.Latent, 1, MaxLatent);
         if (!ActivationMath.TryParseHidden(model.Activation, out Activation activation))
             throw new ConfigException("Model:Activation", model.Activation, "unknown activation (use relu, tanh or leaky_relu)");
-        return new VaeArchitecture(inputSize, hidden, latent, activation, Likelihood(), LogVarClamp());
+        return new VaeArchitecture(inputSize, hidden, latent, activation, Likelihood(table), LogVarClamp());
     }
+
+    public VaeArchitecture Architecture(int inputSize) => Architecture(inputSize, table: false);
 
     public TrainingSettings Training()
     {
@@ -117,7 +162,7 @@ public sealed class OptionsValidator(VaeGpuOptions options)
     public string RunDir() =>
         Options.Run.Dir ?? throw new ConfigException("Run:Dir", null, "required: the directory of an existing training run");
 
-    private Likelihood Likelihood()
+    private Likelihood Likelihood(bool table)
     {
         ModelOptions model = Options.Model;
         float sigma = model.GaussianSigma;
@@ -127,9 +172,10 @@ public sealed class OptionsValidator(VaeGpuOptions options)
             throw new ConfigException("Model:GaussianSigma", Text(sigma), "must be a finite number greater than 0");
         return model.Likelihood?.Trim().ToLowerInvariant() switch
         {
+            "auto" => table ? Accelerators.Likelihood.Gaussian(sigma) : Accelerators.Likelihood.Bernoulli,
             "bernoulli" => Accelerators.Likelihood.Bernoulli,
             "gaussian" => Accelerators.Likelihood.Gaussian(sigma),
-            _ => throw new ConfigException("Model:Likelihood", model.Likelihood, "unknown likelihood (use bernoulli or gaussian)"),
+            _ => throw new ConfigException("Model:Likelihood", model.Likelihood, "unknown likelihood (use auto, bernoulli or gaussian)"),
         };
     }
 

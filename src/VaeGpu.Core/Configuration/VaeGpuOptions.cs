@@ -40,8 +40,49 @@ public sealed class KernelOptions
 
 public sealed class DataOptions
 {
-    /// <summary>The directory holding the Fashion-MNIST idx files.</summary>
+    /// <summary>What to train on (--data): an IDX directory, a CSV/TSV or Parquet file, an image folder, or "embedded".</summary>
     public string? Dir { get; set => field = OptionalText.Normalize(value); }
+
+    /// <summary>A separate test file or folder; null splits Dir by TestFraction.</summary>
+    public string? Test { get; set => field = OptionalText.Normalize(value); }
+
+    /// <summary>New data to score, encode or reconstruct with a trained run (score/latents/reconstruct --input).</summary>
+    public string? Input { get; set => field = OptionalText.Normalize(value); }
+
+    /// <summary>auto | idx | csv | tsv | parquet | images.</summary>
+    public string Format { get; set; } = "auto";
+
+    /// <summary>Whether a CSV's first (non-skipped) line names the columns.</summary>
+    public bool Header { get; set; } = true;
+
+    /// <summary>Leading lines of a CSV that are not data (pandas' skiprows).</summary>
+    public int SkipRows { get; set; }
+
+    /// <summary>The label column, by name or position (-1 = last); null: no labels.</summary>
+    public string? Label { get; set => field = OptionalText.Normalize(value); }
+
+    /// <summary>The id column, by name or position, echoed by score; null: the record's index.</summary>
+    public string? Id { get; set => field = OptionalText.Normalize(value); }
+
+    /// <summary>Comma-separated columns to ignore, by name or position.</summary>
+    public string? Exclude { get; set => field = OptionalText.Normalize(value); }
+
+    /// <summary>The share of a single source held out as the test set, split with the run's seed.</summary>
+    public double TestFraction { get; set; } = 0.2;
+
+    /// <summary>Image width and height: images are resized to it; a table with Width × Height columns becomes images. 0: not set.</summary>
+    public int Width { get; set; }
+
+    public int Height { get; set; }
+
+    /// <summary>grey | rgb, for image folders.</summary>
+    public string Color { get; set; } = "grey";
+
+    /// <summary>The value of a white pixel when a table is read as images (255; 16 for sklearn's digits).</summary>
+    public double PixelMax { get; set; } = 255;
+
+    /// <summary>Standardize a table's features (mean 0, variance 1 on the training split).</summary>
+    public bool Standardize { get; set; } = true;
 }
 
 public sealed class RunOptions
@@ -66,8 +107,8 @@ public sealed class ModelOptions
     /// <summary>relu | tanh | leaky_relu.</summary>
     public string Activation { get; set; } = "relu";
 
-    /// <summary>bernoulli | gaussian.</summary>
-    public string Likelihood { get; set; } = "bernoulli";
+    /// <summary>auto (bernoulli for images, gaussian for tables) | bernoulli | gaussian.</summary>
+    public string Likelihood { get; set; } = "auto";
 
     /// <summary>The fixed σ of the Gaussian likelihood.</summary>
     public float GaussianSigma { get; set; } = 0.1f;
@@ -125,6 +166,9 @@ public sealed class AnalysisOptions
 {
     /// <summary>Importance samples per test image for eval's -log p(x) (eval --iw); 0 skips it.</summary>
     public int ImportanceSamples { get; set; } = 5000;
+
+    /// <summary>score --threshold P: flag records above the P-th percentile of the training scores; -1: no flags.</summary>
+    public double Threshold { get; set; } = -1;
 
     /// <summary>Importance samples per image for score (score --iw); 0 scores by -ELBO.</summary>
     public int ScoreImportanceSamples { get; set; }

@@ -3,28 +3,45 @@ using VaeGpu.Configuration;
 namespace VaeGpu.Data;
 
 /// <summary>
-/// A set of equally sized 8-bit grayscale images, stored back to back in row-major order, with optional
-/// class labels. Treated as immutable: every operation returns a new set, and the arrays handed to the
-/// constructor are owned by the set from then on (they are not copied, so callers must not change them).
+/// The examples a model trains on or scores: either equally sized 8-bit images (grey, or RGB with
+/// <see cref="Channels"/> = 3), stored back to back in row-major order, or, for a table, rows of
+/// float features (<see cref="Features"/>, <see cref="IsTable"/>). One type for both, because every
+/// pass (training, evaluation, scoring, latents) only needs "example i as floats" and a row count.
+/// Optional class labels and record ids. Treated as immutable: every operation returns a new set, and
+/// the arrays handed to the constructor are owned by the set from then on (not copied).
 /// </summary>
 public sealed class ImageSet
 {
-    public ImageSet(byte[] pixels, int count, int imageRows, int imageCols, byte[]? labels = null, string source = "image set")
+    /// <summary>A table: <paramref name="count"/> rows of <paramref name="width"/> float features.</summary>
+    public static ImageSet FromFeatures(float[] features, int count, int width, byte[]? labels, string source,
+        string[]? ids = null, IReadOnlyList<string>? labelNames = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
+        if ((long)count * width != features.Length)
+            throw new ArgumentException($"{count} rows of {width} features need {(long)count * width} values, got {features.Length}", nameof(features));
+        return new ImageSet([], count, 1, width, labels, source, channels: 1, features, ids, labelNames);
+    }
+
+    public ImageSet(byte[] pixels, int count, int imageRows, int imageCols, byte[]? labels = null, string source = "image set",
+        int channels = 1, float[]? features = null, string[]? ids = null, IReadOnlyList<string>? labelNames = null)
     {
         ArgumentNullException.ThrowIfNull(pixels);
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(imageRows);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(imageCols);
-        if ((long)count * imageRows * imageCols != pixels.Length)
+        if (channels is not (1 or 3)) throw new ArgumentOutOfRangeException(nameof(channels), channels, "1 (grey) or 3 (RGB)");
+        if (features is null && (long)count * imageRows * imageCols * channels != pixels.Length)
         {
             throw new ArgumentException(
-                $"{count} images of {imageRows}×{imageCols} need {(long)count * imageRows * imageCols} bytes, got {pixels.Length}",
+                $"{count} images of {imageRows}×{imageCols}×{channels} need {(long)count * imageRows * imageCols * channels} bytes, got {pixels.Length}",
                 nameof(pixels));
         }
         if (labels is not null && labels.Length != count)
         {
             throw new ArgumentException($"{count} images but {labels.Length} labels", nameof(labels));
         }
+        if (ids is not null && ids.Length != count)
+            throw new ArgumentException($"{count} examples but {ids.Length} ids", nameof(ids));
 
         Pixels = pixels;
         Count = count;
@@ -32,7 +49,25 @@ public sealed class ImageSet
         ImageCols = imageCols;
         Labels = labels;
         Source = source;
+        Channels = channels;
+        Features = features;
+        Ids = ids;
+        LabelNames = labelNames;
     }
+
+    /// <summary>1 (grey) or 3 (RGB, interleaved per pixel); always 1 for a table.</summary>
+    public int Channels { get; }
+
+    /// <summary>A table's Count × Width features (already standardized when the run standardizes), else null.</summary>
+    public float[]? Features { get; }
+
+    public bool IsTable => Features is not null;
+
+    /// <summary>One id per example (a table's id column, an image's file name), or null.</summary>
+    public string[]? Ids { get; }
+
+    /// <summary>The class name of each label value (a CSV's label text, an image folder's subfolder), or null.</summary>
+    public IReadOnlyList<string>? LabelNames { get; }
 
     /// <summary>Count × ImageRows × ImageCols bytes, image after image, each row-major.</summary>
     public byte[] Pixels { get; }
@@ -43,7 +78,8 @@ public sealed class ImageSet
 
     public int ImageCols { get; }
 
-    public int PixelsPerImage => ImageRows * ImageCols;
+    /// <summary>Model inputs per example: pixels × channels of an image, or a table's feature count.</summary>
+    public int PixelsPerImage => ImageRows * ImageCols * Channels;
 
     /// <summary>One class label per image, or null when the data came without a label file.</summary>
     public byte[]? Labels { get; }
@@ -61,6 +97,12 @@ public sealed class ImageSet
     /// <summary>The image scaled to [0, 1] (pixel / 255), the range the model works in.</summary>
     public float[] ImageAsFloats(int index)
     {
+        if (Features is not null)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(index);
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
+            return Features.AsSpan(index * PixelsPerImage, PixelsPerImage).ToArray();
+        }
         ReadOnlySpan<byte> image = Image(index);
         var floats = new float[image.Length];
         for (int i = 0; i < image.Length; i++)
@@ -75,10 +117,32 @@ public sealed class ImageSet
         ArgumentOutOfRangeException.ThrowIfNegative(start);
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(start, Count - count, nameof(start));
-        byte[] pixels = Pixels.AsSpan(start * PixelsPerImage, count * PixelsPerImage).ToArray();
-        byte[]? labels = Labels?.AsSpan(start, count).ToArray();
-        return new ImageSet(pixels, count, ImageRows, ImageCols, labels, Source);
+        return Subset(Enumerable.Range(start, count).ToArray());
     }
+
+    /// <summary>The examples at <paramref name="indices"/>, in that order (a split, a class selection).</summary>
+    public ImageSet Subset(IReadOnlyList<int> indices)
+    {
+        int size = PixelsPerImage, n = indices.Count;
+        byte[] pixels = Features is null ? new byte[n * size] : [];
+        float[]? features = Features is null ? null : new float[n * size];
+        for (int i = 0; i < n; i++)
+        {
+            int from = indices[i];
+            ArgumentOutOfRangeException.ThrowIfNegative(from);
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(from, Count);
+            if (features is not null) Features.AsSpan(from * size, size).CopyTo(features.AsSpan(i * size));
+            else Pixels.AsSpan(from * size, size).CopyTo(pixels.AsSpan(i * size));
+        }
+        return With(pixels, n, features, Labels is null ? null : indices.Select(i => Labels[i]).ToArray(),
+            Ids is null ? null : indices.Select(i => Ids[i]).ToArray());
+    }
+
+    /// <summary>The same examples with their features replaced (e.g. standardized).</summary>
+    public ImageSet WithFeatures(float[] features) => With(Pixels, Count, features, Labels, Ids);
+
+    private ImageSet With(byte[] pixels, int count, float[]? features, byte[]? labels, string[]? ids) =>
+        new(pixels, count, ImageRows, ImageCols, labels, Source, Channels, features, ids, LabelNames);
 
     /// <summary>The images of every class except <paramref name="label"/> (e.g. to hold one class out of training).</summary>
     public ImageSet WithoutClass(int label) => Where(label, keep: false);
@@ -101,17 +165,9 @@ public sealed class ImageSet
                 selected.Add(i);
             }
         }
-
-        var pixels = new byte[selected.Count * PixelsPerImage];
-        var selectedLabels = new byte[selected.Count];
-        for (int i = 0; i < selected.Count; i++)
-        {
-            Image(selected[i]).CopyTo(pixels.AsSpan(i * PixelsPerImage));
-            selectedLabels[i] = labels[selected[i]];
-        }
-        return new ImageSet(pixels, selected.Count, ImageRows, ImageCols, selectedLabels, Source);
+        return Subset(selected);
     }
 
     /// <summary>The same images with labels attached (labels.Length must equal Count).</summary>
-    public ImageSet WithLabels(byte[] labels) => new(Pixels, Count, ImageRows, ImageCols, labels, Source);
+    public ImageSet WithLabels(byte[] labels) => With(Pixels, Count, Features, labels, Ids);
 }

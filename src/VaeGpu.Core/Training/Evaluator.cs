@@ -16,6 +16,7 @@ public sealed class Evaluator : IDisposable
     private readonly ulong _seed;
     private readonly DeviceImages _images;
     private readonly DeviceBuffer<int> _identity;
+    private readonly int[] _hostIdentity;
     private readonly DeviceBuffer<uint> _batchCounter;
     private readonly VaeWorkspace _workspace;
 
@@ -28,7 +29,8 @@ public sealed class Evaluator : IDisposable
         _seed = seed;
         _images = new DeviceImages(accelerator, images);
         _identity = accelerator.Allocate<int>(images.Count);
-        accelerator.Upload<int>(_identity, Enumerable.Range(0, images.Count).ToArray());
+        _hostIdentity = Enumerable.Range(0, images.Count).ToArray();
+        accelerator.Upload<int>(_identity, _hostIdentity);
         _batchCounter = accelerator.Allocate<uint>(1);
         _workspace = new VaeWorkspace(accelerator, model.Layout, Math.Max(1, Math.Min(batchSize, images.Count)));
     }
@@ -55,7 +57,7 @@ public sealed class Evaluator : IDisposable
         {
             int rows = Math.Min(_workspace.MaxRows, n - start);
             accelerator.Upload<uint>(_batchCounter, [(uint)batch]);
-            accelerator.GatherRows(_images.Pixels, _identity.Slice(start, rows), _workspace.Input(rows), rows, _images.PixelsPerImage);
+            _images.Gather(_identity.Slice(start, rows), _hostIdentity.AsSpan(start, rows), _workspace.Input(rows), rows);
             VaePasses.Loss(_model, _workspace, rows, noise, _batchCounter, withGradient: false);
             Copy(_workspace.Nll(rows), recon.AsSpan(start, rows));
             Copy(_workspace.Kl(rows), kl.AsSpan(start, rows));

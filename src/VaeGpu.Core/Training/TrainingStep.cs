@@ -10,7 +10,9 @@ namespace VaeGpu.Training;
 /// op calls whose arguments depend on the batch size only. The batch comes from a device-side cursor
 /// into the epoch's order, the noise and Adam's t from the model's step counter, the loss slot from the
 /// cursor; so on an accelerator that can capture (CUDA), each batch size is captured once as a graph
-/// and replayed (<see cref="StepGraphs"/>), and elsewhere the ops run one by one.
+/// and replayed (<see cref="StepGraphs"/>), and elsewhere the ops run one by one. A table's features
+/// are floats that the byte gather cannot carry: its batches are gathered on the host and uploaded
+/// (<see cref="DeviceImages.Gather"/>), and its steps are never captured (a capture cannot upload).
 /// </summary>
 public sealed class TrainingStep : IDisposable
 {
@@ -24,6 +26,8 @@ public sealed class TrainingStep : IDisposable
     private readonly StepGraphs? _graphs;
     private readonly NoiseSource _noise;
     private readonly Action<int> _ops;
+    private int[] _hostOrder = [];
+    private int _hostCursor;
 
     public TrainingStep(IAccelerator accelerator, VaeModel model, DeviceImages images, TrainingSettings settings)
     {
@@ -37,7 +41,8 @@ public sealed class TrainingStep : IDisposable
         _cursor = accelerator.Allocate<uint>(1);
         _workspace = new VaeWorkspace(accelerator, model.Layout, Math.Min(settings.BatchSize, images.Count));
         LossLog = new LossLog(accelerator, settings.ReportEvery);
-        if (settings.CaptureSteps && accelerator is IStepCapture { CanCapture: true } capture) _graphs = new StepGraphs(capture);
+        if (settings.CaptureSteps && !images.Images.IsTable && accelerator is IStepCapture { CanCapture: true } capture)
+            _graphs = new StepGraphs(capture);
     }
 
     /// <summary>The device-side (recon, KL) log that every step reduces its losses into.</summary>
@@ -51,6 +56,12 @@ public sealed class TrainingStep : IDisposable
     {
         _accelerator.Upload(_order, order);
         _accelerator.Upload<uint>(_cursor, [0u]);
+        if (_images.Images.IsTable)
+        {
+            if (_hostOrder.Length != order.Length) _hostOrder = new int[order.Length];
+            order.CopyTo(_hostOrder);
+            _hostCursor = 0;
+        }
         LossLog.Reset();
     }
 
@@ -64,7 +75,10 @@ public sealed class TrainingStep : IDisposable
 
     private void Ops(int rows)
     {
-        _accelerator.GatherBatch(_images.Pixels, _order, _cursor, _settings.BatchSize, _workspace.Input(rows), rows, _model.Layout.InputSize);
+        if (_images.Images.IsTable)
+            _images.Gather(default, _hostOrder.AsSpan(_hostCursor++ * _settings.BatchSize, rows), _workspace.Input(rows), rows);
+        else
+            _accelerator.GatherBatch(_images.Pixels, _order, _cursor, _settings.BatchSize, _workspace.Input(rows), rows, _model.Layout.InputSize);
         VaePasses.Loss(_model, _workspace, rows, _noise, _model.StepCounter, withGradient: true);
         LossLog.Reduce(_workspace.Nll(rows), _workspace.Kl(rows), _cursor);
         VaePasses.Backward(_model, _workspace, rows, _settings.KlWeight);

@@ -10,7 +10,7 @@ public sealed class CommandLineTests
     {
         [CommandSwitches.Train] =
         [
-            ("--device", "Device"), ("--data", "Data:Dir"), ("--out", "Run:Out"), ("--epochs", "Training:Epochs"),
+            ("--device", "Device"), ("--data", "Data:Dir"), ("--test", "Data:Test"), ("--out", "Run:Out"), ("--epochs", "Training:Epochs"),
             ("--batch-size", "Training:BatchSize"), ("--lr", "Training:LearningRate"), ("--hidden", "Model:Hidden"),
             ("--latent", "Model:Latent"), ("--activation", "Model:Activation"), ("--likelihood", "Model:Likelihood"),
             ("--beta", "Training:Beta"), ("--warmup-steps", "Training:WarmupSteps"), ("--seed", "Training:Seed"),
@@ -20,17 +20,21 @@ public sealed class CommandLineTests
             [("--run", "Run:Dir"), ("--data", "Data:Dir"), ("--device", "Device"), ("--iw", "Analysis:ImportanceSamples"), ("--out", "Sample:Out")],
         [CommandSwitches.Sample] = [("--run", "Run:Dir"), ("--count", "Sample:Count"), ("--out", "Sample:Out"), ("--device", "Device")],
         [CommandSwitches.Reconstruct] =
-            [("--run", "Run:Dir"), ("--count", "Sample:Count"), ("--out", "Sample:Out"), ("--device", "Device"), ("--noise", "Analysis:Noise")],
+        [
+            ("--run", "Run:Dir"), ("--count", "Sample:Count"), ("--out", "Sample:Out"), ("--device", "Device"), ("--noise", "Analysis:Noise"),
+            ("--input", "Data:Input"),
+        ],
         [CommandSwitches.Interpolate] =
         [
             ("--run", "Run:Dir"), ("--from", "Analysis:From"), ("--to", "Analysis:To"), ("--steps", "Analysis:Steps"),
             ("--out", "Sample:Out"), ("--data", "Data:Dir"), ("--device", "Device"),
         ],
-        [CommandSwitches.Latents] = [("--run", "Run:Dir"), ("--out", "Sample:Out"), ("--data", "Data:Dir"), ("--device", "Device")],
+        [CommandSwitches.Latents] =
+            [("--run", "Run:Dir"), ("--out", "Sample:Out"), ("--data", "Data:Dir"), ("--input", "Data:Input"), ("--device", "Device")],
         [CommandSwitches.Score] =
         [
-            ("--run", "Run:Dir"), ("--data", "Data:Dir"), ("--iw", "Analysis:ScoreImportanceSamples"), ("--out", "Sample:Out"),
-            ("--device", "Device"),
+            ("--run", "Run:Dir"), ("--data", "Data:Dir"), ("--input", "Data:Input"), ("--iw", "Analysis:ScoreImportanceSamples"),
+            ("--threshold", "Analysis:Threshold"), ("--out", "Sample:Out"), ("--device", "Device"),
         ],
     };
 
@@ -97,7 +101,7 @@ public sealed class CommandLineTests
     {
         var error = Assert.Throws<UserInputException>(() => ConfigurationLoader.Load(CommandSwitches.Train, ["--epoch", "5"]));
 
-        Assert.StartsWith("unknown option --epoch (train takes --device, --data, --out, --epochs,", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith("unknown option --epoch (train takes --device, --data, --test, --out, --epochs,", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', error.Message);
         Assert.Equal(2, error.ExitCode);
     }
