@@ -12,13 +12,15 @@ namespace VaeGpu.Kernels;
 ///          columns' NLL to partial[row · columnTiles + tile] (threads in column order, each thread's
 ///          four columns in order): logits are never stored.
 /// RowSums  nll[row] = Σ_t partial[row · columnTiles + t], tiles in order: a fixed-order reduction, no atomics.
+/// LogSigmaGradient  for a Gaussian with σ learned per feature: dLogSigma[j] = Σ_rows of
+///          PixelLoss.LogSigmaGradient (from dLogits), one thread per feature, rows in order.
 /// CPU twin: VaeGpu.Accelerators.Cpu.ElboEpilogue (the same per-element math, PixelLoss).
 /// </summary>
 public static class ElboKernels
 {
     public static void Output<TTile, TBlock>(ArrayView<float> h, ArrayView<float> w, ArrayView<float> b, ArrayView<float> target,
         ArrayView<double> partial, ArrayView<float> dLogits, int rows, int hidden, int outFeatures,
-        int likelihood, float sigma, float gradScale, int writeGradient)
+        int likelihood, float sigma, ArrayView<float> logSigma, float gradScale, int writeGradient)
         where TTile : struct, IGemmTile where TBlock : struct, IRegisterBlock
     {
         TBlock acc = GemmCore.Accumulate<TTile, TBlock>(
@@ -36,7 +38,8 @@ public static class ElboKernels
                 if (row < rows && col < outFeatures)
                 {
                     int at = row * outFeatures + col;
-                    LossTerm term = PixelLoss.Nll(likelihood, sigma, acc.Get(i, j) + b[col], target[at]);
+                    float columnLogSigma = likelihood == PixelLoss.GaussianLearned ? logSigma[col] : 0f;
+                    LossTerm term = PixelLoss.Nll(likelihood, sigma, columnLogSigma, acc.Get(i, j) + b[col], target[at]);
                     sum += term.Nll;
                     if (writeGradient != 0) dLogits[at] = gradScale * term.Gradient;
                 }
@@ -57,6 +60,15 @@ public static class ElboKernels
         }
     }
 
+    public static void LogSigmaGradient(Index1D column, ArrayView<float> dLogits, ArrayView<float> logSigma,
+        ArrayView<float> dLogSigma, int rows, int columns, float gradScale)
+    {
+        float logSigmaValue = logSigma[column];
+        float sum = 0f;
+        for (int r = 0; r < rows; r++) sum += PixelLoss.LogSigmaGradient(dLogits[r * columns + column], gradScale, logSigmaValue);
+        dLogSigma[column] = sum;
+    }
+
     public static void RowSums(Index1D row, ArrayView<double> partial, int columnTiles, ArrayView<float> nll)
     {
         double sum = 0;
@@ -72,16 +84,21 @@ public interface IElboLauncher
     /// <summary>Doubles of scratch that <see cref="Output"/> needs for <paramref name="rows"/> × <paramref name="outFeatures"/>.</summary>
     int PartialLength(int rows, int outFeatures);
 
+    /// <param name="logSigma">Per-feature logσ for <see cref="PixelLoss.GaussianLearned"/>; any float view otherwise.</param>
     void Output(AcceleratorStream stream, ArrayView<float> h, ArrayView<float> w, ArrayView<float> b, ArrayView<float> target,
         ArrayView<double> partial, ArrayView<float> dLogits, ArrayView<float> nll, int rows, int hidden, int outFeatures,
-        int likelihood, float sigma, float gradScale, bool writeGradient);
+        int likelihood, float sigma, ArrayView<float> logSigma, float gradScale, bool writeGradient);
+
+    void LogSigmaGradient(AcceleratorStream stream, ArrayView<float> dLogits, ArrayView<float> logSigma, ArrayView<float> dLogSigma,
+        int rows, int columns, float gradScale);
 }
 
 /// <summary>Loads the ELBO-output kernels once per accelerator and launches them on a stream.</summary>
 public sealed class ElboLauncher<TTile, TBlock> : IElboLauncher where TTile : struct, IGemmTile where TBlock : struct, IRegisterBlock
 {
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-        ArrayView<double>, ArrayView<float>, int, int, int, int, float, float, int> _output;
+        ArrayView<double>, ArrayView<float>, int, int, int, int, float, ArrayView<float>, float, int> _output;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float> _logSigmaGradient;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<double>, int, ArrayView<float>> _rowSums;
 
     private readonly LaunchCounter _launches;
@@ -90,7 +107,9 @@ public sealed class ElboLauncher<TTile, TBlock> : IElboLauncher where TTile : st
     {
         _launches = launches;
         _output = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            ArrayView<double>, ArrayView<float>, int, int, int, int, float, float, int>(ElboKernels.Output<TTile, TBlock>);
+            ArrayView<double>, ArrayView<float>, int, int, int, int, float, ArrayView<float>, float, int>(ElboKernels.Output<TTile, TBlock>);
+        _logSigmaGradient = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float>(
+            ElboKernels.LogSigmaGradient);
         _rowSums = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<double>, int, ArrayView<float>>(ElboKernels.RowSums);
     }
 
@@ -99,7 +118,7 @@ public sealed class ElboLauncher<TTile, TBlock> : IElboLauncher where TTile : st
     /// <param name="dLogits">Where the gradient goes; ignored (may be any float view) when <paramref name="writeGradient"/> is false.</param>
     public void Output(AcceleratorStream stream, ArrayView<float> h, ArrayView<float> w, ArrayView<float> b, ArrayView<float> target,
         ArrayView<double> partial, ArrayView<float> dLogits, ArrayView<float> nll, int rows, int hidden, int outFeatures,
-        int likelihood, float sigma, float gradScale, bool writeGradient)
+        int likelihood, float sigma, ArrayView<float> logSigma, float gradScale, bool writeGradient)
     {
         if (rows == 0) return;
         int columnTiles = GemmCore.ColumnTiles<TTile, TBlock>(outFeatures);
@@ -107,9 +126,17 @@ public sealed class ElboLauncher<TTile, TBlock> : IElboLauncher where TTile : st
         {
             _launches.Add();
             _output(stream, GemmCore.Config<TTile, TBlock>(rows, outFeatures), h, w, b, target, partial, dLogits,
-                rows, hidden, outFeatures, likelihood, sigma, gradScale, writeGradient ? 1 : 0);
+                rows, hidden, outFeatures, likelihood, sigma, logSigma, gradScale, writeGradient ? 1 : 0);
         }
         _launches.Add();
         _rowSums(stream, rows, partial, columnTiles, nll);
+    }
+
+    public void LogSigmaGradient(AcceleratorStream stream, ArrayView<float> dLogits, ArrayView<float> logSigma, ArrayView<float> dLogSigma,
+        int rows, int columns, float gradScale)
+    {
+        if (columns == 0) return;
+        _launches.Add();
+        _logSigmaGradient(stream, columns, dLogits, logSigma, dLogSigma, rows, columns, gradScale);
     }
 }

@@ -24,6 +24,7 @@ public static class KernelCatalog
         Gemm(typeof(ElboKernels), nameof(ElboKernels.Output), 1),
         Gemm(typeof(ElboKernels), nameof(ElboKernels.Output), 2),
         Implicit(typeof(ElboKernels), nameof(ElboKernels.RowSums)),
+        Implicit(typeof(ElboKernels), nameof(ElboKernels.LogSigmaGradient)),
         Implicit(typeof(ReparameterizeKernels), nameof(ReparameterizeKernels.Forward)),
         Implicit(typeof(ReparameterizeKernels), nameof(ReparameterizeKernels.Backward)),
         Implicit(typeof(ReparameterizeKernels), nameof(ReparameterizeKernels.PhiloxBits)),

@@ -26,7 +26,10 @@ public interface IKernelSet
 
     void ElboOutput(AcceleratorStream stream, ArrayView<float> h, ArrayView<float> w, ArrayView<float> b, ArrayView<float> target,
         ArrayView<double> partial, ArrayView<float> dLogits, ArrayView<float> nll, int rows, int hidden, int outFeatures,
-        int likelihood, float sigma, float gradScale, bool writeGradient);
+        int likelihood, float sigma, ArrayView<float> logSigma, float gradScale, bool writeGradient);
+
+    void LogSigmaGradient(AcceleratorStream stream, ArrayView<float> dLogits, ArrayView<float> logSigma, ArrayView<float> dLogSigma,
+        int rows, int columns, float gradScale);
 
     /// <summary>Every kernel launch issued through this set.</summary>
     LaunchCounter Launches { get; }
@@ -107,8 +110,11 @@ public sealed class KernelSet<TTile>(Accelerator accelerator, KernelVersions ver
 
     public void ElboOutput(AcceleratorStream stream, ArrayView<float> h, ArrayView<float> w, ArrayView<float> b, ArrayView<float> target,
         ArrayView<double> partial, ArrayView<float> dLogits, ArrayView<float> nll, int rows, int hidden, int outFeatures,
-        int likelihood, float sigma, float gradScale, bool writeGradient) =>
-        _elbo.Output(stream, h, w, b, target, partial, dLogits, nll, rows, hidden, outFeatures, likelihood, sigma, gradScale, writeGradient);
+        int likelihood, float sigma, ArrayView<float> logSigma, float gradScale, bool writeGradient) =>
+        _elbo.Output(stream, h, w, b, target, partial, dLogits, nll, rows, hidden, outFeatures, likelihood, sigma, logSigma, gradScale, writeGradient);
+
+    public void LogSigmaGradient(AcceleratorStream stream, ArrayView<float> dLogits, ArrayView<float> logSigma, ArrayView<float> dLogSigma,
+        int rows, int columns, float gradScale) => _elbo.LogSigmaGradient(stream, dLogits, logSigma, dLogSigma, rows, columns, gradScale);
 
     public void Sum(AcceleratorStream stream, ArrayView<float> source, ArrayView<float> destination) =>
         _reduce.Sum(stream, source, destination);

@@ -62,11 +62,19 @@ public interface IAccelerator : IDisposable
     /// <summary>
     /// The decoder's last layer and the reconstruction loss in one op: logits = h · wᵀ + b,
     /// nll[row] = Σ_j NLL(target[row, j] | logits[row, j]), and when <paramref name="dLogits"/> is
-    /// given, dLogits = gradScale · ∂nll/∂logits. Logits are not an output.
+    /// given, dLogits = gradScale · ∂nll/∂logits. Logits are not an output. For a Gaussian with σ
+    /// learned per feature, <paramref name="logSigma"/> holds logσ per output feature (else none).
     /// </summary>
     void ElboOutput(DeviceSpan<float> h, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> target,
         DeviceSpan<float> nll, DeviceSpan<float> dLogits, int rows, int hidden, int outFeatures,
-        Likelihood likelihood, float gradScale);
+        Likelihood likelihood, float gradScale, DeviceSpan<float> logSigma = default);
+
+    /// <summary>
+    /// For a Gaussian with σ learned per feature, after ElboOutput wrote dLogits = gradScale·(μ − x)/σ²:
+    /// dLogSigma[j] = Σ_rows gradScale·(1 − (dLogits[r, j]/gradScale)²·σ_j²), rows summed in order.
+    /// </summary>
+    void LogSigmaGradient(DeviceSpan<float> dLogits, DeviceSpan<float> logSigma, DeviceSpan<float> dLogSigma,
+        int rows, int features, float gradScale);
 
     /// <summary>
     /// Adam over the flat parameter buffer, with t = counter + 1 for the bias correction:

@@ -95,7 +95,7 @@ public static class OpShapes
     /// <summary>Returns whether dLogits is wanted.</summary>
     public static bool ElboOutput(IAccelerator owner, DeviceSpan<float> h, DeviceSpan<float> w, DeviceSpan<float> b,
         DeviceSpan<float> target, DeviceSpan<float> nll, DeviceSpan<float> dLogits, int rows, int hidden, int outFeatures,
-        Likelihood likelihood)
+        Likelihood likelihood, DeviceSpan<float> logSigma = default)
     {
         const string op = nameof(IAccelerator.ElboOutput);
         Positive(op, nameof(rows), rows, allowZero: true);
@@ -106,9 +106,24 @@ public static class OpShapes
         Require(op, "b", b, outFeatures, owner);
         Require(op, "target", target, (long)rows * outFeatures, owner);
         Require(op, "nll", nll, rows, owner);
-        if (likelihood.Kind == LikelihoodKind.Gaussian && !(likelihood.Sigma > 0 && float.IsFinite(likelihood.Sigma)))
+        if (likelihood.Kind is LikelihoodKind.Gaussian or LikelihoodKind.GaussianLearned && !(likelihood.Sigma > 0 && float.IsFinite(likelihood.Sigma)))
             throw new ArgumentOutOfRangeException(nameof(likelihood), likelihood.Sigma, $"{op}: Gaussian sigma must be > 0");
+        if (likelihood.LearnsSigma) Require(op, "logSigma", logSigma, outFeatures, owner);
+        else if (!logSigma.IsNone) throw new ArgumentException($"{op}: logSigma is only for a Gaussian with learned σ");
         return Optional(op, "dLogits", dLogits, (long)rows * outFeatures, owner);
+    }
+
+    public static void LogSigmaGradient(IAccelerator owner, DeviceSpan<float> dLogits, DeviceSpan<float> logSigma,
+        DeviceSpan<float> dLogSigma, int rows, int features, float gradScale)
+    {
+        const string op = nameof(IAccelerator.LogSigmaGradient);
+        Positive(op, nameof(rows), rows, allowZero: true);
+        Positive(op, nameof(features), features);
+        if (gradScale == 0 || !float.IsFinite(gradScale))
+            throw new ArgumentOutOfRangeException(nameof(gradScale), gradScale, $"{op}: gradScale must be finite and not 0");
+        Require(op, "dLogits", dLogits, (long)rows * features, owner);
+        Require(op, "logSigma", logSigma, features, owner);
+        Require(op, "dLogSigma", dLogSigma, features, owner);
     }
 
     public static void AdamStep(IAccelerator owner, DeviceSpan<float> parameters, DeviceSpan<float> gradients,

@@ -57,9 +57,14 @@ public sealed class ProfilingAccelerator(IAccelerator inner) : IAccelerator
         Time(nameof(ReparameterizeBackward), () => inner.ReparameterizeBackward(dz, head, eps, dHead, rows, latent, clamp, klWeight, klScale, counter));
 
     public void ElboOutput(DeviceSpan<float> h, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> target,
-        DeviceSpan<float> nll, DeviceSpan<float> dLogits, int rows, int hidden, int outFeatures, Likelihood likelihood, float gradScale) =>
+        DeviceSpan<float> nll, DeviceSpan<float> dLogits, int rows, int hidden, int outFeatures, Likelihood likelihood, float gradScale,
+        DeviceSpan<float> logSigma = default) =>
         Time($"ElboOutput {rows}×{hidden}→{outFeatures}",
-            () => inner.ElboOutput(h, w, b, target, nll, dLogits, rows, hidden, outFeatures, likelihood, gradScale));
+            () => inner.ElboOutput(h, w, b, target, nll, dLogits, rows, hidden, outFeatures, likelihood, gradScale, logSigma));
+
+    public void LogSigmaGradient(DeviceSpan<float> dLogits, DeviceSpan<float> logSigma, DeviceSpan<float> dLogSigma,
+        int rows, int features, float gradScale) =>
+        Time(nameof(LogSigmaGradient), () => inner.LogSigmaGradient(dLogits, logSigma, dLogSigma, rows, features, gradScale));
 
     public void AdamStep(DeviceSpan<float> parameters, DeviceSpan<float> gradients, DeviceSpan<float> m, DeviceSpan<float> v,
         AdamSettings adam, DeviceSpan<uint> counter) =>

@@ -170,13 +170,17 @@ public sealed class OptionsValidator(VaeGpuOptions options)
         // would surface later if the likelihood were switched on resume or from the command line.
         if (!float.IsFinite(sigma) || sigma <= 0f)
             throw new ConfigException("Model:GaussianSigma", Text(sigma), "must be a finite number greater than 0");
-        return model.Likelihood?.Trim().ToLowerInvariant() switch
+        Likelihood likelihood = model.Likelihood?.Trim().ToLowerInvariant() switch
         {
             "auto" => table ? Accelerators.Likelihood.Gaussian(sigma) : Accelerators.Likelihood.Bernoulli,
             "bernoulli" => Accelerators.Likelihood.Bernoulli,
             "gaussian" => Accelerators.Likelihood.Gaussian(sigma),
             _ => throw new ConfigException("Model:Likelihood", model.Likelihood, "unknown likelihood (use auto, bernoulli or gaussian)"),
         };
+        if (!model.LearnSigma) return likelihood;
+        if (likelihood.Kind != LikelihoodKind.Gaussian)
+            throw new ConfigException("Model:LearnSigma", "true", $"only a gaussian likelihood has a σ to learn (the likelihood is {likelihood.Kind.ToString().ToLowerInvariant()})");
+        return Accelerators.Likelihood.GaussianLearned(sigma);
     }
 
     private LogVarClamp LogVarClamp()

@@ -110,8 +110,11 @@ public sealed class ModelOptions
     /// <summary>auto (bernoulli for images, gaussian for tables) | bernoulli | gaussian.</summary>
     public string Likelihood { get; set; } = "auto";
 
-    /// <summary>The fixed σ of the Gaussian likelihood.</summary>
+    /// <summary>The fixed σ of the Gaussian likelihood (with <see cref="LearnSigma"/>, every feature's starting σ).</summary>
     public float GaussianSigma { get; set; } = 0.1f;
+
+    /// <summary>Learn σ per feature (Gaussian likelihood only).</summary>
+    public bool LearnSigma { get; set; }
 
     public float LogVarMin { get; set; } = -30f;
 

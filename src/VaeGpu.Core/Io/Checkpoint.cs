@@ -184,7 +184,7 @@ public static class Checkpoint
             return $"unknown activation {(int)activation}";
         if (!Enum.IsDefined(likelihoodKind))
             return $"unknown likelihood {(int)likelihoodKind}";
-        if (likelihoodKind == LikelihoodKind.Gaussian && !(sigma > 0f && float.IsFinite(sigma)))
+        if (likelihoodKind is LikelihoodKind.Gaussian or LikelihoodKind.GaussianLearned && !(sigma > 0f && float.IsFinite(sigma)))
             return $"Gaussian likelihood sigma {sigma} must be positive";
         if (!(logVarMin <= logVarMax))
             return $"logvar clamp [{logVarMin}, {logVarMax}] is empty";

@@ -23,5 +23,6 @@ public sealed record VaeArchitecture(
 
     public override string ToString() =>
         $"{InputSize}-{string.Join('-', Hidden)}-{Latent}-{string.Join('-', Hidden.Reverse())}-{InputSize} " +
-        $"{ActivationMath.ConfigName(Activation)} {Likelihood.Kind.ToString().ToLowerInvariant()}";
+        $"{ActivationMath.ConfigName(Activation)} " +
+        (Likelihood.LearnsSigma ? "gaussian (learned σ)" : Likelihood.Kind.ToString().ToLowerInvariant());
 }

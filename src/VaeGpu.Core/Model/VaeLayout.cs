@@ -6,7 +6,8 @@ namespace VaeGpu.Model;
 /// <summary>
 /// The layers of a <see cref="VaeArchitecture"/> in the order their parameters sit in the flat
 /// buffer: encoder hidden layers, the head (μ and logvar, 2·latent outputs), decoder hidden layers,
-/// and the output layer (its activation is the likelihood's, applied by ElboOutput).
+/// the output layer (its activation is the likelihood's, applied by ElboOutput), and for a Gaussian
+/// with σ learned per feature, logσ per input feature.
 /// </summary>
 public sealed class VaeLayout
 {
@@ -42,6 +43,11 @@ public sealed class VaeLayout
         Encoder = encoder;
         Decoder = decoder;
         Layers = layers;
+        if (architecture.Likelihood.LearnsSigma)
+        {
+            LogSigmaOffset = offset;
+            offset += architecture.InputSize;
+        }
         ParameterCount = offset;
     }
 
@@ -52,6 +58,13 @@ public sealed class VaeLayout
     public LinearLayer Output { get; }
     public IReadOnlyList<LinearLayer> Layers { get; }
     public int ParameterCount { get; }
+
+    /// <summary>Where logσ (one per input feature) starts in the flat buffer; null unless σ is learned.</summary>
+    public int? LogSigmaOffset { get; }
+
+    /// <summary>The logσ block of a parameter (or gradient) buffer; none unless σ is learned.</summary>
+    public DeviceSpan<float> LogSigma(DeviceBuffer<float> buffer) =>
+        LogSigmaOffset is { } offset ? buffer.Slice(offset, InputSize) : default;
     public int Latent => Architecture.Latent;
     public int InputSize => Architecture.InputSize;
     public int MaxHidden => Architecture.Hidden.Max();
@@ -74,6 +87,8 @@ public sealed class VaeLayout
             for (int i = 0; i < layer.ParameterCount; i++)
                 parameters[layer.WeightOffset + i] = random.NextUniform(-bound, bound);
         }
+        if (LogSigmaOffset is { } logSigma)
+            Array.Fill(parameters, MathF.Log(Architecture.Likelihood.Sigma), logSigma, InputSize);
         return parameters;
     }
 }

@@ -72,7 +72,8 @@ public static class VaePasses
         LinearLayer output = model.Layout.Output;
         model.Accelerator.ElboOutput(hidden, output.Weights(model.Parameters), output.Bias(model.Parameters),
             workspace.Input(rows), workspace.Nll(rows), withGradient ? workspace.Output(rows) : default,
-            rows, output.InFeatures, output.OutFeatures, model.Layout.Architecture.Likelihood, 1f / rows);
+            rows, output.InFeatures, output.OutFeatures, model.Layout.Architecture.Likelihood, 1f / rows,
+            model.Layout.LogSigma(model.Parameters));
     }
 
     /// <summary>
@@ -85,6 +86,10 @@ public static class VaePasses
         VaeLayout layout = model.Layout;
         DeviceBuffer<float> p = model.Parameters, g = model.Gradients;
         int ping = 0;
+
+        // A learned σ per feature: its gradient comes from dLogits (the batch-mean loss's 1/rows scale).
+        if (layout.LogSigmaOffset is not null)
+            accelerator.LogSigmaGradient(workspace.Output(rows), layout.LogSigma(p), layout.LogSigma(g), rows, layout.InputSize, 1f / rows);
 
         // Output layer, then the decoder from the top down; the last one hands its gradient to z.
         DeviceSpan<float> upstream = workspace.Output(rows);

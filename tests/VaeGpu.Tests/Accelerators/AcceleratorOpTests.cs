@@ -410,6 +410,86 @@ public abstract class AcceleratorOpTests : IDisposable
         AssertClose("dLogits", gotGradient, i => expected.DLogits[i], i => gradientTolerance[i]);
     }
 
+    public static TheoryData<int, int, int, float> LearnedSigmaCases => new()
+    {
+        { 1, 1, 1, 1f },
+        { 2, 3, 5, 0.5f },
+        { 7, 17, 9, 1f / 7 },
+        { 33, 20, 30, 1f / 33 },
+        { 128, 64, 30, 1f / 128 },
+    };
+
+    /// <summary>A Gaussian with σ learned per feature: each output column has its own logσ.</summary>
+    [Theory]
+    [MemberData(nameof(LearnedSigmaCases))]
+    public void ElboOutputWithLearnedSigmaMatchesReference(int rows, int hidden, int outFeatures, float gradScale)
+    {
+        var random = new System.Random(Seed(15, rows, hidden, outFeatures, 0));
+        float[] h = RandomValues(random, rows * hidden, 1.0);
+        float[] w = RandomValues(random, outFeatures * hidden, 1.0 / Math.Sqrt(hidden));
+        float[] b = RandomValues(random, outFeatures, 0.5);
+        float[] target = RandomValues(random, rows * outFeatures, 1.5);
+        float[] logSigma = RandomValues(random, outFeatures, 1.0);
+        Likelihood likelihood = Likelihood.GaussianLearned(0.5f);
+
+        DeviceSpan<float> nll = Output(rows), dLogits = Output(rows * outFeatures);
+        Accelerator.ElboOutput(Input(h), Input(w), Input(b), Input(target), nll, dLogits, rows, hidden, outFeatures,
+            likelihood, gradScale, Input(logSigma));
+        float[] gotNll = Read(nll), gotGradient = Read(dLogits);
+
+        var expected = ReferenceOps.ElboOutput(h, w, b, target, rows, hidden, outFeatures, likelihood, gradScale, logSigma);
+        double rtol = DotRtol(hidden);
+        var rowTolerance = new double[rows];
+        var gradientTolerance = new double[rows * outFeatures];
+        for (int r = 0; r < rows; r++)
+        {
+            for (int j = 0; j < outFeatures; j++)
+            {
+                int i = r * outFeatures + j;
+                double variance = Math.Exp(2.0 * logSigma[j]);
+                double difference = Math.Abs(expected.Logits[i] - target[i]), logitTolerance = rtol * expected.LogitMagnitude[i];
+                // σ² = exp(logσ)² in float: a few ε relative on top of the Gaussian's own terms.
+                rowTolerance[r] += (difference + logitTolerance) * logitTolerance / variance +
+                                   8 * Eps32 * (difference * difference / (2 * variance) + Math.Abs(logSigma[j]) + 2);
+                gradientTolerance[i] = Math.Abs(gradScale) * (logitTolerance + 8 * Eps32 * difference) / variance + Tiny;
+            }
+            rowTolerance[r] += Eps32 * Math.Abs(expected.Nll[r]) + Tiny;
+        }
+        AssertClose("nll", gotNll, r => expected.Nll[r], r => rowTolerance[r]);
+        AssertClose("dLogits", gotGradient, i => expected.DLogits[i], i => gradientTolerance[i]);
+    }
+
+    [Theory]
+    [MemberData(nameof(LearnedSigmaCases))]
+    public void LogSigmaGradientMatchesReference(int rows, int hidden, int features, float gradScale)
+    {
+        _ = hidden;
+        var random = new System.Random(Seed(16, rows, features, 0, 0));
+        float[] logSigma = RandomValues(random, features, 1.0);
+        // dLogits as ElboOutput writes them: gradScale·(μ − x)/σ².
+        float[] differences = RandomValues(random, rows * features, 2.0);
+        float[] dLogits = new float[rows * features];
+        for (int i = 0; i < dLogits.Length; i++)
+            dLogits[i] = (float)(gradScale * differences[i] / Math.Exp(2.0 * logSigma[i % features]));
+
+        DeviceSpan<float> dLogSigma = Output(features);
+        Accelerator.LogSigmaGradient(Input(dLogits), Input(logSigma), dLogSigma, rows, features, gradScale);
+
+        float[] got = Read(dLogSigma);
+        for (int j = 0; j < features; j++)
+        {
+            double variance = Math.Exp(2.0 * logSigma[j]), sum = 0, magnitude = 0;
+            for (int r = 0; r < rows; r++)
+            {
+                double scaled = dLogits[r * features + j] / (double)gradScale;
+                double term = gradScale * (1 - scaled * scaled * variance);
+                sum += term;
+                magnitude += Math.Abs(gradScale) * (1 + scaled * scaled * variance);
+            }
+            AssertElement("dLogSigma", j, got[j], sum, (DotRtol(rows) + 16 * Eps32) * magnitude + Tiny);
+        }
+    }
+
     // ---------------------------------------------------------------- AdamStep
 
     [Theory]

@@ -197,4 +197,33 @@ public sealed class TableRunTests(BreastCancerRunFixture fixture) : IClassFixtur
         Assert.Equal(Checkpoint.Load(Path.Combine(straight, "checkpoint.bin")).Parameters, Checkpoint.Load(Path.Combine(resumed, "checkpoint.bin")).Parameters);
         Assert.Equal(File.ReadAllText(Path.Combine(straight, "features.json")), File.ReadAllText(Path.Combine(resumed, "features.json")));
     }
+
+    /// <summary>
+    /// Model:LearnSigma: one σ per feature, trained with the rest. The run trains and scores; each
+    /// feature's σ moved from its start, and not all to the same value; ilgpu-cpu gives the cpu's bits.
+    /// </summary>
+    [Fact]
+    public void A_table_run_can_learn_sigma_per_feature()
+    {
+        string data = SklearnData.File("breast_cancer.csv");
+        string[] common = ["--data", data, .. SklearnData.TableSettings, "--hidden", "16", "--latent", "2", "--batch-size", "50",
+            "--seed", "3", "--epochs", "2", "--Model:GaussianSigma=1", "--Model:LearnSigma=true"];
+        string cpu = _temp.File("cpu"), ilgpu = _temp.File("ilgpu");
+        Assert.True(_cli.Run(["train", .. common, "--device", "cpu", "--out", cpu]) == 0, _cli.Error);
+        Assert.Contains("gaussian (learned σ)", _cli.Output, StringComparison.Ordinal);
+        Assert.True(_cli.Run(["train", .. common, "--device", "ilgpu-cpu", "--out", ilgpu]) == 0, _cli.Error);
+
+        float[] parameters = Checkpoint.Load(Path.Combine(cpu, "checkpoint.bin")).Parameters;
+        float[] logSigma = parameters[^Features..];
+        Assert.All(logSigma, value => Assert.NotEqual(0f, value)); // started at log 1 = 0
+        Assert.True(logSigma.Distinct().Count() > Features / 2, "the features' σ should move apart");
+        Assert.Equal(parameters, Checkpoint.Load(Path.Combine(ilgpu, "checkpoint.bin")).Parameters);
+        Assert.True(_cli.Run(["score", "--run", cpu, "--out", _temp.File("scores.csv")]) == 0, _cli.Error);
+    }
+
+    [Fact]
+    public void Learning_sigma_with_a_bernoulli_likelihood_is_a_one_line_error()
+    {
+        _cli.AssertUserError(2, "Model:LearnSigma", "train", "--data", "embedded", "--Model:LearnSigma=true");
+    }
 }

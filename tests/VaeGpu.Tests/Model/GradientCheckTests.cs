@@ -45,6 +45,8 @@ public sealed class GradientCheckTests
             data.Add(Activation.Tanh, LikelihoodKind.Bernoulli, 0.25f);
             data.Add(Activation.Relu, LikelihoodKind.Gaussian, 4f);
             data.Add(Activation.LeakyRelu, LikelihoodKind.Bernoulli, 2.5f);
+            data.Add(Activation.Tanh, LikelihoodKind.GaussianLearned, 1f);
+            data.Add(Activation.Relu, LikelihoodKind.GaussianLearned, 0.5f);
             return data;
         }
     }
@@ -53,7 +55,12 @@ public sealed class GradientCheckTests
     [MemberData(nameof(Cases))]
     public void ElboGradientMatchesFiniteDifferencesAndTheAccelerator(Activation activation, LikelihoodKind kind, float beta)
     {
-        Likelihood likelihood = kind == LikelihoodKind.Bernoulli ? Likelihood.Bernoulli : Likelihood.Gaussian(0.5f);
+        Likelihood likelihood = kind switch
+        {
+            LikelihoodKind.Bernoulli => Likelihood.Bernoulli,
+            LikelihoodKind.Gaussian => Likelihood.Gaussian(0.5f),
+            _ => Likelihood.GaussianLearned(0.5f),
+        };
         var architecture = new VaeArchitecture(InputSize, Hidden, Latent, activation, likelihood, new LogVarClamp(-30f, 20f));
         var random = new System.Random(1000 * (int)activation + 100 * (int)kind + (int)(beta * 8));
         float[] input = new float[Rows * InputSize];
@@ -74,6 +81,9 @@ public sealed class GradientCheckTests
             for (int o = 0; o < layer.OutFeatures; o++)
                 initial[layer.BiasOffset + o] = (float)(random.NextDouble() * 0.4 - 0.1);
         }
+        // A learned σ per feature: logσ around log 0.5, different per feature.
+        if (layout.LogSigmaOffset is { } logSigmaOffset)
+            for (int j = 0; j < InputSize; j++) initial[logSigmaOffset + j] = (float)(Math.Log(0.5) + random.NextDouble() - 0.5);
         model.Load(new ModelState(initial, new float[initial.Length], new float[initial.Length], Step: 17));
         using var workspace = new VaeWorkspace(accelerator, model.Layout, maxRows: Rows + 2);
         accelerator.Upload(workspace.Input(Rows), input);
@@ -130,7 +140,16 @@ public sealed class GradientCheckTests
         }
         Assert.True(worst <= FiniteDifferenceTolerance, $"relative error {worst:G3} at {worstAt}");
 
-        // (b) The accelerator's float32 gradient against the float64 analytic gradient, layer by layer.
+        // (b) The accelerator's float32 gradient against the float64 analytic gradient, layer by layer
+        // (and the logσ block when σ is learned).
+        if (layout.LogSigmaOffset is { } sigmaAt)
+        {
+            double scale = Enumerable.Range(sigmaAt, InputSize).Max(k => Math.Abs(analytic[k]));
+            int worstSigma = Enumerable.Range(sigmaAt, InputSize).MaxBy(k => Math.Abs(gradient32[k] - analytic[k]));
+            Assert.True(scale > 0, "logσ: the gradient is identically zero");
+            Assert.True(Math.Abs(gradient32[worstSigma] - analytic[worstSigma]) <= Float32Tolerance * scale,
+                $"logσ[{worstSigma - sigmaAt}]: float32 {gradient32[worstSigma]:G9}, float64 {analytic[worstSigma]:G9}");
+        }
         foreach (LinearLayer layer in layout.Layers)
         {
             double scale = 0, largestError = 0;
@@ -150,6 +169,7 @@ public sealed class GradientCheckTests
 
     private static string Describe(VaeLayout layout, int index)
     {
+        if (layout.LogSigmaOffset is { } sigmaAt && index >= sigmaAt) return $"logσ[{index - sigmaAt}]";
         LinearLayer layer = layout.Layers.Last(l => l.WeightOffset <= index);
         return index < layer.BiasOffset
             ? $"{layer.Name}.weight[{(index - layer.WeightOffset) / layer.InFeatures}, {(index - layer.WeightOffset) % layer.InFeatures}]"
@@ -220,7 +240,13 @@ public sealed class GradientCheckTests
                 for (int j = 0; j < layout.InputSize; j++)
                 {
                     int index = r * layout.InputSize + j;
-                    nll[r] += ReferenceOps.Nll(_architecture.Likelihood, logits[index], input[index], out double g);
+                    double g;
+                    if (layout.LogSigmaOffset is { } sigmaAt)
+                    {
+                        nll[r] += ReferenceOps.GaussianNll(p[sigmaAt + j], logits[index], input[index], out g, out double dLogSigma);
+                        if (gradient is not null) gradient[sigmaAt + j] += dLogSigma / rows;
+                    }
+                    else nll[r] += ReferenceOps.Nll(_architecture.Likelihood, logits[index], input[index], out g);
                     dLogits[index] = g / rows;
                 }
             if (gradient is null) return (nll, kl);

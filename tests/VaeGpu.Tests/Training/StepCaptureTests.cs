@@ -164,8 +164,13 @@ internal sealed class RecordingAccelerator(IAccelerator inner) : IAccelerator, I
         Op(() => inner.ReparameterizeBackward(dz, head, eps, dHead, rows, latent, clamp, klWeight, klScale, counter));
 
     public void ElboOutput(DeviceSpan<float> h, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> target,
-        DeviceSpan<float> nll, DeviceSpan<float> dLogits, int rows, int hidden, int outFeatures, Likelihood likelihood, float gradScale) =>
-        Op(() => inner.ElboOutput(h, w, b, target, nll, dLogits, rows, hidden, outFeatures, likelihood, gradScale));
+        DeviceSpan<float> nll, DeviceSpan<float> dLogits, int rows, int hidden, int outFeatures, Likelihood likelihood, float gradScale,
+        DeviceSpan<float> logSigma = default) =>
+        Op(() => inner.ElboOutput(h, w, b, target, nll, dLogits, rows, hidden, outFeatures, likelihood, gradScale, logSigma));
+
+    public void LogSigmaGradient(DeviceSpan<float> dLogits, DeviceSpan<float> logSigma, DeviceSpan<float> dLogSigma,
+        int rows, int features, float gradScale) =>
+        Op(() => inner.LogSigmaGradient(dLogits, logSigma, dLogSigma, rows, features, gradScale));
 
     public void AdamStep(DeviceSpan<float> parameters, DeviceSpan<float> gradients, DeviceSpan<float> m, DeviceSpan<float> v,
         AdamSettings adam, DeviceSpan<uint> counter) =>

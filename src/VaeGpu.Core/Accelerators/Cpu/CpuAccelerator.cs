@@ -152,9 +152,9 @@ public sealed unsafe class CpuAccelerator : IAccelerator
 
     public void ElboOutput(DeviceSpan<float> h, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> target,
         DeviceSpan<float> nll, DeviceSpan<float> dLogits, int rows, int hidden, int outFeatures,
-        Likelihood likelihood, float gradScale)
+        Likelihood likelihood, float gradScale, DeviceSpan<float> logSigma = default)
     {
-        bool wantsGradient = OpShapes.ElboOutput(this, h, w, b, target, nll, dLogits, rows, hidden, outFeatures, likelihood);
+        bool wantsGradient = OpShapes.ElboOutput(this, h, w, b, target, nll, dLogits, rows, hidden, outFeatures, likelihood, logSigma);
         // Without a gradient output (evaluation) the logits need somewhere to live for the epilogue.
         float[]? scratch = wantsGradient ? null : System.Buffers.ArrayPool<float>.Shared.Rent(Math.Max(1, rows * outFeatures));
         try
@@ -166,13 +166,27 @@ public sealed unsafe class CpuAccelerator : IAccelerator
                     GemmOperand.RowMajor(Pointer(h), hidden),
                     GemmOperand.Transposed(Pointer(w), hidden),
                     logits, outFeatures, rows, outFeatures, hidden,
-                    new ElboEpilogue(Pointer(b), Pointer(target), Pointer(nll), wantsGradient, gradScale, likelihood),
-                    new ElboEpilogue2(Pointer(b), Pointer(target), Pointer(nll), wantsGradient, gradScale, likelihood));
+                    new ElboEpilogue(Pointer(b), Pointer(target), Pointer(nll), wantsGradient, gradScale, likelihood, Pointer(logSigma)),
+                    new ElboEpilogue2(Pointer(b), Pointer(target), Pointer(nll), wantsGradient, gradScale, likelihood, Pointer(logSigma)));
             }
         }
         finally
         {
             if (scratch is not null) System.Buffers.ArrayPool<float>.Shared.Return(scratch);
+        }
+    }
+
+    public void LogSigmaGradient(DeviceSpan<float> dLogits, DeviceSpan<float> logSigma, DeviceSpan<float> dLogSigma,
+        int rows, int features, float gradScale)
+    {
+        OpShapes.LogSigmaGradient(this, dLogits, logSigma, dLogSigma, rows, features, gradScale);
+        Span<float> gradients = Host(dLogits), logSigmas = Host(logSigma), output = Host(dLogSigma);
+        for (int j = 0; j < features; j++)
+        {
+            // Rows in order, float sums from 0: the order of the device kernel (ElboKernels.LogSigmaGradient).
+            float sum = 0f;
+            for (int r = 0; r < rows; r++) sum += Kernels.PixelLoss.LogSigmaGradient(gradients[r * features + j], gradScale, logSigmas[j]);
+            output[j] = sum;
         }
     }
 

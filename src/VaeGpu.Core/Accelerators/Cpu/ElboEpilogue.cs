@@ -6,7 +6,7 @@ namespace VaeGpu.Accelerators.Cpu;
 /// gradient is wanted C is overwritten by gradScale · ∂NLL/∂logit. Logits never leave the cache.
 /// </summary>
 internal readonly unsafe struct ElboEpilogue(
-    float* bias, float* target, float* nll, bool writeGradient, float gradScale, Likelihood likelihood) : IGemmEpilogue
+    float* bias, float* target, float* nll, bool writeGradient, float gradScale, Likelihood likelihood, float* logSigma) : IGemmEpilogue
 {
     public bool NeedsWholeRows => true;
 
@@ -20,7 +20,7 @@ internal readonly unsafe struct ElboEpilogue(
             for (int j = 0; j < columns; j++)
             {
                 float logit = logits[j] + bias[j];
-                sum += LossMath.Nll(likelihood, logit, x[j], out float gradient);
+                sum += LossMath.Nll(likelihood, logit, x[j], logSigma is null ? 0f : logSigma[j], out float gradient);
                 if (writeGradient) logits[j] = gradScale * gradient;
             }
             nll[r] = (float)sum;
@@ -32,9 +32,9 @@ internal readonly unsafe struct ElboEpilogue(
 internal static class LossMath
 {
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    public static float Nll(Likelihood likelihood, float output, float x, out float gradient)
+    public static float Nll(Likelihood likelihood, float output, float x, float logSigma, out float gradient)
     {
-        Kernels.LossTerm term = Kernels.PixelLoss.Nll((int)likelihood.Kind, likelihood.Sigma, output, x);
+        Kernels.LossTerm term = Kernels.PixelLoss.Nll((int)likelihood.Kind, likelihood.Sigma, logSigma, output, x);
         gradient = term.Gradient;
         return term.Nll;
     }

@@ -10,7 +10,7 @@ namespace VaeGpu.Accelerators.Cpu;
 /// stay bit-identical for any thread count.
 /// </summary>
 internal readonly unsafe struct ElboEpilogue2(
-    float* bias, float* target, float* nll, bool writeGradient, float gradScale, Likelihood likelihood) : IGemmEpilogue
+    float* bias, float* target, float* nll, bool writeGradient, float gradScale, Likelihood likelihood, float* logSigma) : IGemmEpilogue
 {
     public bool NeedsWholeRows => true;
 
@@ -30,7 +30,7 @@ internal readonly unsafe struct ElboEpilogue2(
             for (; j < columns; j++)
             {
                 float logit = logits[j] + bias[j];
-                sum += LossMath.Nll(likelihood, logit, x[j], out float gradient);
+                sum += LossMath.Nll(likelihood, logit, x[j], logSigma is null ? 0f : logSigma[j], out float gradient);
                 if (writeGradient) logits[j] = gradScale * gradient;
             }
             nll[r] = (float)sum;

@@ -149,15 +149,23 @@ public sealed class IlgpuAccelerator : IAccelerator, IStepCapture
 
     public void ElboOutput(DeviceSpan<float> h, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> target,
         DeviceSpan<float> nll, DeviceSpan<float> dLogits, int rows, int hidden, int outFeatures,
-        Likelihood likelihood, float gradScale)
+        Likelihood likelihood, float gradScale, DeviceSpan<float> logSigma = default)
     {
-        bool wantsGradient = OpShapes.ElboOutput(this, h, w, b, target, nll, dLogits, rows, hidden, outFeatures, likelihood);
+        bool wantsGradient = OpShapes.ElboOutput(this, h, w, b, target, nll, dLogits, rows, hidden, outFeatures, likelihood, logSigma);
         if (rows == 0) return;
         ArrayView<double> partial = ElboPartials(_kernels.ElboPartialLength(rows, outFeatures));
         // Without a gradient the kernel never writes dLogits; it still needs a view of the right type.
         ArrayView<float> gradient = wantsGradient ? View(dLogits) : View(nll);
         _kernels.ElboOutput(_stream, View(h), View(w), View(b), View(target), partial, gradient, View(nll),
-            rows, hidden, outFeatures, (int)likelihood.Kind, likelihood.Sigma, gradScale, wantsGradient);
+            rows, hidden, outFeatures, (int)likelihood.Kind, likelihood.Sigma, logSigma.IsNone ? View(nll) : View(logSigma),
+            gradScale, wantsGradient);
+    }
+
+    public void LogSigmaGradient(DeviceSpan<float> dLogits, DeviceSpan<float> logSigma, DeviceSpan<float> dLogSigma,
+        int rows, int features, float gradScale)
+    {
+        OpShapes.LogSigmaGradient(this, dLogits, logSigma, dLogSigma, rows, features, gradScale);
+        _kernels.LogSigmaGradient(_stream, View(dLogits), View(logSigma), View(dLogSigma), rows, features, gradScale);
     }
 
     public void AdamStep(DeviceSpan<float> parameters, DeviceSpan<float> gradients, DeviceSpan<float> m,

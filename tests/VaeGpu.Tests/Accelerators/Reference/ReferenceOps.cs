@@ -198,11 +198,20 @@ public static class ReferenceOps
         return difference * difference / (2 * sigma * sigma) + Math.Log(sigma) + 0.5 * Math.Log(2 * Math.PI);
     }
 
+    /// <summary>Gaussian NLL with σ = exp(logSigma): its gradients with respect to the mean and to logσ.</summary>
+    public static double GaussianNll(double logSigma, double mean, double x, out double gradient, out double dLogSigma)
+    {
+        double variance = Math.Exp(2 * logSigma), difference = mean - x;
+        gradient = difference / variance;
+        dLogSigma = 1 - difference * difference / variance;
+        return difference * difference / (2 * variance) + logSigma + 0.5 * Math.Log(2 * Math.PI);
+    }
+
     public sealed record ElboResult(double[] Logits, double[] LogitMagnitude, double[] Nll, double[] DLogits);
 
     /// <summary>logits = h·wᵀ + b; nll[r] = Σ_j NLL(target | logit); dLogits = gradScale·∂nll/∂logit.</summary>
     public static ElboResult ElboOutput(float[] h, float[] w, float[] b, float[] target, int rows, int hidden,
-        int outFeatures, Likelihood likelihood, float gradScale)
+        int outFeatures, Likelihood likelihood, float gradScale, float[]? logSigma = null)
     {
         var (logits, _, magnitude) = LinearForward(h, w, b, rows, hidden, outFeatures, Activation.Identity);
         var nll = new double[rows];
@@ -212,7 +221,10 @@ public static class ReferenceOps
             for (int j = 0; j < outFeatures; j++)
             {
                 int index = r * outFeatures + j;
-                nll[r] += Nll(likelihood, logits[index], target[index], out double gradient);
+                double gradient;
+                nll[r] += logSigma is not null
+                    ? GaussianNll(logSigma[j], logits[index], target[index], out gradient, out _)
+                    : Nll(likelihood, logits[index], target[index], out gradient);
                 dLogits[index] = gradScale * gradient;
             }
         }
