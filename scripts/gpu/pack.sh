@@ -51,10 +51,12 @@ for folder in .gpu/tests/*/ .gpu/cli/*/; do
   # A folder holding nothing but *.resources.dll is a satellite (culture) folder.
   if [ -z "$(find "$folder" -type f ! -name '*.resources.dll' -print -quit)" ]; then rm -rf "$folder"; fi
 done
-for file in .gpu/cli/*; do
-  name=$(basename "$file")
-  if [ -f ".gpu/tests/$name" ] && cmp -s "$file" ".gpu/tests/$name"; then rm "$file"; fi
+# Any file of the CLI publish, in any subfolder (runtimes/linux-x64/native/libSkiaSharp.so: 12 MB), that
+# the test publish holds at the same place.
+(cd .gpu/cli && find . -type f) | while read -r file; do
+  if [ -f ".gpu/tests/$file" ] && cmp -s ".gpu/cli/$file" ".gpu/tests/$file"; then rm ".gpu/cli/$file"; fi
 done
+find .gpu/cli -mindepth 1 -type d -empty -delete
 
 # xz shrinks the builds about threefold: with ILGPU they no longer fit beside the data uncompressed.
 tar cJf .gpu/builds.tar.xz -C .gpu tests cli
