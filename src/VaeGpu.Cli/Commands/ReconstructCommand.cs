@@ -11,6 +11,8 @@ public sealed class ReconstructCommand(CliConsole console) : ICommand
 
     public string Summary => "PNG grid of test images over their reconstructions (--run RUNDIR [--count N] [--noise P] [--out FILE.png]).";
 
+    public Configuration.CommandSwitches Switches => Configuration.CommandSwitches.Reconstruct;
+
     public int Run(string[] args)
     {
         using SavedRun saved = SavedRun.Open(CommandSwitches.Reconstruct, args);
@@ -19,7 +21,7 @@ public sealed class ReconstructCommand(CliConsole console) : ICommand
         DataSplit data = saved.Data(console);
         if (count > data.Test.Count)
             throw new ConfigException("Sample:Count", count.ToString(), $"the test set has only {data.Test.Count} images");
-        string path = saved.OutputPath("reconstructions.png");
+        string path = saved.OutputPath("reconstruct.png");
         if (noise > 0f)
         {
             RunImages.WriteDenoising(saved.Model, path, data.Test, count, noise, saved.Checkpoint.Seed);

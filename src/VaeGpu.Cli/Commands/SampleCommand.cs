@@ -10,11 +10,13 @@ public sealed class SampleCommand(CliConsole console) : ICommand
 
     public string Summary => "PNG grid of images decoded from the prior (--run RUNDIR [--count N] [--out FILE.png]).";
 
+    public Configuration.CommandSwitches Switches => Configuration.CommandSwitches.Sample;
+
     public int Run(string[] args)
     {
         using SavedRun saved = SavedRun.Open(CommandSwitches.Sample, args);
         int count = saved.Validator.SampleCount();
-        string path = saved.OutputPath("samples.png");
+        string path = saved.OutputPath("sample.png");
         int side = (int)Math.Round(Math.Sqrt(saved.Checkpoint.Architecture.InputSize));
         if (side * side != saved.Checkpoint.Architecture.InputSize)
             throw new VaeGpu.Configuration.UserInputException($"{saved.Run.Checkpoint}: the model's {saved.Checkpoint.Architecture.InputSize} inputs are not a square image");

@@ -18,6 +18,8 @@ public sealed class ScoreCommand(CliConsole console) : ICommand
 
     public string Summary => "Anomaly score per test image, -ELBO or -log p(x) with --iw K, and the held-out class's ROC-AUC (--run RUNDIR [--data DIR] [--iw K] [--out FILE.csv]).";
 
+    public Configuration.CommandSwitches Switches => Configuration.CommandSwitches.Score;
+
     public int Run(string[] args)
     {
         using SavedRun saved = SavedRun.Open(CommandSwitches.Score, args);

@@ -41,9 +41,9 @@ internal static class ConfigurationChecker
             case ConfigurationSources.Origin.None:
                 return;
             case ConfigurationSources.Origin.CommandLine when !key.Contains(':'):
-                throw new UserInputException($"unknown option --{key} ({switches.Describe()})");
+                throw new UserInputException($"unknown option --{key}{Suggestions.DidYouMean("--" + key, switches.Names)} ({switches.Describe()})");
             case ConfigurationSources.Origin.CommandLine:
-                throw new UserInputException($"unknown option --{key} ({Hint(key)})");
+                throw new UserInputException($"unknown option --{key}{Suggestions.DidYouMean(key, OptionsSchema.Leaves.Select(l => l.Key))} ({Hint(key)})");
             case ConfigurationSources.Origin.Environment:
                 throw new UserInputException($"unknown setting {source} ({Hint(key)})");
             default:
@@ -81,6 +81,8 @@ internal static class ConfigurationChecker
                 ? $"out of range (a whole number from 0 to {ulong.MaxValue})"
                 : "not a whole number";
         }
+        if (type == typeof(bool))
+            return bool.TryParse(text, out _) ? null : "not true or false";
         if (type == typeof(double))
             return double.TryParse(text, NumberStyles.Float, invariant, out _) ? null : "not a number";
         if (type == typeof(float))

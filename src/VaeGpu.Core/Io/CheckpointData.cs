@@ -1,4 +1,5 @@
 using VaeGpu.Model;
+using VaeGpu.Training;
 
 namespace VaeGpu.Io;
 
@@ -12,6 +13,8 @@ namespace VaeGpu.Io;
 /// <param name="Parameters">The flat parameter buffer.</param>
 /// <param name="AdamM">Adam's first moments, one per parameter.</param>
 /// <param name="AdamV">Adam's second moments, one per parameter.</param>
+/// <param name="Partial">Set for a mid-epoch checkpoint (a stop or Training:CheckpointEverySteps): how far epoch
+/// <paramref name="Epoch"/> + 1 got. Null when the checkpoint ends an epoch.</param>
 public sealed record CheckpointData(
     string ConfigJson,
     VaeArchitecture Architecture,
@@ -20,4 +23,5 @@ public sealed record CheckpointData(
     long Step,
     float[] Parameters,
     float[] AdamM,
-    float[] AdamV);
+    float[] AdamV,
+    PartialEpoch? Partial = null);

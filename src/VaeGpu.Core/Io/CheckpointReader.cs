@@ -36,6 +36,8 @@ internal ref struct CheckpointReader(ReadOnlySpan<byte> bytes, string path)
 
     public float ReadSingle() => BinaryPrimitives.ReadSingleLittleEndian(ReadBytes(sizeof(float)));
 
+    public double ReadDouble() => BinaryPrimitives.ReadDoubleLittleEndian(ReadBytes(sizeof(double)));
+
     /// <summary>A length written before an array or a string.</summary>
     public int ReadLength()
     {

@@ -11,6 +11,7 @@ internal sealed class LossLog : IDisposable
     private readonly IAccelerator _accelerator;
     private readonly DeviceBuffer<float> _sums;
     private readonly float[] _host;
+    private readonly int[] _rows;
     private int _pending;
     private long _firstPendingStep;
 
@@ -20,6 +21,7 @@ internal sealed class LossLog : IDisposable
         Capacity = capacity;
         _sums = accelerator.Allocate<float>(2 * capacity);
         _host = new float[2 * capacity];
+        _rows = new int[capacity];
     }
 
     public int Capacity { get; }
@@ -28,17 +30,23 @@ internal sealed class LossLog : IDisposable
     public double Recon { get; private set; }
     public double Kl { get; private set; }
 
-    public void Reset()
+    /// <summary>The lowest per-example loss of one step read so far (NaN before any): the yardstick for divergence.</summary>
+    public double LowestStepLoss { get; private set; } = double.NaN;
+
+    /// <summary>Starts an epoch's sums, at zero or (a resumed mid-epoch checkpoint) at what the steps before it added.</summary>
+    public void Reset(double recon = 0, double kl = 0)
     {
         _pending = 0;
-        Recon = 0;
-        Kl = 0;
+        Recon = recon;
+        Kl = kl;
+        LowestStepLoss = double.NaN;
     }
 
     /// <summary>Reduces this step's per-row terms into the next slot.</summary>
     public void Record(DeviceSpan<float> nll, DeviceSpan<float> kl, long step)
     {
         if (_pending == 0) _firstPendingStep = step;
+        _rows[_pending] = nll.Length;
         _accelerator.Reduce(nll, _sums.Slice(2 * _pending, 1));
         _accelerator.Reduce(kl, _sums.Slice(2 * _pending + 1, 1));
         _pending++;
@@ -57,6 +65,9 @@ internal sealed class LossLog : IDisposable
             if (!float.IsFinite(kl)) throw new TrainingDivergedException("KL", epoch, _firstPendingStep + i, kl);
             Recon += recon;
             Kl += kl;
+            double perExample = ((double)recon + kl) / _rows[i];
+            if (!(perExample >= LowestStepLoss)) LowestStepLoss = perExample; // NaN start: the first value wins
+
         }
         _pending = 0;
     }

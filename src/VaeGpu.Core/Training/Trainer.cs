@@ -56,43 +56,61 @@ public sealed class Trainer : IDisposable
     }
 
     /// <summary>One pass over the training set; <paramref name="epoch"/> counts from 1.</summary>
-    public EpochResult RunEpoch(int epoch, Action<TrainingProgress>? progress = null)
+    /// <param name="resumeFrom">A mid-epoch checkpoint's progress in this epoch: its steps are skipped and its loss sums carried on.</param>
+    /// <param name="control">Stop requests and mid-epoch checkpoints; null runs the whole epoch.</param>
+    public EpochResult RunEpoch(int epoch, Action<TrainingProgress>? progress = null, PartialEpoch? resumeFrom = null,
+        ITrainingControl? control = null)
     {
+        if (resumeFrom is not null && resumeFrom.Epoch != epoch)
+            throw new ArgumentException($"the partial epoch is epoch {resumeFrom.Epoch}, not {epoch}", nameof(resumeFrom));
         Permutation.FillShuffled(_hostOrder, _settings.Seed, epoch);
         _accelerator.Upload<int>(_order, _hostOrder);
-        _lossLog.Reset();
+        _lossLog.Reset(resumeFrom?.Recon ?? 0, resumeFrom?.Kl ?? 0);
         var noise = new NoiseSource(_settings.Seed, NoiseStreams.TrainNoise);
-        int inputSize = Model.Layout.InputSize;
-        int steps = StepsPerEpoch, examplesDone = 0;
+        int steps = StepsPerEpoch, examplesDone = resumeFrom?.ExamplesDone ?? 0;
+        double priorSeconds = resumeFrom?.Seconds ?? 0;
         var clock = Stopwatch.StartNew();
 
-        for (int stepInEpoch = 0; stepInEpoch < steps; stepInEpoch++)
+        for (int stepInEpoch = resumeFrom?.StepsDone ?? 0; stepInEpoch < steps; stepInEpoch++)
         {
             int start = stepInEpoch * _settings.BatchSize;
             int rows = Math.Min(_settings.BatchSize, _train.Count - start);
-            _accelerator.GatherRows(_train.Pixels, _order.Slice(start, rows), _workspace.Input(rows), rows, inputSize);
-            VaePasses.Loss(Model, _workspace, rows, noise, Model.StepCounter, withGradient: true);
-            _lossLog.Record(_workspace.Nll(rows), _workspace.Kl(rows), _step + 1);
-            VaePasses.Backward(Model, _workspace, rows, _settings.KlWeight);
-            _accelerator.AdamStep(Model.Parameters, Model.Gradients, Model.AdamM, Model.AdamV, _settings.Adam, Model.StepCounter);
-            _accelerator.AdvanceCounter(Model.StepCounter);
+            TrainingStep.Run(_accelerator, Model, _workspace, _train, _order.Slice(start, rows), rows, noise,
+                _settings.KlWeight, _settings.Adam, _lossLog, _step + 1);
             _step++;
             examplesDone += rows;
 
             bool last = stepInEpoch == steps - 1;
-            if (_lossLog.IsFull || last)
+            bool stop = !last && control is { StopRequested: true };
+            bool checkpoint = !last && !stop && control is not null && control.CheckpointDue(stepInEpoch + 1);
+            if (_lossLog.IsFull || last || stop || checkpoint)
             {
+                // Read every pending loss before a checkpoint, so that a NaN is never saved as the state to resume.
                 _lossLog.Drain(epoch);
-                double seconds = clock.Elapsed.TotalSeconds;
+                double seconds = priorSeconds + clock.Elapsed.TotalSeconds;
                 progress?.Invoke(new TrainingProgress(epoch, stepInEpoch + 1, steps,
                     (_lossLog.Recon + _lossLog.Kl) / examplesDone, _lossLog.Kl / examplesDone, examplesDone / seconds));
             }
+            if (stop || checkpoint)
+            {
+                _accelerator.Synchronize();
+                var partial = new PartialEpoch(epoch, stepInEpoch + 1, examplesDone, _lossLog.Recon, _lossLog.Kl,
+                    priorSeconds + clock.Elapsed.TotalSeconds);
+                if (stop)
+                    return Result(epoch, examplesDone, partial.Seconds) with { Stopped = partial };
+                control!.SaveCheckpoint(partial);
+            }
         }
         _accelerator.Synchronize();
-        double elapsed = clock.Elapsed.TotalSeconds;
-        return new EpochResult(epoch, (_lossLog.Recon + _lossLog.Kl) / examplesDone, _lossLog.Recon / examplesDone,
-            _lossLog.Kl / examplesDone, elapsed, examplesDone / elapsed);
+        return Result(epoch, examplesDone, priorSeconds + clock.Elapsed.TotalSeconds);
     }
+
+    private EpochResult Result(int epoch, int examplesDone, double seconds) =>
+        new(epoch, (_lossLog.Recon + _lossLog.Kl) / examplesDone, _lossLog.Recon / examplesDone,
+            _lossLog.Kl / examplesDone, seconds, examplesDone / seconds)
+        {
+            LowestStepLoss = _lossLog.LowestStepLoss,
+        };
 
     public void Dispose()
     {

@@ -124,7 +124,7 @@ public sealed class CliAppTests
     {
         Assert.Equal(2, Run(terminal: false, "trian"));
 
-        Assert.Equal("error: unknown command 'trian' (commands: train, eval, sample, reconstruct, interpolate, latents, score, devices, bench, help)" + Environment.NewLine, _error.ToString());
+        Assert.Equal("error: unknown command 'trian'; did you mean train? (commands: train, eval, sample, reconstruct, interpolate, latents, score, devices, bench, help)" + Environment.NewLine, _error.ToString());
         Assert.Empty(_out.ToString());
     }
 
@@ -183,6 +183,8 @@ public sealed class CliAppTests
         public string Name => "throw";
 
         public string Summary => "Throws.";
+
+        public VaeGpu.Cli.Configuration.CommandSwitches Switches { get; } = new("throw", "throw");
 
         public int Run(string[] args) => throw exception;
     }

@@ -106,7 +106,8 @@ public sealed class CheckpointTests : IDisposable
     {
         byte[] bytes = SavedBytes();
         Assert.Equal("VAEGPUCK"u8.ToArray(), bytes[..8]);
-        Assert.Equal(1u, BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8)));
+        Assert.Equal(Checkpoint.FormatVersion, BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8)));
+        Assert.Equal(2u, Checkpoint.FormatVersion);
     }
 
     [Fact]
@@ -169,12 +170,12 @@ public sealed class CheckpointTests : IDisposable
     public void FutureVersionNamesTheVersion()
     {
         byte[] bytes = SavedBytes();
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(8), 2);
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(8), 3);
         RecomputeChecksum(bytes);
         string path = PathOf("future.ckpt");
         File.WriteAllBytes(path, bytes);
 
-        LoadFails(path, "unsupported checkpoint format version 2");
+        LoadFails(path, "unsupported checkpoint format version 3");
     }
 
     [Fact]
