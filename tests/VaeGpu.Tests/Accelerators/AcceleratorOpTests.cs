@@ -39,6 +39,14 @@ public abstract class AcceleratorOpTests : IDisposable
     protected virtual string? SkipReason => null;
 
     /// <summary>
+    /// The one test a suite shows where its device is absent (its [SuiteFact]/[SuiteTheory] cases are then
+    /// not discovered: <see cref="RequiresDeviceAttribute"/>), skipped with the reason; where the device is
+    /// there it checks that the accelerator starts and names itself.
+    /// </summary>
+    [Fact]
+    public void Device_is_present_or_the_suite_is_skipped_with_the_reason() => Assert.False(string.IsNullOrWhiteSpace(Accelerator.Name));
+
+    /// <summary>
     /// Absolute tolerance on the noise against <see cref="VaeGpu.Random.PhiloxNormal.NoiseAt"/> (relative to 1 + |ε|):
     /// 0 for the CPU, which uses the same code; a device whose log/sin/cos round differently overrides it.
     /// </summary>
@@ -102,7 +110,7 @@ public abstract class AcceleratorOpTests : IDisposable
 
     // ---------------------------------------------------------------- LinearForward
 
-    [Theory]
+    [SuiteTheory]
     [MemberData(nameof(LinearCases))]
     public void LinearForwardMatchesReference(int rows, int inFeatures, int outFeatures, Activation activation)
     {
@@ -127,7 +135,7 @@ public abstract class AcceleratorOpTests : IDisposable
 
     // ---------------------------------------------------------------- LinearBackward
 
-    [Theory]
+    [SuiteTheory]
     [MemberData(nameof(LinearCases))]
     public void LinearBackwardMatchesReference(int rows, int inFeatures, int outFeatures, Activation inputActivation)
     {
@@ -156,7 +164,7 @@ public abstract class AcceleratorOpTests : IDisposable
             Math.Abs(expected.DxSum[i]) * derivativeError + 2 * Eps32 * Math.Abs(expected.Dx[i]) + Tiny);
     }
 
-    [Fact]
+    [SuiteFact]
     public void LinearBackwardWithoutDxWritesDwAndDb()
     {
         const int rows = 9, inFeatures = 19, outFeatures = 11;
@@ -171,7 +179,7 @@ public abstract class AcceleratorOpTests : IDisposable
         AssertClose("db", Read(db), i => expected.Db[i], i => DotRtol(rows) * expected.DbMagnitude[i] + Tiny);
     }
 
-    [Fact]
+    [SuiteFact]
     public void ZeroRowsWriteNothingButZeroWeightGradients()
     {
         const int inFeatures = 9, outFeatures = 5, latent = 3;
@@ -211,7 +219,7 @@ public abstract class AcceleratorOpTests : IDisposable
         { 7, 9, 0f, 0u },
     };
 
-    [Theory]
+    [SuiteTheory]
     [MemberData(nameof(ReparameterizeCases))]
     public void ReparameterizeMatchesReference(int rows, int latent, float temperature, uint step)
     {
@@ -247,7 +255,7 @@ public abstract class AcceleratorOpTests : IDisposable
         Assert.Equal(step, ReadCounter(counter));
     }
 
-    [Fact]
+    [SuiteFact]
     public void ReparameterizeNoiseDependsOnSeedStreamAndStep()
     {
         const int rows = 4, latent = 5;
@@ -277,7 +285,7 @@ public abstract class AcceleratorOpTests : IDisposable
         { 128, 20, 1f, 1000, 0u }, // first step of a long warm-up: β/1000
     };
 
-    [Theory]
+    [SuiteTheory]
     [MemberData(nameof(ReparameterizeBackwardCases))]
     public void ReparameterizeBackwardMatchesReference(int rows, int latent, float beta, int warmup, uint step)
     {
@@ -348,7 +356,7 @@ public abstract class AcceleratorOpTests : IDisposable
         }
     }
 
-    [Theory]
+    [SuiteTheory]
     [MemberData(nameof(ElboCases))]
     public void ElboOutputMatchesReference(int rows, int hidden, int outFeatures, LikelihoodKind kind, float gradScale)
     {
@@ -406,7 +414,7 @@ public abstract class AcceleratorOpTests : IDisposable
 
     // ---------------------------------------------------------------- AdamStep
 
-    [Theory]
+    [SuiteTheory]
     [InlineData(1, 0u)]
     [InlineData(7, 0u)]
     [InlineData(8, 3u)]
@@ -459,7 +467,7 @@ public abstract class AcceleratorOpTests : IDisposable
         Assert.Equal(firstStep + 4, ReadCounter(counter));
     }
 
-    [Fact]
+    [SuiteFact]
     public void AdamFirstStepMovesEveryParameterByTheLearningRate()
     {
         // With t = 1 and m = v = 0 the bias-corrected step is lr · g/|g| (ε aside): a check of the t = counter + 1 rule.
@@ -488,7 +496,7 @@ public abstract class AcceleratorOpTests : IDisposable
         }
     }
 
-    [Theory]
+    [SuiteTheory]
     [MemberData(nameof(ReduceLengths))]
     public void ReduceMatchesReference(int length)
     {
@@ -502,7 +510,7 @@ public abstract class AcceleratorOpTests : IDisposable
 
     // ---------------------------------------------------------------- GatherRows
 
-    [Theory]
+    [SuiteTheory]
     [InlineData(1, 1, 1)]
     [InlineData(5, 3, 7)]
     [InlineData(128, 784, 300)]
@@ -533,7 +541,7 @@ public abstract class AcceleratorOpTests : IDisposable
 
     // ---------------------------------------------------------------- AdvanceCounter
 
-    [Theory]
+    [SuiteTheory]
     [InlineData(0u)]
     [InlineData(41u)]
     [InlineData(4_000_000_000u)]
@@ -550,7 +558,7 @@ public abstract class AcceleratorOpTests : IDisposable
 
     // ---------------------------------------------------------------- shape errors
 
-    [Theory]
+    [SuiteTheory]
     [InlineData("LinearForward", "x")]
     [InlineData("LinearForward", "w")]
     [InlineData("LinearForward", "b")]
@@ -620,7 +628,7 @@ public abstract class AcceleratorOpTests : IDisposable
         Assert.Contains($" {operand} ", exception.Message);
     }
 
-    [Fact]
+    [SuiteFact]
     public void OperandOfAnotherAcceleratorIsRejected()
     {
         using var other = new VaeGpu.Accelerators.Cpu.CpuAccelerator(threads: 1);

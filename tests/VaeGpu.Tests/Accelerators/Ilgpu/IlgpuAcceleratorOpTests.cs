@@ -14,6 +14,7 @@ public sealed class IlgpuCpuAcceleratorOpTests : AcceleratorOpTests
 }
 
 /// <summary>The same suite on CUDA device 0; skips visibly without one.</summary>
+[RequiresDevice(DeviceKind.Cuda)]
 public sealed class CudaAcceleratorOpTests : AcceleratorOpTests
 {
     protected override IAccelerator CreateAccelerator() => IlgpuTestDevice.Create(IlgpuTestDevice.Cuda);
@@ -22,6 +23,7 @@ public sealed class CudaAcceleratorOpTests : AcceleratorOpTests
 }
 
 /// <summary>The same suite on the first OpenCL GPU that ILGPU can use; skips visibly without one.</summary>
+[RequiresDevice(DeviceKind.OpenCl)]
 public sealed class OpenClAcceleratorOpTests : AcceleratorOpTests
 {
     protected override IAccelerator CreateAccelerator() => IlgpuTestDevice.Create(IlgpuTestDevice.OpenCl);
