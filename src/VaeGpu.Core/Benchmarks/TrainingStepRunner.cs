@@ -7,8 +7,9 @@ using VaeGpu.Training;
 namespace VaeGpu.Benchmarks;
 
 /// <summary>
-/// Whole training steps for benchmarks, exactly the op list of <see cref="Trainer"/>'s step (gather,
-/// encode, sample, decode + loss, backward, Adam, counter) without the host-side loss log. Model,
+/// Whole training steps for benchmarks: <see cref="TrainingStep.Run"/>, the very method the trainer
+/// calls (gather, encode, sample, decode + loss, the loss reductions into the log, backward, Adam,
+/// counter), with the log read back when full as the trainer does. Model,
 /// data and workspace are allocated and uploaded in the constructor, so timing <see cref="Run"/>
 /// measures device work only; <see cref="Run"/> ends with <see cref="IAccelerator.Synchronize"/>.
 /// </summary>
@@ -22,7 +23,9 @@ public sealed class TrainingStepRunner : IDisposable
     private readonly KlWeight _klWeight = new(1f, 0);
     private readonly AdamSettings _adam = new(1e-3f, 0.9f, 0.999f, 1e-8f);
     private readonly NoiseSource _noise = new(1, NoiseStreams.TrainNoise);
+    private readonly LossLog _lossLog;
     private int _next;
+    private long _step;
 
     public TrainingStepRunner(IAccelerator accelerator, VaeArchitecture architecture, ImageSet train, int batchSize, ulong seed = 1)
     {
@@ -42,8 +45,12 @@ public sealed class TrainingStepRunner : IDisposable
         _order = accelerator.Allocate<int>(order.Length);
         accelerator.Upload<int>(_order, order);
         _workspace = new VaeWorkspace(accelerator, Model.Layout, batchSize);
+        _lossLog = new LossLog(accelerator, ReportEvery);
         accelerator.Synchronize();
     }
+
+    /// <summary>Steps between loss read-backs: the training default (Training:ReportEvery).</summary>
+    public const int ReportEvery = 20;
 
     public VaeModel Model { get; }
 
@@ -65,16 +72,17 @@ public sealed class TrainingStepRunner : IDisposable
     /// <summary>Runs <paramref name="steps"/> training steps and waits for the device.</summary>
     public void Run(int steps)
     {
-        int inputSize = Model.Layout.InputSize;
         for (int i = 0; i < steps; i++)
         {
             int rows = BatchSize;
-            _accelerator.GatherRows(_images.Pixels, _order.Slice(_next * rows, rows), _workspace.Input(rows), rows, inputSize);
+            TrainingStep.Run(_accelerator, Model, _workspace, _images, _order.Slice(_next * rows, rows), rows, _noise,
+                _klWeight, _adam, _lossLog, ++_step);
             _next = (_next + 1) % _batches;
-            VaePasses.Loss(Model, _workspace, rows, _noise, Model.StepCounter, withGradient: true);
-            VaePasses.Backward(Model, _workspace, rows, _klWeight);
-            _accelerator.AdamStep(Model.Parameters, Model.Gradients, Model.AdamM, Model.AdamV, _adam, Model.StepCounter);
-            _accelerator.AdvanceCounter(Model.StepCounter);
+            if (_lossLog.IsFull)
+            {
+                _lossLog.Drain(epoch: 1);
+                _lossLog.Reset();
+            }
         }
         _accelerator.Synchronize();
     }
@@ -85,6 +93,7 @@ public sealed class TrainingStepRunner : IDisposable
 
     public void Dispose()
     {
+        _lossLog.Dispose();
         _workspace.Dispose();
         _order.Dispose();
         _images.Dispose();
