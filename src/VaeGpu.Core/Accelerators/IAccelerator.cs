@@ -78,7 +78,11 @@ public interface IAccelerator : IDisposable
     /// <summary>destination[0] = Σ source[i], summed in an order fixed by the length alone.</summary>
     void Reduce(DeviceSpan<float> source, DeviceSpan<float> destination);
 
-    /// <summary>destination[i, :] = images[indices[i], :] / 255 for i in [0, rows): a batch from the resident dataset.</summary>
+    /// <summary>
+    /// destination[i, :] = images[indices[i], :] / 255 for i in [0, rows): a batch from the resident dataset.
+    /// A row whose index is outside the image set is NaN on every accelerator (a kernel cannot throw, and a
+    /// host-side check would download the indices every step); the training loss check reports it.
+    /// </summary>
     void GatherRows(DeviceSpan<byte> images, DeviceSpan<int> indices, DeviceSpan<float> destination,
         int rows, int rowLength);
 

@@ -230,11 +230,16 @@ public sealed unsafe class CpuAccelerator : IAccelerator
         for (int i = 0; i < rows; i++)
         {
             int index = rowIndices[i];
-            if ((uint)index >= (uint)imageCount)
-                throw new ArgumentOutOfRangeException(nameof(indices), index, $"GatherRows: row index outside 0..{imageCount - 1}");
-            Span<byte> source = pixels.Slice(index * rowLength, rowLength);
             Span<float> target = output.Slice(i * rowLength, rowLength);
-            ScaleBytes(source, target);
+            // As the device kernel does (it cannot throw, and checking on the host would cost a download of
+            // the indices every step): a row whose index is outside the image set is NaN, which the
+            // training loss check then reports with its step.
+            if ((uint)index >= (uint)imageCount)
+            {
+                target.Fill(float.NaN);
+                continue;
+            }
+            ScaleBytes(pixels.Slice(index * rowLength, rowLength), target);
         }
     }
 
