@@ -48,7 +48,7 @@ public sealed class SavedRun : IDisposable
             CheckpointData checkpoint = Io.Checkpoint.Load(run.Checkpoint);
             (accelerator, _) = AcceleratorFactory.Create(device);
             var model = new VaeModel(accelerator, checkpoint.Architecture);
-            model.Load(new ModelState(checkpoint.Parameters, checkpoint.AdamM, checkpoint.AdamV, checkpoint.Step));
+            model.Load(checkpoint.State);
             return new SavedRun(options, run, checkpoint, accelerator, model, runLock);
         }
         catch

@@ -128,7 +128,7 @@ public sealed class TrainCommand(CliConsole console, Func<StopSignal>? stopSigna
             var writer = new RunWriter(run, configJson, architecture, settings.Seed, replaceOld, onSaved);
 
             using var trainer = new Trainer(accelerator, architecture, settings, data.Train);
-            trainer.Load(resumed is null ? null : new ModelState(resumed.Parameters, resumed.AdamM, resumed.AdamV, resumed.Step));
+            trainer.Load(resumed?.State);
             using var evaluator = new Evaluator(trainer.Model, data.Test, evalBatchSize, settings.Seed);
             using StopSignal stop = (stopSignal ?? StopSignal.Listen)();
             var control = new RunControl(stop, () => trainer.Step, checkpointEvery, partial => writer.SaveMidEpoch(trainer, partial));

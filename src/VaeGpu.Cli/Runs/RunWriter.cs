@@ -39,8 +39,7 @@ public sealed class RunWriter(RunDirectory run, string configJson, VaeArchitectu
             _replaceOld = false;
         }
         ModelState state = trainer.Model.Save();
-        Checkpoint.Save(run.Checkpoint, new CheckpointData(configJson, architecture, seed, completedEpochs, state.Step,
-            state.Parameters, state.AdamM, state.AdamV, partial));
+        Checkpoint.Save(run.Checkpoint, new CheckpointData(configJson, architecture, seed, completedEpochs, state, partial));
         AtomicFile.WriteAllText(run.Config, configJson);
         LastStep = state.Step;
         onSaved();

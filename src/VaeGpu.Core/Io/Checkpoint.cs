@@ -181,7 +181,7 @@ public static class Checkpoint
 
         var architecture = new VaeArchitecture(inputSize, hidden, latent, activation,
             new Likelihood(likelihoodKind, sigma), new LogVarClamp(logVarMin, logVarMax));
-        return new CheckpointData(configJson, architecture, seed, epoch, step, parameters, adamM, adamV, partial);
+        return new CheckpointData(configJson, architecture, seed, epoch, new ModelState(parameters, adamM, adamV, step), partial);
     }
 
     private static byte[] ReadFile(string path)
