@@ -3,6 +3,7 @@ using VaeGpu.Accelerators;
 using VaeGpu.Data;
 using VaeGpu.Model;
 using VaeGpu.Training;
+using VaeGpu.Random;
 
 namespace VaeGpu.Analysis;
 

@@ -1,5 +1,6 @@
 using VaeGpu.Accelerators;
 using VaeGpu.Tests.Accelerators.Reference;
+using VaeGpu.Random;
 
 namespace VaeGpu.Tests.Accelerators;
 

@@ -4,6 +4,7 @@ using VaeGpu.Model;
 using VaeGpu.Configuration;
 using VaeGpu.Tests.Accelerators.Ilgpu;
 using VaeGpu.Tests.Accelerators.Reference;
+using VaeGpu.Random;
 
 namespace VaeGpu.Tests.Model;
 
