@@ -13,6 +13,6 @@ public interface ICommand
     Configuration.CommandSwitches Switches { get; }
 
     /// <summary>Runs the verb with the arguments after its name and returns the exit code.</summary>
-    /// <remarks>User mistakes are thrown as <see cref="VaeGpu.Configuration.UserInputException"/>; the dispatcher prints them.</remarks>
+    /// <remarks>User mistakes are thrown as <see cref="VaeGpu.UserInputException"/>; the dispatcher prints them.</remarks>
     int Run(string[] args);
 }

@@ -19,7 +19,7 @@ public sealed class SampleCommand(CliConsole console) : ICommand
         string path = saved.OutputPath("sample.png");
         int side = (int)Math.Round(Math.Sqrt(saved.Checkpoint.Architecture.InputSize));
         if (side * side != saved.Checkpoint.Architecture.InputSize)
-            throw new VaeGpu.Configuration.UserInputException($"{saved.Run.Checkpoint}: the model's {saved.Checkpoint.Architecture.InputSize} inputs are not a square image");
+            throw new VaeGpu.UserInputException($"{saved.Run.Checkpoint}: the model's {saved.Checkpoint.Architecture.InputSize} inputs are not a square image");
         var shape = new ImageSet(new byte[side * side], 1, side, side);
         RunImages.WriteSamples(saved.Model, path, count, saved.Checkpoint.Seed, shape);
         console.Out.WriteLine($"wrote {count} samples to {path}");

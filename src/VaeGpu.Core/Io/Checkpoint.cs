@@ -2,7 +2,6 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using VaeGpu.Accelerators;
-using VaeGpu.Configuration;
 using VaeGpu.Model;
 using VaeGpu.Training;
 

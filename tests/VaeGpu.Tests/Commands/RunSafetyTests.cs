@@ -169,7 +169,7 @@ public sealed class RunSafetyTests : IDisposable
             {
                 using RunLock early = RunLock.Acquire(run, "test");
             }
-            catch (VaeGpu.Configuration.UserInputException e)
+            catch (VaeGpu.UserInputException e)
             {
                 Assert.Contains("in use by", e.Message, StringComparison.Ordinal);
                 return;
