@@ -39,6 +39,14 @@ public sealed class CliApp(CommandRegistry registry, CliConsole console)
             console.Error.WriteLine($"error: {OneLine(e.Message)}");
             return e.ExitCode;
         }
+        catch (Exception e) when (VaeGpu.Io.IoFailure.IsIo(e))
+        {
+            // A file-system failure that no verb turned into a user error (a path outside the run
+            // directory, a disk that filled up mid-run) is still the user's to fix, not a crash:
+            // one line with .NET's text, which names the path, and the reason in plain words.
+            console.Error.WriteLine($"error: {OneLine(e.Message)} ({VaeGpu.Io.IoFailure.Reason(e)})");
+            return 2;
+        }
         catch (Exception e)
         {
             console.Error.WriteLine($"error: {e.GetType().Name}: {OneLine(e.Message)}");

@@ -113,6 +113,51 @@ public sealed class StopAndResumeTests : IDisposable
         AssertSameRun(whole, split);
     }
 
+    [Fact]
+    public async Task A_real_sigterm_saves_the_step_says_how_to_resume_exits_143_and_the_resume_is_bit_identical()
+    {
+        string split = _temp.File("terminated");
+        string cliDll = Path.Combine(AppContext.BaseDirectory, "VaeGpu.Cli.dll");
+        var start = new ProcessStartInfo("dotnet", ["exec", cliDll, "train", .. SmallModel, "--device", "cpu", "--epochs", "200",
+            "--checkpoint-every", "5", "--out", split])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        string error;
+        using (Process process = Process.Start(start)!)
+        {
+            CancellationToken cancel = TestContext.Current.CancellationToken;
+            Task<string> errorText = process.StandardError.ReadToEndAsync(cancel);
+            Task<string> outputText = process.StandardOutput.ReadToEndAsync(cancel);
+            try
+            {
+                // The stop handler is registered before the first step; a periodic checkpoint proves training runs.
+                WaitForMidEpochCheckpoint(new RunDirectory(split).Checkpoint, process);
+                using (Process kill = Process.Start("kill", ["-TERM", process.Id.ToString()])!) kill.WaitForExit();
+                Assert.True(process.WaitForExit(30_000), "the process did not stop within 30 s of SIGTERM");
+            }
+            finally
+            {
+                if (!process.HasExited) process.Kill();
+            }
+            Assert.Equal(143, process.ExitCode);
+            error = await errorText;
+            await outputText;
+        }
+        string[] lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        string line = Assert.Single(lines);
+        Assert.Matches($@"^stopped by SIGTERM at step \d+ \(epoch \d+\); checkpoint: {System.Text.RegularExpressions.Regex.Escape(new RunDirectory(split).Checkpoint)}; " +
+            $"resume with: train --resume {System.Text.RegularExpressions.Regex.Escape(split)}$", line);
+
+        CheckpointData stopped = Checkpoint.Load(new RunDirectory(split).Checkpoint);
+        int upTo = stopped.Partial?.Epoch ?? stopped.Epoch;
+        var cli = new CliHarness();
+        Assert.True(cli.Run("train", "--resume", split, "--epochs", upTo.ToString()) == 0, cli.Error);
+        string whole = Train(cli, "whole", upTo, "cpu");
+        AssertSameRun(whole, split);
+    }
+
     private static void WaitForMidEpochCheckpoint(string checkpoint, Process process)
     {
         var clock = Stopwatch.StartNew();
