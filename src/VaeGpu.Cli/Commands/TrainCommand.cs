@@ -34,6 +34,9 @@ public sealed class TrainCommand(CliConsole console, Func<StopSignal>? stopSigna
 
     public int Run(string[] args)
     {
+        // Listening from the start: a Ctrl-C while the data loads or the device starts is then a clean
+        // stop before the first step (the new run directory removed again), not a kill.
+        using StopSignal stop = (stopSignal ?? StopSignal.Listen)();
         VaeGpuOptions options = RunFiles.LoadOptions(CommandSwitches.Train, WithFlags(args), resumeKey: true);
         var validator = new OptionsValidator(options);
         DeviceRequest device = validator.Device();
@@ -71,7 +74,7 @@ public sealed class TrainCommand(CliConsole console, Func<StopSignal>? stopSigna
             foreach (string stale in StaleTempFiles.Remove(run.Path))
                 console.Error.WriteLine($"note: removed {stale}, left in {run.Path} by a process that no longer runs");
             int code = Train(options, settings, device, architecture, data, from, run, replaceOld, evalBatchSize, checkpointEvery, excluded,
-                () => saved = true);
+                stop, () => saved = true);
             return code;
         }
         finally
@@ -84,7 +87,7 @@ public sealed class TrainCommand(CliConsole console, Func<StopSignal>? stopSigna
 
     private int Train(VaeGpuOptions options, TrainingSettings settings, DeviceRequest device, VaeArchitecture architecture,
         DataSplit data, RunDirectory? from, RunDirectory run, bool replaceOld, int evalBatchSize, int checkpointEvery, int? excluded,
-        Action onSaved)
+        StopSignal stop, Action onSaved)
     {
         CheckpointData? resumed = null;
         if (from is not null)
@@ -130,7 +133,6 @@ public sealed class TrainCommand(CliConsole console, Func<StopSignal>? stopSigna
             using var trainer = new Trainer(accelerator, architecture, settings, data.Train);
             trainer.Load(resumed?.State);
             using var evaluator = new Evaluator(trainer.Model, data.Test, evalBatchSize, settings.Seed);
-            using StopSignal stop = (stopSignal ?? StopSignal.Listen)();
             var control = new RunControl(stop, () => trainer.Step, checkpointEvery, partial => writer.SaveMidEpoch(trainer, partial));
             string? stopped = null;
             double lowestStepLoss = double.NaN;
