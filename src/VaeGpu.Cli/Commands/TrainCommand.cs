@@ -58,6 +58,8 @@ public sealed class TrainCommand(CliConsole console, Func<StopSignal>? stopSigna
         else
         {
             run = from ?? RunDirectory.NewDefault();
+            // runs/<UTC second> of another training started in the same second is a run too.
+            if (from is null) RunGuard.CheckTarget(run, "Run:Out", run.Path, overwrite: false);
         }
 
         DataSplit data = ResolveData(options, from);

@@ -68,9 +68,13 @@ public sealed class TrainingReporter(CliConsole console)
         return width <= 1 ? last[..Math.Max(0, width)] : last[..(width - 1)] + "…";
     }
 
+    /// <summary>
+    /// A plain line. Not cut to the width: a path in it must stay whole, and the lines that come while the
+    /// live display runs (the epoch summaries) are fitted where they are made, in <see cref="EpochSummary"/>.
+    /// </summary>
     public void Line(string text)
     {
-        if (console.IsTerminal) console.Rich.WriteLine(Fit(Usable, text), Style.Plain);
+        if (console.IsTerminal) console.Rich.WriteLine(text, Style.Plain);
         else console.Out.WriteLine(text);
     }
 }
