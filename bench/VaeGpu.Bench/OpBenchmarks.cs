@@ -2,6 +2,7 @@ using BenchmarkDotNet.Attributes;
 using VaeGpu.Accelerators;
 using VaeGpu.Benchmarks;
 using VaeGpu.Data;
+using VaeGpu.Random;
 
 namespace VaeGpu.Bench;
 

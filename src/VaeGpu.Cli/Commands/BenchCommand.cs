@@ -34,6 +34,8 @@ public sealed class BenchCommand(CliConsole console) : ICommand
 
     public string Summary => $"Quick throughput table per accelerator, with OpenBLAS as the ceiling ({Usage}).";
 
+    public Configuration.CommandSwitches Switches => Configuration.CommandSwitches.Bench;
+
     public int Run(string[] args)
     {
         (string? device, double seconds, bool json, string? jsonFile, bool kernels, bool profile) = Parse(args);
@@ -170,7 +172,7 @@ public sealed class BenchCommand(CliConsole console) : ICommand
                     if (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal)) jsonFile = args[++i];
                     break;
                 default:
-                    throw new UserInputException($"bench: unknown argument '{arg}' ({Usage})");
+                    throw new UserInputException($"bench: unknown argument '{arg}'{Configuration.Suggestions.DidYouMean(arg, Configuration.CommandSwitches.Bench.Names)} ({Usage})");
             }
         }
         if (kernels && profile) throw new UserInputException($"bench: --kernels and --profile do not go together ({Usage})");

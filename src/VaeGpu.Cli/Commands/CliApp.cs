@@ -1,3 +1,4 @@
+using VaeGpu.Cli.Configuration;
 using VaeGpu.Configuration;
 
 namespace VaeGpu.Cli.Commands;
@@ -25,13 +26,26 @@ public sealed class CliApp(CommandRegistry registry, CliConsole console)
                 return Success;
             }
             if (!registry.TryGet(args[0], out ICommand? command))
-                throw new UserInputException($"unknown command '{args[0]}' (commands: {string.Join(", ", CommandNames())})");
+                throw new UserInputException($"unknown command '{args[0]}'{Suggestions.DidYouMean(args[0], CommandNames())} (commands: {string.Join(", ", CommandNames())})");
+            if (VerbHelp.Asked(args[1..]))
+            {
+                VerbHelp.Print(command, console.Out);
+                return Success;
+            }
             return command.Run(args[1..]);
         }
         catch (UserInputException e)
         {
             console.Error.WriteLine($"error: {OneLine(e.Message)}");
             return e.ExitCode;
+        }
+        catch (Exception e) when (VaeGpu.Io.IoFailure.IsIo(e))
+        {
+            // A file-system failure that no verb turned into a user error (a path outside the run
+            // directory, a disk that filled up mid-run) is still the user's to fix, not a crash:
+            // one line with .NET's text, which names the path, and the reason in plain words.
+            console.Error.WriteLine($"error: {OneLine(e.Message)} ({VaeGpu.Io.IoFailure.Reason(e)})");
+            return 2;
         }
         catch (Exception e)
         {
@@ -55,6 +69,7 @@ public sealed class CliApp(CommandRegistry registry, CliConsole console)
             output.WriteLine($"  {command.Name.PadRight(width)}  {command.Summary}");
         output.WriteLine($"  {"help".PadRight(width)}  Show this text.");
         output.WriteLine();
+        output.WriteLine("VaeGpu.Cli COMMAND --help shows a command's options, their defaults and an example.");
         output.WriteLine("Settings come from appsettings.json, VAEGPU__Section__Key environment variables and");
         output.WriteLine("--Section:Key=value options, each overriding the one before. Set VAEGPU_DEBUG=1 for stack traces.");
     }

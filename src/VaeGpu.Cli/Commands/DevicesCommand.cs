@@ -11,6 +11,8 @@ public sealed class DevicesCommand(CliConsole console) : ICommand
 
     public string Summary => "List the CPU and GPU runtimes found on this machine and which --device values work.";
 
+    public Configuration.CommandSwitches Switches => Configuration.CommandSwitches.Devices;
+
     public int Run(string[] args)
     {
         if (args.Length > 0)

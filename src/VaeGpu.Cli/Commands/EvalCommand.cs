@@ -19,6 +19,8 @@ public sealed class EvalCommand(CliConsole console) : ICommand
 
     public string Summary => "Test -ELBO and importance-weighted -log p(x) of a trained run (--run RUNDIR [--iw K] [--data DIR] [--out FILE.json]).";
 
+    public Configuration.CommandSwitches Switches => Configuration.CommandSwitches.Eval;
+
     public int Run(string[] args)
     {
         using SavedRun saved = SavedRun.Open(CommandSwitches.Eval, args);

@@ -18,6 +18,8 @@ public sealed class InterpolateCommand(CliConsole console) : ICommand
 
     public string Summary => "PNG strip decoding the path between two test images (--run RUNDIR [--from I --to J] [--steps N] [--spherical] [--out FILE.png]).";
 
+    public Configuration.CommandSwitches Switches => Configuration.CommandSwitches.Interpolate;
+
     public int Run(string[] args)
     {
         using SavedRun saved = SavedRun.Open(CommandSwitches.Interpolate, ExpandFlags(args));

@@ -19,6 +19,8 @@ public sealed class LatentsCommand(CliConsole console) : ICommand
 
     public string Summary => "CSV of each test record's posterior mean, and a manifold PNG for a 2-D latent image model (--run RUNDIR [--input FILE|DIR] [--out FILE.csv]).";
 
+    public Configuration.CommandSwitches Switches => Configuration.CommandSwitches.Latents;
+
     public int Run(string[] args)
     {
         using SavedRun saved = SavedRun.Open(CommandSwitches.Latents, args);

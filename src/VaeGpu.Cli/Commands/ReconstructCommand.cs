@@ -12,6 +12,8 @@ public sealed class ReconstructCommand(CliConsole console) : ICommand
 
     public string Summary => "PNG grid of test images over their reconstructions, a CSV for a table run (--run RUNDIR [--input FILE|DIR] [--count N] [--noise P] [--out FILE]).";
 
+    public Configuration.CommandSwitches Switches => Configuration.CommandSwitches.Reconstruct;
+
     public int Run(string[] args)
     {
         using SavedRun saved = SavedRun.Open(CommandSwitches.Reconstruct, args);
@@ -26,7 +28,7 @@ public sealed class ReconstructCommand(CliConsole console) : ICommand
             if (noise > 0f)
                 throw new ConfigException("Analysis:Noise", noise.ToString(System.Globalization.CultureInfo.InvariantCulture), "salt-and-pepper noise is for images; this run was trained on a table");
             int rows = Math.Min(count, images.Count);
-            string csvPath = saved.OutputPath("reconstructions.csv");
+            string csvPath = saved.OutputPath("reconstruct.csv");
             float[] both = ImageRenderer.InputsAndReconstructions(saved.Model, images, Enumerable.Range(0, rows).ToArray());
             RunTables.Write(csvPath, saved.Inputs, TrainCommand.Reconstructions(both, rows, images.PixelsPerImage));
             console.Out.WriteLine($"wrote {rows} {which}{noun} and their reconstructions to {csvPath}");
@@ -34,7 +36,7 @@ public sealed class ReconstructCommand(CliConsole console) : ICommand
         }
         if (count > images.Count)
             throw new ConfigException("Sample:Count", count.ToString(), $"the {which}set has only {images.Count} images");
-        string path = saved.OutputPath("reconstructions.png");
+        string path = saved.OutputPath("reconstruct.png");
         if (noise > 0f)
         {
             RunImages.WriteDenoising(saved.Model, path, images, count, noise, saved.Checkpoint.Seed);

@@ -44,7 +44,10 @@ public static class RunFiles
             throw new UserInputException($"{path}: not valid JSON ({e.Message})");
         }
         if (root is not JsonObject settings) throw new UserInputException($"{path}: not a JSON object");
-        foreach (string name in settings.Select(pair => pair.Key).Where(name => name.Equals("Run", StringComparison.OrdinalIgnoreCase)).ToList())
+        // The Resolved section is a record of what ran (Runs.RunRecord), not a setting.
+        foreach (string name in settings.Select(pair => pair.Key)
+                     .Where(name => name.Equals("Run", StringComparison.OrdinalIgnoreCase) || name.Equals(Runs.RunRecord.SectionName, StringComparison.OrdinalIgnoreCase))
+                     .ToList())
             settings.Remove(name);
         return settings.ToJsonString();
     }

@@ -4,6 +4,7 @@ using VaeGpu.Data;
 using VaeGpu.Io;
 using VaeGpu.Model;
 using VaeGpu.Training;
+using VaeGpu.Random;
 
 namespace VaeGpu.Cli.Commands;
 

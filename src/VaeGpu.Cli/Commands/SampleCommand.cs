@@ -11,6 +11,8 @@ public sealed class SampleCommand(CliConsole console) : ICommand
 
     public string Summary => "PNG grid of images decoded from the prior, a CSV of records for a table run (--run RUNDIR [--count N] [--out FILE]).";
 
+    public Configuration.CommandSwitches Switches => Configuration.CommandSwitches.Sample;
+
     public int Run(string[] args)
     {
         using SavedRun saved = SavedRun.Open(CommandSwitches.Sample, args);
@@ -19,15 +21,15 @@ public sealed class SampleCommand(CliConsole console) : ICommand
         if (inputs.IsTable)
         {
             // A table run's samples are records, in the file's units.
-            string csvPath = saved.OutputPath("samples.csv");
+            string csvPath = saved.OutputPath("sample.csv");
             float[] samples = ImageRenderer.SamplePrior(saved.Model, count, saved.Checkpoint.Seed);
             RunTables.Write(csvPath, inputs, RunTables.Rows("sample", samples, saved.Checkpoint.Architecture.InputSize));
             console.Out.WriteLine($"wrote {count} sampled records to {csvPath}");
             return CliApp.Success;
         }
-        string path = saved.OutputPath("samples.png");
+        string path = saved.OutputPath("sample.png");
         if (inputs.Width * inputs.Height * inputs.Channels != saved.Checkpoint.Architecture.InputSize)
-            throw new VaeGpu.Configuration.UserInputException($"{saved.Run.File(FeatureScaling.FileName)}: images of {inputs.Width}×{inputs.Height}×{inputs.Channels} do not fit the model's {saved.Checkpoint.Architecture.InputSize} inputs");
+            throw new VaeGpu.UserInputException($"{saved.Run.File(FeatureScaling.FileName)}: images of {inputs.Width}×{inputs.Height}×{inputs.Channels} do not fit the model's {saved.Checkpoint.Architecture.InputSize} inputs");
         var shape = new ImageSet(new byte[inputs.Width * inputs.Height * inputs.Channels], 1, inputs.Height, inputs.Width, channels: inputs.Channels);
         RunImages.WriteSamples(saved.Model, path, count, saved.Checkpoint.Seed, shape);
         console.Out.WriteLine($"wrote {count} samples to {path}");

@@ -1,5 +1,6 @@
 using VaeGpu.Accelerators;
 using VaeGpu.Cli.Configuration;
+using VaeGpu.Cli.Runs;
 using VaeGpu.Configuration;
 using VaeGpu.Data;
 using VaeGpu.Io;
@@ -7,11 +8,18 @@ using VaeGpu.Model;
 
 namespace VaeGpu.Cli.Commands;
 
-/// <summary>A trained run opened for eval, sample or reconstruct: its options, checkpoint and model on a device.</summary>
+/// <summary>
+/// A trained run opened for eval, sample or reconstruct: its options, checkpoint and model on a device.
+/// The run directory stays locked while it is open, so a training cannot rewrite the checkpoint under
+/// an analysis (or an analysis write beside a training that is about to replace the run).
+/// </summary>
 public sealed class SavedRun : IDisposable
 {
-    private SavedRun(VaeGpuOptions options, RunDirectory run, CheckpointData checkpoint, IAccelerator accelerator, VaeModel model)
+    private readonly RunLock _lock;
+
+    private SavedRun(VaeGpuOptions options, RunDirectory run, CheckpointData checkpoint, IAccelerator accelerator, VaeModel model, RunLock runLock)
     {
+        _lock = runLock;
         Options = options;
         Run = run;
         Checkpoint = checkpoint;
@@ -32,17 +40,22 @@ public sealed class SavedRun : IDisposable
         var validator = new OptionsValidator(options);
         var run = RunDirectory.Existing(validator.RunDir(), "Run:Dir");
         DeviceRequest device = validator.Device();
-        CheckpointData checkpoint = Io.Checkpoint.Load(run.Checkpoint);
-        (IAccelerator accelerator, _) = AcceleratorFactory.Create(device, validator.Kernels());
+        KernelChoice kernels = validator.Kernels();
+        RunLock runLock = RunLock.Acquire(run.Path, "Run:Dir");
+        IAccelerator? accelerator = null;
         try
         {
+            StaleTempFiles.Remove(run.Path);
+            CheckpointData checkpoint = Io.Checkpoint.Load(run.Checkpoint);
+            (accelerator, _) = AcceleratorFactory.Create(device, kernels);
             var model = new VaeModel(accelerator, checkpoint.Architecture);
-            model.Load(new ModelState(checkpoint.Parameters, checkpoint.AdamM, checkpoint.AdamV, checkpoint.Step));
-            return new SavedRun(options, run, checkpoint, accelerator, model);
+            model.Load(checkpoint.State);
+            return new SavedRun(options, run, checkpoint, accelerator, model, runLock);
         }
         catch
         {
-            accelerator.Dispose();
+            accelerator?.Dispose();
+            runLock.Dispose();
             throw;
         }
     }
@@ -100,12 +113,22 @@ public sealed class SavedRun : IDisposable
         return (data.Test, data.Description);
     }
 
-    /// <summary>--out when given, else the named file in the run directory.</summary>
-    public string OutputPath(string defaultName) => Options.Sample.Out is { } path ? Path.GetFullPath(path) : Run.File(defaultName);
+    /// <summary>
+    /// --out when given, else the named file in the run directory; checked now, before the work, so that
+    /// an unwritable path costs a second rather than the minutes of evaluation it would be found after.
+    /// Never one of the files train wrote: analysis verbs add files, they do not replace the run's own.
+    /// </summary>
+    public string OutputPath(string defaultName)
+    {
+        string path = Options.Sample.Out ?? Run.File(defaultName);
+        RunGuard.RefuseTrainFile(Run, path, "Sample:Out");
+        return VaeGpu.Io.OutputPath.EnsureWritableFile(path, "Sample:Out");
+    }
 
     public void Dispose()
     {
         Model.Dispose();
         Accelerator.Dispose();
+        _lock.Dispose();
     }
 }

@@ -20,6 +20,8 @@ public sealed class ScoreCommand(CliConsole console) : ICommand
 
     public string Summary => "Anomaly score per record, -ELBO or -log p(x) with --iw K (--run RUNDIR [--input FILE|DIR] [--threshold P] [--iw K] [--out FILE.csv]).";
 
+    public Configuration.CommandSwitches Switches => Configuration.CommandSwitches.Score;
+
     public int Run(string[] args)
     {
         using SavedRun saved = SavedRun.Open(CommandSwitches.Score, args);

@@ -17,7 +17,7 @@ internal static class CommandLineArguments
             if (!arg.StartsWith("--", StringComparison.Ordinal))
             {
                 string what = arg.StartsWith('-') ? "unknown option" : "unexpected argument";
-                throw new UserInputException($"{what} '{arg}' ({switches.Describe()})");
+                throw new UserInputException($"{what} '{arg}'{Suggestions.DidYouMean(arg, switches.Names)} ({switches.Describe()})");
             }
             int equals = arg.IndexOf('=');
             string name = equals < 0 ? arg : arg[..equals];

@@ -41,9 +41,9 @@ internal static class ConfigurationChecker
             case ConfigurationSources.Origin.None:
                 return;
             case ConfigurationSources.Origin.CommandLine when !key.Contains(':'):
-                throw new UserInputException($"unknown option --{key} ({switches.Describe()})");
+                throw new UserInputException($"unknown option --{key}{Suggestions.DidYouMean("--" + key, switches.Names)} ({switches.Describe()})");
             case ConfigurationSources.Origin.CommandLine:
-                throw new UserInputException($"unknown option --{key} ({Hint(key)})");
+                throw new UserInputException($"unknown option --{key}{Suggestions.DidYouMean(key, OptionsSchema.Leaves.Select(l => l.Key))} ({Hint(key)})");
             case ConfigurationSources.Origin.Environment:
                 throw new UserInputException($"unknown setting {source} ({Hint(key)})");
             default:

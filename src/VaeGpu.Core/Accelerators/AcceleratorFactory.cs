@@ -1,6 +1,6 @@
+using VaeGpu.Configuration;
 using VaeGpu.Accelerators.Cpu;
 using VaeGpu.Accelerators.Ilgpu;
-using VaeGpu.Configuration;
 
 namespace VaeGpu.Accelerators;
 

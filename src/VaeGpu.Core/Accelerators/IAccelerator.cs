@@ -86,7 +86,11 @@ public interface IAccelerator : IDisposable
     /// <summary>destination[0] = Σ source[i], summed in an order fixed by the length alone.</summary>
     void Reduce(DeviceSpan<float> source, DeviceSpan<float> destination);
 
-    /// <summary>destination[i, :] = images[indices[i], :] / 255 for i in [0, rows): a batch from the resident dataset.</summary>
+    /// <summary>
+    /// destination[i, :] = images[indices[i], :] / 255 for i in [0, rows): a batch from the resident dataset.
+    /// A row whose index is outside the image set is NaN on every accelerator (a kernel cannot throw, and a
+    /// host-side check would download the indices every step); the training loss check reports it.
+    /// </summary>
     void GatherRows(DeviceSpan<byte> images, DeviceSpan<int> indices, DeviceSpan<float> destination,
         int rows, int rowLength);
 
@@ -94,7 +98,7 @@ public interface IAccelerator : IDisposable
     /// destination[i, :] = images[order[cursor[0]·batchSize + i], :] / 255 for i in [0, rows): the batch
     /// at a device-side cursor into the epoch's order, so that one captured training step (a CUDA graph)
     /// reads the next batch on every replay. An index outside the order or the image set gives NaN rows
-    /// on a device (the loss check reports them); the CPU accelerator throws.
+    /// on every accelerator (the loss check reports them), as in GatherRows.
     /// </summary>
     void GatherBatch(DeviceSpan<byte> images, DeviceSpan<int> order, DeviceSpan<uint> cursor, int batchSize,
         DeviceSpan<float> destination, int rows, int rowLength);

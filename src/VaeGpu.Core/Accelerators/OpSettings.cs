@@ -16,18 +16,6 @@ public readonly record struct LogVarClamp(float Min, float Max)
 /// </summary>
 public readonly record struct NoiseSource(ulong Seed, uint Stream, float Temperature = 1f);
 
-/// <summary>Well-known Philox stream ids, so that no two uses of the seed draw the same numbers.</summary>
-public static class NoiseStreams
-{
-    public const uint TrainNoise = 0;
-    public const uint EvalNoise = 1;
-    public const uint PriorSamples = 2;
-    public const uint ParameterInit = 3;
-    public const uint Shuffle = 4;
-    public const uint ImportanceSamples = 5;
-    public const uint DenoisingNoise = 6;
-}
-
 /// <summary>
 /// The KL weight β, optionally warmed up linearly: β(step) = β · min(1, (step + 1) / WarmupSteps),
 /// step counted from 0. A pure function of the step, so devices evaluate it themselves, in float

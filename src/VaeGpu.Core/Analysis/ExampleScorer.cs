@@ -3,6 +3,7 @@ using VaeGpu.Accelerators;
 using VaeGpu.Data;
 using VaeGpu.Model;
 using VaeGpu.Training;
+using VaeGpu.Random;
 
 namespace VaeGpu.Analysis;
 
@@ -48,10 +49,10 @@ public sealed class ExampleScorer : IDisposable
 
     public int Count => _images.Count;
 
-    /// <summary>Per-image reconstruction NLL and KL with one sampled z: <see cref="Evaluator.PerExample"/>.</summary>
+    /// <summary>Per-image reconstruction NLL and KL with one sampled z: <see cref="Evaluator.PerExample"/>, on the images this scorer already uploaded.</summary>
     public ElboScores Elbo()
     {
-        using var evaluator = new Evaluator(_model, _images.Images, _workspace.MaxRows, _seed);
+        using var evaluator = new Evaluator(_model, _images, _workspace.MaxRows, _seed);
         return evaluator.PerExample();
     }
 

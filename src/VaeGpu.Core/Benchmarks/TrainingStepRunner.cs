@@ -9,7 +9,8 @@ namespace VaeGpu.Benchmarks;
 /// <summary>
 /// Whole training steps for benchmarks: the <see cref="TrainingStep"/> that the Trainer runs (gather,
 /// forward, loss, loss-log reductions, backward, Adam, counters; a graph replay where the accelerator
-/// captures), over full batches of a fixed order. Model, data and workspace are allocated and
+/// captures), over full batches of a fixed order, with the loss log read back every
+/// <see cref="ReportEvery"/> steps as the trainer does. Model, data and workspace are allocated and
 /// uploaded in the constructor, and a few steps run there (capturing the graph on CUDA), so timing
 /// <see cref="Run"/> measures steady-state device work; <see cref="Run"/> ends with
 /// <see cref="IAccelerator.Synchronize"/>.
@@ -22,6 +23,7 @@ public sealed class TrainingStepRunner : IDisposable
     private readonly int[] _order;
     private readonly int _batches;
     private int _next;
+    private long _steps;
 
     public TrainingStepRunner(IAccelerator accelerator, VaeArchitecture architecture, ImageSet train, int batchSize, ulong seed = 1)
     {
@@ -36,9 +38,8 @@ public sealed class TrainingStepRunner : IDisposable
         _batches = train.Count / batchSize;
         _order = new int[train.Count];
         Permutation.FillShuffled(_order, seed, 1);
-        // Steps until the log drains: the benchmark never reads it back, so one slot per batch of an epoch.
         var settings = new TrainingSettings(1, batchSize, seed, new KlWeight(1f, 0), new AdamSettings(1e-3f, 0.9f, 0.999f, 1e-8f),
-            ReportEvery: _batches);
+            ReportEvery);
         _step = new TrainingStep(accelerator, Model, _images, settings);
         _step.BeginEpoch(_order);
         // The first step of a size runs op by op (its kernel launches are counted), the second is
@@ -51,6 +52,9 @@ public sealed class TrainingStepRunner : IDisposable
 
     /// <summary>Kernels one step launches on an ILGPU accelerator (replayed as one graph launch on CUDA); null on the CPU.</summary>
     public int? KernelLaunchesPerStep { get; }
+
+    /// <summary>Steps between loss read-backs: the training default (Training:ReportEvery).</summary>
+    public const int ReportEvery = 20;
 
     public VaeModel Model { get; }
 
@@ -85,7 +89,13 @@ public sealed class TrainingStepRunner : IDisposable
                 _next = 0;
             }
             _step.Run(BatchSize);
+            _step.LossLog.Recorded(++_steps, BatchSize, _next);
             _next++;
+            if (_step.LossLog.IsFull || _next == _batches)
+            {
+                _step.LossLog.Drain(epoch: 1);
+                _step.LossLog.Reset();
+            }
         }
         _accelerator.Synchronize();
     }

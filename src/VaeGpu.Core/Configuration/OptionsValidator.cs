@@ -105,6 +105,9 @@ public sealed class OptionsValidator(VaeGpuOptions options)
         };
     }
 
+    /// <summary>Steps between mid-epoch checkpoints; 0 means every few minutes of wall-clock time.</summary>
+    public int CheckpointEverySteps() => AtLeast("Training:CheckpointEverySteps", Options.Training.CheckpointEverySteps, 0);
+
     public int EvalBatchSize() => InRange("Training:EvalBatchSize", Options.Training.EvalBatchSize, 1, MaxBatchSize);
 
     public int SampleCount() => InRange("Sample:Count", Options.Sample.Count, 1, MaxSampleCount);

@@ -95,6 +95,9 @@ public sealed class RunOptions
 
     /// <summary>An existing run, for eval, sample and reconstruct.</summary>
     public string? Dir { get; set => field = OptionalText.Normalize(value); }
+
+    /// <summary>Lets train --out replace a directory that already holds a run (train --overwrite).</summary>
+    public bool Overwrite { get; set; }
 }
 
 public sealed class ModelOptions
@@ -153,6 +156,9 @@ public sealed class TrainingOptions
 
     /// <summary>A class label left out of the training set (train --exclude-class); -1 keeps every class.</summary>
     public int ExcludeClass { get; set; } = -1;
+
+    /// <summary>Steps between mid-epoch checkpoints; 0 saves one every few minutes of training instead.</summary>
+    public int CheckpointEverySteps { get; set; }
 }
 
 /// <summary>For the sample and reconstruct verbs.</summary>

@@ -1,4 +1,3 @@
-using VaeGpu.Configuration;
 
 namespace VaeGpu.Data;
 
@@ -36,7 +35,7 @@ public static class DataDirectory
         string description =
             $"{fullDirectory}: {train.Count} train / {test.Count} test images of {train.ImageRows}×{train.ImageCols}, " +
             $"labels: train {(train.Labels is null ? "no" : "yes")}, test {(test.Labels is null ? "no" : "yes")}";
-        return new DataSplit(train, test, description, Notice: null);
+        return new DataSplit(train, test, description, Notice: null) { Source = fullDirectory };
     }
 
     private static ImageSet LoadSet(string directory, string imagesName, string labelsName)

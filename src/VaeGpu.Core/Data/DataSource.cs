@@ -1,4 +1,3 @@
-using VaeGpu.Configuration;
 using VaeGpu.Data.Images;
 using VaeGpu.Data.Tables;
 using VaeGpu.Random;
@@ -41,7 +40,7 @@ public static class DataSource
         string description = $"{Path.GetFullPath(path)}: {train.Count:N0} train / {test.Count:N0} test {what}" +
             (testPath is null ? $" (test split {settings.TestFraction:0.###} with the run's seed)" : $", test from {Path.GetFullPath(testPath)}") +
             $", labels: {(train.Labels is null ? "no" : "yes")}";
-        return new DataSplit(train, test, description, Notice: null, names);
+        return new DataSplit(train, test, description, Notice: null, names) { Source = Path.GetFullPath(path) };
     }
 
     /// <summary>One whole table or image folder (no split): new data to score, or one side of a split.</summary>

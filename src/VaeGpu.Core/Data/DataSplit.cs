@@ -5,4 +5,8 @@ namespace VaeGpu.Data;
 /// <param name="Notice">One line the user should see (e.g. that a fallback copy is in use), or null.</param>
 /// <param name="FeatureNames">A table's feature column names, in order; null for images.</param>
 public sealed record DataSplit(ImageSet Train, ImageSet Test, string Description, string? Notice,
-    IReadOnlyList<string>? FeatureNames = null);
+    IReadOnlyList<string>? FeatureNames = null)
+{
+    /// <summary>What a run records as its Data:Dir: the data's full path, or "embedded".</summary>
+    public string Source { get; init; } = DataLocator.EmbeddedKeyword;
+}

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using VaeGpu.Configuration;
 using VaeGpu.Io;
 
 namespace VaeGpu.Data;

@@ -1,4 +1,3 @@
-using VaeGpu.Configuration;
 
 namespace VaeGpu.Data;
 

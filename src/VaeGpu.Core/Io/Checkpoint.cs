@@ -2,26 +2,31 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using VaeGpu.Accelerators;
-using VaeGpu.Configuration;
 using VaeGpu.Model;
+using VaeGpu.Training;
 
 namespace VaeGpu.Io;
 
 /// <summary>
 /// The training checkpoint file. Layout, little-endian:
-/// "VAEGPUCK", u32 format version (1);
+/// "VAEGPUCK", u32 format version (2; version 1 files, which lack the partial epoch, are still read);
 /// i32 byte count + UTF-8 configuration JSON;
 /// architecture: i32 input size, i32 hidden count, i32 × count widths, i32 latent, i32 activation,
 /// i32 likelihood kind, f32 sigma, f32 logvar min, f32 logvar max;
 /// u64 seed, i32 completed epochs, i64 completed steps;
 /// parameters, Adam m, Adam v: each i32 count + f32 × count;
+/// version 2: the partial epoch: i32 steps done in epoch (0: the checkpoint ends an epoch), then, when
+/// not 0, i32 examples done, f64 reconstruction sum, f64 KL sum, f64 seconds;
 /// SHA-256 of every byte before it.
 /// Files are written atomically, so a crash during a save leaves the previous checkpoint intact;
 /// the checksum catches what atomicity cannot (disk errors, copies cut short, hand edits).
 /// </summary>
 public static class Checkpoint
 {
-    public const uint FormatVersion = 1;
+    public const uint FormatVersion = 2;
+
+    /// <summary>The oldest version this build still reads.</summary>
+    public const uint OldestReadableVersion = 1;
 
     private const int ChecksumLength = SHA256.HashSizeInBytes;
 
@@ -78,6 +83,16 @@ public static class Checkpoint
             WriteSingles(writer, data.Parameters);
             WriteSingles(writer, data.AdamM);
             WriteSingles(writer, data.AdamV);
+
+            PartialEpoch? partial = data.Partial;
+            writer.Write(partial?.StepsDone ?? 0);
+            if (partial is not null)
+            {
+                writer.Write(partial.ExamplesDone);
+                writer.Write(partial.Recon);
+                writer.Write(partial.Kl);
+                writer.Write(partial.Seconds);
+            }
         }
 
         byte[] checksum = SHA256.HashData(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
@@ -113,9 +128,9 @@ public static class Checkpoint
         var reader = new CheckpointReader(bytes, path);
         reader.ReadBytes(Magic.Length);
         uint version = reader.ReadUInt32();
-        if (version != FormatVersion)
+        if (version < OldestReadableVersion || version > FormatVersion)
             throw new UserInputException(
-                $"{path}: unsupported checkpoint format version {version} (this build reads version {FormatVersion})");
+                $"{path}: unsupported checkpoint format version {version} (this build reads versions {OldestReadableVersion} to {FormatVersion})");
 
         // Parsed before the checksum is checked: a file cut short shows up as running out of bytes,
         // which names the problem better than a checksum mismatch would.
@@ -134,6 +149,15 @@ public static class Checkpoint
         float[] parameters = reader.ReadSingles(reader.ReadLength());
         float[] adamM = reader.ReadSingles(reader.ReadLength());
         float[] adamV = reader.ReadSingles(reader.ReadLength());
+        PartialEpoch? partial = null;
+        if (version >= 2 && reader.ReadInt32() is var stepsDone and not 0)
+        {
+            int examplesDone = reader.ReadInt32();
+            double recon = reader.ReadDouble(), kl = reader.ReadDouble(), seconds = reader.ReadDouble();
+            if (stepsDone < 0 || examplesDone <= 0 || !double.IsFinite(recon) || !double.IsFinite(kl) || !(seconds >= 0))
+                throw new UserInputException($"{path}: invalid checkpoint: partial epoch of {stepsDone} steps, {examplesDone} images");
+            partial = new PartialEpoch(epoch + 1, stepsDone, examplesDone, recon, kl, seconds);
+        }
 
         int dataLength = reader.Position;
         if (reader.Remaining < ChecksumLength)
@@ -156,7 +180,7 @@ public static class Checkpoint
 
         var architecture = new VaeArchitecture(inputSize, hidden, latent, activation,
             new Likelihood(likelihoodKind, sigma), new LogVarClamp(logVarMin, logVarMax));
-        return new CheckpointData(configJson, architecture, seed, epoch, step, parameters, adamM, adamV);
+        return new CheckpointData(configJson, architecture, seed, epoch, new ModelState(parameters, adamM, adamV, step), partial);
     }
 
     private static byte[] ReadFile(string path)

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
-using VaeGpu.Configuration;
 
 namespace VaeGpu.Io;
 
@@ -35,6 +34,8 @@ internal ref struct CheckpointReader(ReadOnlySpan<byte> bytes, string path)
     public long ReadInt64() => BinaryPrimitives.ReadInt64LittleEndian(ReadBytes(sizeof(long)));
 
     public float ReadSingle() => BinaryPrimitives.ReadSingleLittleEndian(ReadBytes(sizeof(float)));
+
+    public double ReadDouble() => BinaryPrimitives.ReadDoubleLittleEndian(ReadBytes(sizeof(double)));
 
     /// <summary>A length written before an array or a string.</summary>
     public int ReadLength()

@@ -1,4 +1,3 @@
-using VaeGpu.Accelerators;
 
 namespace VaeGpu.Random;
 

@@ -1,6 +1,7 @@
 using VaeGpu.Accelerators;
 using VaeGpu.Data;
 using VaeGpu.Model;
+using VaeGpu.Random;
 
 namespace VaeGpu.Training;
 
@@ -15,19 +16,36 @@ public sealed class Evaluator : IDisposable
     private readonly VaeModel _model;
     private readonly ulong _seed;
     private readonly DeviceImages _images;
+    private readonly bool _ownsImages;
     private readonly DeviceBuffer<int> _identity;
     private readonly int[] _hostIdentity;
     private readonly DeviceBuffer<uint> _batchCounter;
     private readonly VaeWorkspace _workspace;
 
     public Evaluator(VaeModel model, ImageSet images, int batchSize, ulong seed)
+        : this(model, new DeviceImages(model.Accelerator, images), batchSize, seed, ownsImages: true)
     {
+    }
+
+    /// <summary>Evaluates on images already resident on the model's device (not disposed here): one upload serves several passes.</summary>
+    public Evaluator(VaeModel model, DeviceImages images, int batchSize, ulong seed)
+        : this(model, images, batchSize, seed, ownsImages: false)
+    {
+    }
+
+    private Evaluator(VaeModel model, DeviceImages deviceImages, int batchSize, ulong seed, bool ownsImages)
+    {
+        ImageSet images = deviceImages.Images;
         if (images.PixelsPerImage != model.Layout.InputSize)
+        {
+            if (ownsImages) deviceImages.Dispose();
             throw new ArgumentException($"images have {images.PixelsPerImage} pixels, the model takes {model.Layout.InputSize}");
+        }
         IAccelerator accelerator = model.Accelerator;
         _model = model;
         _seed = seed;
-        _images = new DeviceImages(accelerator, images);
+        _images = deviceImages;
+        _ownsImages = ownsImages;
         _identity = accelerator.Allocate<int>(images.Count);
         _hostIdentity = Enumerable.Range(0, images.Count).ToArray();
         accelerator.Upload<int>(_identity, _hostIdentity);
@@ -77,6 +95,6 @@ public sealed class Evaluator : IDisposable
         _workspace.Dispose();
         _batchCounter.Dispose();
         _identity.Dispose();
-        _images.Dispose();
+        if (_ownsImages) _images.Dispose();
     }
 }

@@ -1,6 +1,7 @@
 using VaeGpu.Accelerators;
 using VaeGpu.Data;
 using VaeGpu.Model;
+using VaeGpu.Random;
 
 namespace VaeGpu.Training;
 

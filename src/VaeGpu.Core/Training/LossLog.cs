@@ -11,7 +11,8 @@ internal sealed class LossLog : IDisposable
     private readonly IAccelerator _accelerator;
     private readonly DeviceBuffer<float> _sums;
     private readonly float[] _host;
-    private int _pending;
+    private readonly int[] _rows;
+    private int _pending, _firstSlot;
     private long _firstPendingStep;
 
     public LossLog(IAccelerator accelerator, int capacity)
@@ -20,6 +21,7 @@ internal sealed class LossLog : IDisposable
         Capacity = capacity;
         _sums = accelerator.Allocate<float>(2 * capacity);
         _host = new float[2 * capacity];
+        _rows = new int[capacity];
     }
 
     public int Capacity { get; }
@@ -28,17 +30,22 @@ internal sealed class LossLog : IDisposable
     public double Recon { get; private set; }
     public double Kl { get; private set; }
 
-    public void Reset()
+    /// <summary>The lowest per-example loss of one step read so far (NaN before any): the yardstick for divergence.</summary>
+    public double LowestStepLoss { get; private set; } = double.NaN;
+
+    /// <summary>Starts an epoch's sums, at zero or (a resumed mid-epoch checkpoint) at what the steps before it added.</summary>
+    public void Reset(double recon = 0, double kl = 0)
     {
         _pending = 0;
-        Recon = 0;
-        Kl = 0;
+        Recon = recon;
+        Kl = kl;
+        LowestStepLoss = double.NaN;
     }
 
     /// <summary>
     /// Reduces this step's per-row terms into slot cursor[0] mod Capacity, the slot read on the device
-    /// (so that a captured step stays valid). The cursor counts steps from 0 within an epoch and the log
-    /// drains when full and at the end of every epoch, so that slot is always the next pending one.
+    /// (so that a captured step stays valid). The cursor counts the steps of the epoch; the log drains
+    /// when full, so the pending steps fill consecutive slots (mod Capacity) from the first one's.
     /// </summary>
     public void Reduce(DeviceSpan<float> nll, DeviceSpan<float> kl, DeviceSpan<uint> cursor)
     {
@@ -46,10 +53,16 @@ internal sealed class LossLog : IDisposable
         _accelerator.ReduceToSlot(kl, _sums, 2, 1, cursor);
     }
 
-    /// <summary>Counts the step just reduced (host bookkeeping: which steps the pending slots hold).</summary>
-    public void Recorded(long step)
+    /// <summary>Counts the step just reduced (host bookkeeping: which steps, of how many rows, the pending slots hold).</summary>
+    /// <param name="stepInEpoch">The cursor's value for that step: its slot is this mod Capacity.</param>
+    public void Recorded(long step, int rows, int stepInEpoch)
     {
-        if (_pending == 0) _firstPendingStep = step;
+        if (_pending == 0)
+        {
+            _firstPendingStep = step;
+            _firstSlot = stepInEpoch % Capacity;
+        }
+        _rows[_pending] = rows;
         _pending++;
     }
 
@@ -57,15 +70,18 @@ internal sealed class LossLog : IDisposable
     public void Drain(int epoch)
     {
         if (_pending == 0) return;
-        Span<float> values = _host.AsSpan(0, 2 * _pending);
-        _accelerator.Download(_sums.Slice(0, 2 * _pending), values);
+        _accelerator.Download<float>(_sums, _host);
         for (int i = 0; i < _pending; i++)
         {
-            float recon = values[2 * i], kl = values[2 * i + 1];
+            int slot = (_firstSlot + i) % Capacity;
+            float recon = _host[2 * slot], kl = _host[2 * slot + 1];
             if (!float.IsFinite(recon)) throw new TrainingDivergedException("reconstruction", epoch, _firstPendingStep + i, recon);
             if (!float.IsFinite(kl)) throw new TrainingDivergedException("KL", epoch, _firstPendingStep + i, kl);
             Recon += recon;
             Kl += kl;
+            double perExample = ((double)recon + kl) / _rows[i];
+            if (!(perExample >= LowestStepLoss)) LowestStepLoss = perExample; // NaN start: the first value wins
+
         }
         _pending = 0;
     }

@@ -8,9 +8,10 @@ namespace VaeGpu.Training;
 
 /// <summary>
 /// The host training loop: per epoch a Philox-seeded permutation of the training set, then one
-/// <see cref="TrainingStep"/> per batch (gather, forward, loss, backward, Adam; a graph replay on CUDA). One seed drives the
-/// initial parameters, the batch order and the noise, so a run is reproducible and a resumed run
-/// continues exactly where the interrupted one stopped.
+/// <see cref="TrainingStep"/> per batch (gather, forward, loss, backward, Adam; a graph replay on
+/// CUDA). One seed drives the initial parameters, the batch order and the noise, so a run is
+/// reproducible and a resumed run, even from inside an epoch, continues exactly where the
+/// interrupted one stopped.
 /// </summary>
 public sealed class Trainer : IDisposable
 {
@@ -52,35 +53,63 @@ public sealed class Trainer : IDisposable
     }
 
     /// <summary>One pass over the training set; <paramref name="epoch"/> counts from 1.</summary>
-    public EpochResult RunEpoch(int epoch, Action<TrainingProgress>? progress = null)
+    /// <param name="resumeFrom">A mid-epoch checkpoint's progress in this epoch: its steps are skipped and its loss sums carried on.</param>
+    /// <param name="control">Stop requests and mid-epoch checkpoints; null runs the whole epoch.</param>
+    public EpochResult RunEpoch(int epoch, Action<TrainingProgress>? progress = null, PartialEpoch? resumeFrom = null,
+        ITrainingControl? control = null)
     {
+        if (resumeFrom is not null && resumeFrom.Epoch != epoch)
+            throw new ArgumentException($"the partial epoch is epoch {resumeFrom.Epoch}, not {epoch}", nameof(resumeFrom));
         Permutation.FillShuffled(_hostOrder, _settings.Seed, epoch);
-        _trainingStep.BeginEpoch(_hostOrder);
+        int firstStep = resumeFrom?.StepsDone ?? 0;
+        _trainingStep.BeginEpoch(_hostOrder, firstStep);
         LossLog lossLog = _trainingStep.LossLog;
-        int steps = StepsPerEpoch, examplesDone = 0;
+        lossLog.Reset(resumeFrom?.Recon ?? 0, resumeFrom?.Kl ?? 0);
+        int steps = StepsPerEpoch, examplesDone = resumeFrom?.ExamplesDone ?? 0;
+        double priorSeconds = resumeFrom?.Seconds ?? 0;
         var clock = Stopwatch.StartNew();
 
-        for (int stepInEpoch = 0; stepInEpoch < steps; stepInEpoch++)
+        for (int stepInEpoch = firstStep; stepInEpoch < steps; stepInEpoch++)
         {
             int rows = Math.Min(_settings.BatchSize, _train.Count - stepInEpoch * _settings.BatchSize);
             _trainingStep.Run(rows);
-            lossLog.Recorded(_step + 1);
+            lossLog.Recorded(_step + 1, rows, stepInEpoch);
             _step++;
             examplesDone += rows;
 
             bool last = stepInEpoch == steps - 1;
-            if (lossLog.IsFull || last)
+            bool stop = !last && control is { StopRequested: true };
+            bool checkpoint = !last && !stop && control is not null && control.CheckpointDue(stepInEpoch + 1);
+            if (lossLog.IsFull || last || stop || checkpoint)
             {
+                // Read every pending loss before a checkpoint, so that a NaN is never saved as the state to resume.
                 lossLog.Drain(epoch);
-                double seconds = clock.Elapsed.TotalSeconds;
+                double seconds = priorSeconds + clock.Elapsed.TotalSeconds;
                 progress?.Invoke(new TrainingProgress(epoch, stepInEpoch + 1, steps,
                     (lossLog.Recon + lossLog.Kl) / examplesDone, lossLog.Kl / examplesDone, examplesDone / seconds));
             }
+            if (stop || checkpoint)
+            {
+                _accelerator.Synchronize();
+                var partial = new PartialEpoch(epoch, stepInEpoch + 1, examplesDone, lossLog.Recon, lossLog.Kl,
+                    priorSeconds + clock.Elapsed.TotalSeconds);
+                if (stop)
+                    return Result(epoch, examplesDone, partial.Seconds) with { Stopped = partial };
+                control!.SaveCheckpoint(partial);
+            }
         }
         _accelerator.Synchronize();
-        double elapsed = clock.Elapsed.TotalSeconds;
-        return new EpochResult(epoch, (lossLog.Recon + lossLog.Kl) / examplesDone, lossLog.Recon / examplesDone,
-            lossLog.Kl / examplesDone, elapsed, examplesDone / elapsed);
+        return Result(epoch, examplesDone, priorSeconds + clock.Elapsed.TotalSeconds);
+    }
+
+    private EpochResult Result(int epoch, int examplesDone, double seconds)
+    {
+        LossLog lossLog = _trainingStep.LossLog;
+        return new(epoch, (lossLog.Recon + lossLog.Kl) / examplesDone, lossLog.Recon / examplesDone,
+            lossLog.Kl / examplesDone, seconds, examplesDone / seconds)
+        {
+            LowestStepLoss = lossLog.LowestStepLoss,
+        };
     }
 
     public void Dispose()

@@ -51,16 +51,19 @@ public sealed class TrainingStep : IDisposable
     /// <summary>Whether steps replay captured graphs here.</summary>
     public bool Captures => _graphs is not null;
 
-    /// <summary>Uploads the epoch's order of the images and puts the cursor on its first batch.</summary>
-    public void BeginEpoch(ReadOnlySpan<int> order)
+    /// <summary>
+    /// Uploads the epoch's order of the images and puts the cursor on batch <paramref name="firstStep"/>
+    /// (0, or where a mid-epoch checkpoint stopped); the loss log starts empty.
+    /// </summary>
+    public void BeginEpoch(ReadOnlySpan<int> order, int firstStep = 0)
     {
         _accelerator.Upload(_order, order);
-        _accelerator.Upload<uint>(_cursor, [0u]);
+        _accelerator.Upload<uint>(_cursor, [(uint)firstStep]);
         if (_images.Images.IsTable)
         {
             if (_hostOrder.Length != order.Length) _hostOrder = new int[order.Length];
             order.CopyTo(_hostOrder);
-            _hostCursor = 0;
+            _hostCursor = firstStep;
         }
         LossLog.Reset();
     }

@@ -1,5 +1,6 @@
 using VaeGpu.Accelerators;
 using VaeGpu.Tests.Accelerators.Reference;
+using VaeGpu.Random;
 
 namespace VaeGpu.Tests.Accelerators;
 
@@ -43,6 +44,14 @@ public abstract class AcceleratorOpTests : IDisposable
 
     /// <summary>Non-null when the accelerator cannot run here (no device): every test skips with this reason.</summary>
     protected virtual string? SkipReason => null;
+
+    /// <summary>
+    /// The one test a suite shows where its device is absent (its [SuiteFact]/[SuiteTheory] cases are then
+    /// not discovered: <see cref="RequiresDeviceAttribute"/>), skipped with the reason; where the device is
+    /// there it checks that the accelerator starts and names itself.
+    /// </summary>
+    [Fact]
+    public void Device_is_present_or_the_suite_is_skipped_with_the_reason() => Assert.False(string.IsNullOrWhiteSpace(Accelerator.Name));
 
     /// <summary>
     /// Absolute tolerance on the noise against <see cref="VaeGpu.Random.PhiloxNormal.NoiseAt"/> (relative to 1 + |ε|):
@@ -108,7 +117,7 @@ public abstract class AcceleratorOpTests : IDisposable
 
     // ---------------------------------------------------------------- LinearForward
 
-    [Theory]
+    [SuiteTheory]
     [MemberData(nameof(LinearCases))]
     public void LinearForwardMatchesReference(int rows, int inFeatures, int outFeatures, Activation activation)
     {
@@ -133,7 +142,7 @@ public abstract class AcceleratorOpTests : IDisposable
 
     // ---------------------------------------------------------------- LinearBackward
 
-    [Theory]
+    [SuiteTheory]
     [MemberData(nameof(LinearCases))]
     public void LinearBackwardMatchesReference(int rows, int inFeatures, int outFeatures, Activation inputActivation)
     {
@@ -162,7 +171,7 @@ public abstract class AcceleratorOpTests : IDisposable
             Math.Abs(expected.DxSum[i]) * derivativeError + 2 * Eps32 * Math.Abs(expected.Dx[i]) + Tiny);
     }
 
-    [Fact]
+    [SuiteFact]
     public void LinearBackwardWithoutDxWritesDwAndDb()
     {
         const int rows = 9, inFeatures = 19, outFeatures = 11;
@@ -177,7 +186,7 @@ public abstract class AcceleratorOpTests : IDisposable
         AssertClose("db", Read(db), i => expected.Db[i], i => DotRtol(rows) * expected.DbMagnitude[i] + Tiny);
     }
 
-    [Fact]
+    [SuiteFact]
     public void ZeroRowsWriteNothingButZeroWeightGradients()
     {
         const int inFeatures = 9, outFeatures = 5, latent = 3;
@@ -193,12 +202,28 @@ public abstract class AcceleratorOpTests : IDisposable
         Assert.All(Read(dw), value => Assert.Equal(0f, value));
         Assert.All(Read(db), value => Assert.Equal(0f, value));
 
-        Accelerator.ElboOutput(Output(0), Input(w), Input(b), Output(0), Output(0), Output(0), 0, inFeatures, outFeatures,
+        // Every zero-length output is read back: Read fails if anything was written around it, and the
+        // counters must come back unchanged.
+        DeviceSpan<float> nll = Output(0), dLogits = Output(0);
+        Accelerator.ElboOutput(Output(0), Input(w), Input(b), Output(0), nll, dLogits, 0, inFeatures, outFeatures,
             Likelihood.Bernoulli, 1f);
-        Accelerator.Reparameterize(Output(0), Output(0), Output(0), Output(0), 0, latent, new LogVarClamp(-1, 1),
-            new NoiseSource(1, 0), Counter(0));
-        Accelerator.ReparameterizeBackward(Output(0), Output(0), Output(0), Output(0), 0, latent, new LogVarClamp(-1, 1),
-            new KlWeight(1, 0), 1f, Counter(0));
+        Assert.Empty(Read(nll));
+        Assert.Empty(Read(dLogits));
+        DeviceSpan<float> z = Output(0), eps = Output(0), kl = Output(0);
+        DeviceSpan<uint> counter = Counter(5);
+        Accelerator.Reparameterize(Output(0), z, eps, kl, 0, latent, new LogVarClamp(-1, 1), new NoiseSource(1, 0), counter);
+        Assert.Empty(Read(z));
+        Assert.Empty(Read(eps));
+        Assert.Empty(Read(kl));
+        DeviceSpan<float> dHead = Output(0);
+        Accelerator.ReparameterizeBackward(Output(0), Output(0), Output(0), dHead, 0, latent, new LogVarClamp(-1, 1),
+            new KlWeight(1, 0), 1f, counter);
+        Assert.Empty(Read(dHead));
+        Assert.Equal(5u, ReadCounter(counter));
+        DeviceSpan<float> gathered = Output(0);
+        DeviceBuffer<byte> images = Own(Accelerator.Allocate<byte>(inFeatures));
+        Accelerator.GatherRows(images, Own(Accelerator.Allocate<int>(1)).Slice(0, 0), gathered, 0, inFeatures);
+        Assert.Empty(Read(gathered));
         DeviceSpan<float> sum = Output(1);
         Accelerator.Reduce(Output(0), sum);
         Assert.Equal([0f], Read(sum));
@@ -217,7 +242,7 @@ public abstract class AcceleratorOpTests : IDisposable
         { 7, 9, 0f, 0u },
     };
 
-    [Theory]
+    [SuiteTheory]
     [MemberData(nameof(ReparameterizeCases))]
     public void ReparameterizeMatchesReference(int rows, int latent, float temperature, uint step)
     {
@@ -253,7 +278,7 @@ public abstract class AcceleratorOpTests : IDisposable
         Assert.Equal(step, ReadCounter(counter));
     }
 
-    [Fact]
+    [SuiteFact]
     public void ReparameterizeNoiseDependsOnSeedStreamAndStep()
     {
         const int rows = 4, latent = 5;
@@ -283,7 +308,7 @@ public abstract class AcceleratorOpTests : IDisposable
         { 128, 20, 1f, 1000, 0u }, // first step of a long warm-up: β/1000
     };
 
-    [Theory]
+    [SuiteTheory]
     [MemberData(nameof(ReparameterizeBackwardCases))]
     public void ReparameterizeBackwardMatchesReference(int rows, int latent, float beta, int warmup, uint step)
     {
@@ -354,7 +379,7 @@ public abstract class AcceleratorOpTests : IDisposable
         }
     }
 
-    [Theory]
+    [SuiteTheory]
     [MemberData(nameof(ElboCases))]
     public void ElboOutputMatchesReference(int rows, int hidden, int outFeatures, LikelihoodKind kind, float gradScale)
     {
@@ -420,7 +445,7 @@ public abstract class AcceleratorOpTests : IDisposable
     };
 
     /// <summary>A Gaussian with σ learned per feature: each output column has its own logσ.</summary>
-    [Theory]
+    [SuiteTheory]
     [MemberData(nameof(LearnedSigmaCases))]
     public void ElboOutputWithLearnedSigmaMatchesReference(int rows, int hidden, int outFeatures, float gradScale)
     {
@@ -459,7 +484,7 @@ public abstract class AcceleratorOpTests : IDisposable
         AssertClose("dLogits", gotGradient, i => expected.DLogits[i], i => gradientTolerance[i]);
     }
 
-    [Theory]
+    [SuiteTheory]
     [MemberData(nameof(LearnedSigmaCases))]
     public void LogSigmaGradientMatchesReference(int rows, int hidden, int features, float gradScale)
     {
@@ -492,7 +517,7 @@ public abstract class AcceleratorOpTests : IDisposable
 
     // ---------------------------------------------------------------- AdamStep
 
-    [Theory]
+    [SuiteTheory]
     [InlineData(1, 0u)]
     [InlineData(7, 0u)]
     [InlineData(8, 3u)]
@@ -545,7 +570,7 @@ public abstract class AcceleratorOpTests : IDisposable
         Assert.Equal(firstStep + 4, ReadCounter(counter));
     }
 
-    [Fact]
+    [SuiteFact]
     public void AdamFirstStepMovesEveryParameterByTheLearningRate()
     {
         // With t = 1 and m = v = 0 the bias-corrected step is lr · g/|g| (ε aside): a check of the t = counter + 1 rule.
@@ -566,15 +591,17 @@ public abstract class AcceleratorOpTests : IDisposable
     {
         get
         {
+            // Every length through the group-size edges (the device reduction runs groups of up to 256
+            // lanes: 255, 256, 257, 511, 512, 513 are all in 0..520), then two long ones.
             var data = new TheoryData<int>();
-            for (int n = 1; n <= 40; n++) data.Add(n);
+            for (int n = 0; n <= 520; n++) data.Add(n);
             data.Add(1000);
             data.Add(100003);
             return data;
         }
     }
 
-    [Theory]
+    [SuiteTheory]
     [MemberData(nameof(ReduceLengths))]
     public void ReduceMatchesReference(int length)
     {
@@ -588,7 +615,7 @@ public abstract class AcceleratorOpTests : IDisposable
 
     // ---------------------------------------------------------------- GatherRows
 
-    [Theory]
+    [SuiteTheory]
     [InlineData(1, 1, 1)]
     [InlineData(5, 3, 7)]
     [InlineData(128, 784, 300)]
@@ -619,7 +646,7 @@ public abstract class AcceleratorOpTests : IDisposable
 
     // ---------------------------------------------------------------- GatherBatch
 
-    [Theory]
+    [SuiteTheory]
     [InlineData(5, 3, 7, 0, 5)]
     [InlineData(5, 3, 7, 2, 5)]
     [InlineData(5, 3, 7, 3, 2)]   // the short last batch of 17 entries in batches of 5
@@ -647,9 +674,32 @@ public abstract class AcceleratorOpTests : IDisposable
         Assert.Equal(cursor, ReadCounter(counter));
     }
 
+    [SuiteFact]
+    public void GatherBatchPastTheEndOfTheOrderWritesNanRows()
+    {
+        const int batchSize = 4, rowLength = 3, imageCount = 5;
+        byte[] images = Enumerable.Range(0, rowLength * imageCount).Select(i => (byte)(i * 7)).ToArray();
+        int[] order = [4, 3, 2, 1, 0, 4];  // 6 entries: batch 1 has 2 of its 4 rows
+        DeviceBuffer<byte> imageBuffer = Own(Accelerator.Allocate<byte>(images.Length));
+        Accelerator.Upload<byte>(imageBuffer, images);
+        DeviceBuffer<int> orderBuffer = Own(Accelerator.Allocate<int>(order.Length));
+        Accelerator.Upload<int>(orderBuffer, order);
+        DeviceSpan<float> destination = Output(batchSize * rowLength);
+
+        Accelerator.GatherBatch(imageBuffer, orderBuffer, Counter(1), batchSize, destination, batchSize, rowLength);
+
+        float[] got = Read(destination);
+        for (int j = 0; j < rowLength; j++)
+        {
+            Assert.Equal(images[0 * rowLength + j] / 255f, got[0 * rowLength + j]);
+            Assert.Equal(images[4 * rowLength + j] / 255f, got[1 * rowLength + j]);
+        }
+        Assert.All(got.Skip(2 * rowLength), value => Assert.True(float.IsNaN(value)));
+    }
+
     // ---------------------------------------------------------------- ReduceToSlot
 
-    [Theory]
+    [SuiteTheory]
     [InlineData(1, 0u, 0)]
     [InlineData(37, 0u, 1)]
     [InlineData(128, 5u, 0)]
@@ -674,9 +724,125 @@ public abstract class AcceleratorOpTests : IDisposable
         }
     }
 
+    [SuiteFact]
+    public void GatherRowsWithAnIndexOutOfRangeWritesNanRowsAndTheOthersExactly()
+    {
+        const int rowLength = 5, imageCount = 4;
+        byte[] images = Enumerable.Range(0, rowLength * imageCount).Select(i => (byte)(i * 13)).ToArray();
+        int[] indices = [2, -1, imageCount, int.MaxValue, 0];
+        DeviceBuffer<byte> imageBuffer = Own(Accelerator.Allocate<byte>(images.Length));
+        Accelerator.Upload<byte>(imageBuffer, images);
+        DeviceBuffer<int> indexBuffer = Own(Accelerator.Allocate<int>(indices.Length));
+        Accelerator.Upload<int>(indexBuffer, indices);
+        DeviceSpan<float> destination = Output(indices.Length * rowLength);
+
+        Accelerator.GatherRows(imageBuffer, indexBuffer, destination, indices.Length, rowLength);
+
+        float[] got = Read(destination);
+        for (int row = 0; row < indices.Length; row++)
+        {
+            for (int j = 0; j < rowLength; j++)
+            {
+                float value = got[row * rowLength + j];
+                if (indices[row] is >= 0 and < imageCount)
+                    Assert.Equal(images[indices[row] * rowLength + j] / 255f, value);
+                else
+                    Assert.True(float.IsNaN(value), $"row {row} (index {indices[row]}) element {j} is {value}, not NaN");
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- NaN and ±Inf inputs
+
+    public static TheoryData<float> NonFinite => new(float.NaN, float.PositiveInfinity, float.NegativeInfinity);
+
+    [SuiteTheory]
+    [MemberData(nameof(NonFinite))]
+    public void ReduceOfANonFiniteInputIsNonFinite(float bad)
+    {
+        float[] source = RandomValues(new System.Random(21), 300, 1.0);
+        source[137] = bad;
+        DeviceSpan<float> sum = Output(1);
+        Accelerator.Reduce(Input(source), sum);
+        float got = Read(sum)[0];
+        if (float.IsNaN(bad)) Assert.True(float.IsNaN(got), $"sum {got}");
+        else Assert.Equal(bad, got);
+    }
+
+    [SuiteTheory]
+    [MemberData(nameof(NonFinite))]
+    public void LinearForwardCarriesANonFiniteInputIntoItsRowOnly(float bad)
+    {
+        const int rows = 3, inFeatures = 7, outFeatures = 5;
+        var random = new System.Random(22);
+        float[] x = RandomValues(random, rows * inFeatures, 1.0), w = RandomValues(random, outFeatures * inFeatures, 0.5);
+        float[] b = RandomValues(random, outFeatures, 0.1);
+        x[1 * inFeatures + 3] = bad;
+        DeviceSpan<float> y = Output(rows * outFeatures);
+        Accelerator.LinearForward(Input(x), Input(w), Input(b), y, rows, inFeatures, outFeatures, Activation.Identity);
+        float[] got = Read(y);
+        for (int i = 0; i < got.Length; i++)
+        {
+            bool badRow = i / outFeatures == 1;
+            Assert.True(badRow ? !float.IsFinite(got[i]) : float.IsFinite(got[i]), $"y[{i}] = {got[i]}");
+        }
+    }
+
+    [SuiteTheory]
+    [MemberData(nameof(NonFinite))]
+    public void ElboOutputReportsANonFiniteHiddenValueInThatRowsLoss(float bad)
+    {
+        const int rows = 3, hidden = 6, outFeatures = 8;
+        var random = new System.Random(23);
+        float[] h = RandomValues(random, rows * hidden, 1.0), w = RandomValues(random, outFeatures * hidden, 0.5);
+        float[] b = RandomValues(random, outFeatures, 0.1);
+        float[] target = Enumerable.Range(0, rows * outFeatures).Select(i => (i % 3) / 2f).ToArray();
+        h[2 * hidden + 1] = bad;
+        DeviceSpan<float> nll = Output(rows), dLogits = Output(rows * outFeatures);
+        Accelerator.ElboOutput(Input(h), Input(w), Input(b), Input(target), nll, dLogits, rows, hidden, outFeatures,
+            Likelihood.Bernoulli, 1f);
+        float[] losses = Read(nll);
+        Assert.True(float.IsFinite(losses[0]) && float.IsFinite(losses[1]), $"finite rows: {losses[0]}, {losses[1]}");
+        // ±Inf logits give an infinite or NaN loss, or, where the target agrees with the saturated side, 0 with
+        // an infinite term elsewhere in the row: either way the row is not silently a normal finite loss.
+        float[] gradients = Read(dLogits);
+        bool rowFlagged = !float.IsFinite(losses[2]) || gradients.Skip(2 * outFeatures).Any(g => !float.IsFinite(g));
+        Assert.True(rowFlagged, $"row 2 loss {losses[2]} with a {bad} hidden value");
+    }
+
+    [SuiteTheory]
+    [MemberData(nameof(NonFinite))]
+    public void AdamStepCarriesANonFiniteGradientIntoItsParameterOnly(float bad)
+    {
+        const int n = 40;
+        var random = new System.Random(24);
+        float[] p = RandomValues(random, n, 1.0), g = RandomValues(random, n, 1.0);
+        g[17] = bad;
+        DeviceSpan<float> parameters = Input(p), m = Input(new float[n]), v = Input(new float[n]);
+        Accelerator.AdamStep(parameters, Input(g), m, v, new AdamSettings(1e-3f, 0.9f, 0.999f, 1e-8f), Counter(0));
+        float[] got = Read(parameters);
+        for (int i = 0; i < n; i++)
+            Assert.True(i == 17 ? !float.IsFinite(got[i]) || float.IsNaN(Read(v)[i]) : float.IsFinite(got[i]), $"p[{i}] = {got[i]}");
+    }
+
+    [SuiteTheory]
+    [MemberData(nameof(NonFinite))]
+    public void ReparameterizeCarriesANonFiniteMeanIntoItsElement(float bad)
+    {
+        const int rows = 2, latent = 3;
+        float[] head = RandomValues(new System.Random(25), rows * 2 * latent, 0.5);
+        head[1 * 2 * latent + 2] = bad; // μ of row 1, element 2
+        DeviceSpan<float> z = Output(rows * latent), eps = Output(rows * latent), kl = Output(rows);
+        Accelerator.Reparameterize(Input(head), z, eps, kl, rows, latent, new LogVarClamp(-4, 3), new NoiseSource(3, 0), Counter(1));
+        float[] zs = Read(z), kls = Read(kl);
+        for (int i = 0; i < zs.Length; i++)
+            Assert.True(i == 1 * latent + 2 ? !float.IsFinite(zs[i]) : float.IsFinite(zs[i]), $"z[{i}] = {zs[i]}");
+        Assert.True(float.IsFinite(kls[0]) && !float.IsFinite(kls[1]), $"kl = {kls[0]}, {kls[1]}");
+    }
+
     // ---------------------------------------------------------------- AdvanceCounter
 
-    [Theory]
+    [SuiteTheory]
     [InlineData(0u)]
     [InlineData(41u)]
     [InlineData(4_000_000_000u)]
@@ -693,7 +859,7 @@ public abstract class AcceleratorOpTests : IDisposable
 
     // ---------------------------------------------------------------- shape errors
 
-    [Theory]
+    [SuiteTheory]
     [InlineData("LinearForward", "x")]
     [InlineData("LinearForward", "w")]
     [InlineData("LinearForward", "b")]
@@ -763,7 +929,7 @@ public abstract class AcceleratorOpTests : IDisposable
         Assert.Contains($" {operand} ", exception.Message);
     }
 
-    [Fact]
+    [SuiteFact]
     public void OperandOfAnotherAcceleratorIsRejected()
     {
         using var other = new VaeGpu.Accelerators.Cpu.CpuAccelerator(threads: 1);

@@ -24,7 +24,7 @@ public abstract class CrossAcceleratorTrainingTests
 
     protected abstract string? SkipReason { get; }
 
-    [Fact]
+    [Fact] // one test: where the device is absent it is the suite's one skip line, with the reason
     public void Two_hundred_training_steps_match_the_cpu_accelerator()
     {
         Assert.SkipWhen(SkipReason is not null, SkipReason ?? "");

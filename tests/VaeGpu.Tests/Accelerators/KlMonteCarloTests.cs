@@ -1,5 +1,6 @@
 using VaeGpu.Accelerators;
 using VaeGpu.Accelerators.Cpu;
+using VaeGpu.Random;
 
 namespace VaeGpu.Tests.Accelerators;
 

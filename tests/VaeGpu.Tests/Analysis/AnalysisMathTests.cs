@@ -1,5 +1,6 @@
 using VaeGpu.Accelerators;
 using VaeGpu.Analysis;
+using VaeGpu.Random;
 
 namespace VaeGpu.Tests.Analysis;
 

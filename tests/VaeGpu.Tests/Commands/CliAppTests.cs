@@ -151,7 +151,7 @@ public sealed class CliAppTests
     {
         Assert.Equal(2, Run(terminal: false, "trian"));
 
-        Assert.Equal("error: unknown command 'trian' (commands: train, eval, sample, reconstruct, interpolate, latents, score, devices, bench, help)" + Environment.NewLine, _error.ToString());
+        Assert.Equal("error: unknown command 'trian'; did you mean train? (commands: train, eval, sample, reconstruct, interpolate, latents, score, devices, bench, help)" + Environment.NewLine, _error.ToString());
         Assert.Empty(_out.ToString());
     }
 
@@ -205,11 +205,22 @@ public sealed class CliAppTests
         Assert.Throws<ArgumentException>(() => registry.Add(new ThrowingCommand(new Exception())));
     }
 
+    [Fact]
+    public void An_io_failure_no_verb_caught_is_one_line_with_the_path_the_reason_and_exit_code_2()
+    {
+        const int ENOSPC = 28;
+        Assert.Equal(2, Run(new ThrowingCommand(new IOException("cannot write '/data/runs/x/scores.csv'", ENOSPC)), "throw"));
+
+        Assert.Equal("error: cannot write '/data/runs/x/scores.csv' (no space left on device)" + Environment.NewLine, _error.ToString());
+    }
+
     private sealed class ThrowingCommand(Exception exception) : ICommand
     {
         public string Name => "throw";
 
         public string Summary => "Throws.";
+
+        public VaeGpu.Cli.Configuration.CommandSwitches Switches { get; } = new("throw", "throw");
 
         public int Run(string[] args) => throw exception;
     }

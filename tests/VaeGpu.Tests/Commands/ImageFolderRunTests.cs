@@ -90,7 +90,7 @@ public sealed class ImageFolderRunTests : IDisposable
 
         Assert.True(_cli.Run("eval", "--run", run, "--iw", "10") == 0, _cli.Error);
         Assert.True(_cli.Run("sample", "--run", run, "--count", "4") == 0, _cli.Error);
-        Assert.Equal(2 * Side + 3 * ImageGrid.Padding, PngReader.Decode(File.ReadAllBytes(Path.Combine(run, "samples.png"))).Width);
+        Assert.Equal(2 * Side + 3 * ImageGrid.Padding, PngReader.Decode(File.ReadAllBytes(Path.Combine(run, "sample.png"))).Width);
         Assert.True(_cli.Run("reconstruct", "--run", run, "--count", "4") == 0, _cli.Error);
         Assert.True(_cli.Run("reconstruct", "--run", run, "--count", "4", "--noise", "0.1") == 0, _cli.Error);
         Assert.True(_cli.Run("interpolate", "--run", run, "--steps", "3") == 0, _cli.Error);

@@ -15,6 +15,7 @@ public sealed class CommandLineTests
             ("--latent", "Model:Latent"), ("--activation", "Model:Activation"), ("--likelihood", "Model:Likelihood"),
             ("--beta", "Training:Beta"), ("--warmup-steps", "Training:WarmupSteps"), ("--seed", "Training:Seed"),
             ("--resume", "Run:Resume"), ("--exclude-class", "Training:ExcludeClass"),
+            ("--checkpoint-every", "Training:CheckpointEverySteps"),
         ],
         [CommandSwitches.Eval] =
             [("--run", "Run:Dir"), ("--data", "Data:Dir"), ("--device", "Device"), ("--iw", "Analysis:ImportanceSamples"), ("--out", "Sample:Out")],
@@ -62,7 +63,8 @@ public sealed class CommandLineTests
     {
         foreach ((CommandSwitches switches, (string Switch, string Key)[] pairs) in Documented)
         {
-            Assert.Equal(pairs.Select(p => p.Switch), switches.Names);
+            // Value-less flags (--overwrite, --spherical) are parsed by their verb: no configuration key.
+            Assert.Equal(pairs.Select(p => p.Switch), switches.All.Where(s => s.Key is not null).Select(s => s.Name));
             Assert.Equal(pairs.Length, switches.Map.Count);
         }
     }
@@ -101,7 +103,7 @@ public sealed class CommandLineTests
     {
         var error = Assert.Throws<UserInputException>(() => ConfigurationLoader.Load(CommandSwitches.Train, ["--epoch", "5"]));
 
-        Assert.StartsWith("unknown option --epoch (train takes --device, --data, --test, --out, --epochs,", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith("unknown option --epoch; did you mean --epochs? (train takes --device, --data, --test, --out, --epochs,", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', error.Message);
         Assert.Equal(2, error.ExitCode);
     }
@@ -111,7 +113,7 @@ public sealed class CommandLineTests
     {
         var error = Assert.Throws<UserInputException>(() => ConfigurationLoader.Load(CommandSwitches.Eval, ["--epochs", "5"]));
 
-        Assert.Equal("unknown option --epochs (eval takes --run, --data, --device, --iw, --out or any setting as --Section:Key=value)", error.Message);
+        Assert.Equal("unknown option --epochs (eval takes --run, --data, --device, --iw, --out or any setting as --Section:Key=value; eval --help explains them)", error.Message);
     }
 
     [Fact]
@@ -119,7 +121,7 @@ public sealed class CommandLineTests
     {
         var error = Assert.Throws<UserInputException>(() => ConfigurationLoader.Load(CommandSwitches.Train, ["--Training:Epoch=5"]));
 
-        Assert.StartsWith("unknown option --Training:Epoch (Training has Epochs, BatchSize,", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith("unknown option --Training:Epoch; did you mean Training:Epochs? (Training has Epochs, BatchSize,", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -127,7 +129,7 @@ public sealed class CommandLineTests
     {
         var error = Assert.Throws<UserInputException>(() => ConfigurationLoader.Load(CommandSwitches.Train, ["--Trainng:Epochs=5"]));
 
-        Assert.Equal("unknown option --Trainng:Epochs (settings are Device, Kernels, Data, Run, Model, Training, Sample, Analysis)", error.Message);
+        Assert.Equal("unknown option --Trainng:Epochs; did you mean Training:Epochs? (settings are Device, Kernels, Data, Run, Model, Training, Sample, Analysis)", error.Message);
     }
 
     [Fact]

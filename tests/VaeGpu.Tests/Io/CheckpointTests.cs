@@ -27,8 +27,8 @@ public sealed class CheckpointTests : IDisposable
         var random = new PhiloxRandom(seed: 5, stream: 99, substream: 0);
         float[] Array(float scale) => Enumerable.Range(0, parameterCount).Select(_ => scale * random.NextNormal()).ToArray();
         return new CheckpointData("{\n  \"Model\": { \"Name\": \"vae-β\" }\n}", Architecture,
-            Seed: 0xFEED_FACE_CAFE_BEEFUL, Epoch: 3, Step: 1_234_567_890_123L,
-            Parameters: Array(0.1f), AdamM: Array(1e-3f), AdamV: Array(1e-6f));
+            Seed: 0xFEED_FACE_CAFE_BEEFUL, Epoch: 3,
+            State: new ModelState(Parameters: Array(0.1f), AdamM: Array(1e-3f), AdamV: Array(1e-6f), Step: 1_234_567_890_123L));
     }
 
     /// <summary>Saves a valid checkpoint and returns its bytes, for tests that damage them.</summary>
@@ -78,12 +78,12 @@ public sealed class CheckpointTests : IDisposable
     public void RoundTripKeepsSpecialFloatBitPatternsAndEmptyArrays()
     {
         float[] special = [float.NaN, -0f, float.Epsilon, float.NegativeInfinity, float.MaxValue];
-        var data = Sample() with { Parameters = special, AdamM = [.. special], AdamV = [.. special] };
+        var data = Sample() with { State = Sample().State with { Parameters = special, AdamM = [.. special], AdamV = [.. special] } };
         string path = PathOf("special.ckpt");
         Checkpoint.Save(path, data);
         Assert.Equal(special.Select(BitConverter.SingleToInt32Bits), Checkpoint.Load(path).Parameters.Select(BitConverter.SingleToInt32Bits));
 
-        var empty = Sample() with { Parameters = [], AdamM = [], AdamV = [], ConfigJson = "" };
+        var empty = Sample() with { State = Sample().State with { Parameters = [], AdamM = [], AdamV = [] }, ConfigJson = "" };
         Checkpoint.Save(path, empty);
         CheckpointData loaded = Checkpoint.Load(path);
         Assert.Empty(loaded.Parameters);
@@ -106,7 +106,8 @@ public sealed class CheckpointTests : IDisposable
     {
         byte[] bytes = SavedBytes();
         Assert.Equal("VAEGPUCK"u8.ToArray(), bytes[..8]);
-        Assert.Equal(1u, BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8)));
+        Assert.Equal(Checkpoint.FormatVersion, BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8)));
+        Assert.Equal(2u, Checkpoint.FormatVersion);
     }
 
     [Fact]
@@ -166,15 +167,48 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
+    public void APartialEpochRoundTrips()
+    {
+        var partial = new VaeGpu.Training.PartialEpoch(Epoch: 4, StepsDone: 17, ExamplesDone: 2176, Recon: 12345.678901234, Kl: 987.654321, Seconds: 3.25);
+        string path = PathOf("partial.ckpt");
+        Checkpoint.Save(path, Sample() with { Partial = partial });
+
+        CheckpointData loaded = Checkpoint.Load(path);
+
+        Assert.Equal(partial, loaded.Partial);
+        Assert.Equal(3, loaded.Epoch);
+        SavedBytes(); // an epoch's end: no partial epoch
+        Assert.Null(Checkpoint.Load(PathOf("pristine.ckpt")).Partial);
+    }
+
+    [Fact]
+    public void AVersion1FileStillLoads()
+    {
+        // Version 1 is version 2 without the trailing partial-epoch field (an i32 0 for an epoch's end).
+        byte[] v2 = SavedBytes();
+        byte[] v1 = [.. v2.AsSpan(0, v2.Length - 32 - 4), .. new byte[32]];
+        BinaryPrimitives.WriteUInt32LittleEndian(v1.AsSpan(8), 1);
+        RecomputeChecksum(v1);
+        string path = PathOf("v1.ckpt");
+        File.WriteAllBytes(path, v1);
+
+        CheckpointData loaded = Checkpoint.Load(path);
+
+        Assert.Equal(Sample().Parameters, loaded.Parameters);
+        Assert.Equal(Sample().Step, loaded.Step);
+        Assert.Null(loaded.Partial);
+    }
+
+    [Fact]
     public void FutureVersionNamesTheVersion()
     {
         byte[] bytes = SavedBytes();
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(8), 2);
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(8), 3);
         RecomputeChecksum(bytes);
         string path = PathOf("future.ckpt");
         File.WriteAllBytes(path, bytes);
 
-        LoadFails(path, "unsupported checkpoint format version 2");
+        LoadFails(path, "unsupported checkpoint format version 3");
     }
 
     [Fact]
@@ -187,7 +221,8 @@ public sealed class CheckpointTests : IDisposable
     [Fact]
     public void AdamMomentsOfAnotherLengthAreInconsistent()
     {
-        var data = Sample(parameterCount: 5) with { AdamV = new float[4] };
+        CheckpointData five = Sample(parameterCount: 5);
+        var data = five with { State = five.State with { AdamV = new float[4] } };
         string path = PathOf("inconsistent.ckpt");
         File.WriteAllBytes(path, Checkpoint.Serialize(data));
 
@@ -208,7 +243,8 @@ public sealed class CheckpointTests : IDisposable
     public void SaveRefusesDataThatCouldNotBeLoaded()
     {
         string path = PathOf("refused.ckpt");
-        Assert.Throws<ArgumentException>(() => Checkpoint.Save(path, Sample(parameterCount: 3) with { AdamM = new float[2] }));
+        CheckpointData three = Sample(parameterCount: 3);
+        Assert.Throws<ArgumentException>(() => Checkpoint.Save(path, three with { State = three.State with { AdamM = new float[2] } }));
         Assert.Throws<ArgumentException>(() => Checkpoint.Save(path, Sample(parameterCount: 3) with { Epoch = -1 }));
         Assert.Throws<ArgumentException>(() => Checkpoint.Save(path,
             Sample(parameterCount: 3) with { Architecture = Architecture with { Likelihood = Likelihood.Gaussian(0f) } }));

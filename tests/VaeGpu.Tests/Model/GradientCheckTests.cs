@@ -1,7 +1,10 @@
 using VaeGpu.Accelerators;
 using VaeGpu.Accelerators.Cpu;
 using VaeGpu.Model;
+using VaeGpu.Configuration;
+using VaeGpu.Tests.Accelerators.Ilgpu;
 using VaeGpu.Tests.Accelerators.Reference;
+using VaeGpu.Random;
 
 namespace VaeGpu.Tests.Model;
 
@@ -32,28 +35,46 @@ public sealed class GradientCheckTests
     /// </summary>
     private const double Float32Tolerance = 1e-3;
 
-    public static TheoryData<Activation, LikelihoodKind, float> Cases
+    /// <summary>
+    /// Every case on every accelerator present: cpu, ilgpu-cpu, and cuda/opencl where ILGPU can use one
+    /// (an absent device adds no cases rather than a skip line per case).
+    /// </summary>
+    public static TheoryData<string, Activation, LikelihoodKind, float> Cases
     {
         get
         {
-            var data = new TheoryData<Activation, LikelihoodKind, float>();
-            foreach (Activation activation in new[] { Activation.Relu, Activation.Tanh, Activation.LeakyRelu, Activation.Sigmoid })
+            var data = new TheoryData<string, Activation, LikelihoodKind, float>();
+            foreach (string device in PresentDevices())
             {
-                data.Add(activation, LikelihoodKind.Bernoulli, 1f);
-                data.Add(activation, LikelihoodKind.Gaussian, 1f);
+                foreach (Activation activation in new[] { Activation.Relu, Activation.Tanh, Activation.LeakyRelu, Activation.Sigmoid })
+                {
+                    data.Add(device, activation, LikelihoodKind.Bernoulli, 1f);
+                    data.Add(device, activation, LikelihoodKind.Gaussian, 1f);
+                }
+                data.Add(device, Activation.Tanh, LikelihoodKind.Bernoulli, 0.25f);
+                data.Add(device, Activation.Relu, LikelihoodKind.Gaussian, 4f);
+                data.Add(device, Activation.LeakyRelu, LikelihoodKind.Bernoulli, 2.5f);
+                data.Add(device, Activation.Tanh, LikelihoodKind.GaussianLearned, 1f);
+                data.Add(device, Activation.Relu, LikelihoodKind.GaussianLearned, 0.5f);
             }
-            data.Add(Activation.Tanh, LikelihoodKind.Bernoulli, 0.25f);
-            data.Add(Activation.Relu, LikelihoodKind.Gaussian, 4f);
-            data.Add(Activation.LeakyRelu, LikelihoodKind.Bernoulli, 2.5f);
-            data.Add(Activation.Tanh, LikelihoodKind.GaussianLearned, 1f);
-            data.Add(Activation.Relu, LikelihoodKind.GaussianLearned, 0.5f);
             return data;
         }
     }
 
+    private static IEnumerable<string> PresentDevices()
+    {
+        yield return "cpu";
+        yield return "ilgpu-cpu";
+        foreach (DeviceRequest device in new[] { IlgpuTestDevice.Cuda, IlgpuTestDevice.OpenCl })
+            if (IlgpuTestDevice.SkipReason(device) is null) yield return device.ToString();
+    }
+
+    private static IAccelerator Create(string device) =>
+        device == "cpu" ? new CpuAccelerator(threads: 2) : IlgpuTestDevice.Create(DeviceRequest.Parse(device));
+
     [Theory]
     [MemberData(nameof(Cases))]
-    public void ElboGradientMatchesFiniteDifferencesAndTheAccelerator(Activation activation, LikelihoodKind kind, float beta)
+    public void ElboGradientMatchesFiniteDifferencesAndTheAccelerator(string device, Activation activation, LikelihoodKind kind, float beta)
     {
         Likelihood likelihood = kind switch
         {
@@ -68,7 +89,7 @@ public sealed class GradientCheckTests
             input[i] = kind == LikelihoodKind.Bernoulli ? random.Next(2) : (float)random.NextDouble();
 
         // The accelerator: loss with gradient, then backward, at a non-zero step (the noise's Philox step).
-        using var accelerator = new CpuAccelerator(threads: 2);
+        using IAccelerator accelerator = Create(device);
         using var model = new VaeModel(accelerator, architecture);
         // Parameters of our own (not the library's init, which may change): weights ±1.5/√in, biases
         // mostly positive so that few ReLU units are dead on all rows; step 17 for the noise.

@@ -244,11 +244,16 @@ public sealed unsafe class CpuAccelerator : IAccelerator
         for (int i = 0; i < rows; i++)
         {
             int index = rowIndices[i];
-            if ((uint)index >= (uint)imageCount)
-                throw new ArgumentOutOfRangeException(nameof(indices), index, $"GatherRows: row index outside 0..{imageCount - 1}");
-            Span<byte> source = pixels.Slice(index * rowLength, rowLength);
             Span<float> target = output.Slice(i * rowLength, rowLength);
-            ScaleBytes(source, target);
+            // As the device kernel does (it cannot throw, and checking on the host would cost a download of
+            // the indices every step): a row whose index is outside the image set is NaN, which the
+            // training loss check then reports with its step.
+            if ((uint)index >= (uint)imageCount)
+            {
+                target.Fill(float.NaN);
+                continue;
+            }
+            ScaleBytes(pixels.Slice(index * rowLength, rowLength), target);
         }
     }
 
@@ -257,10 +262,10 @@ public sealed unsafe class CpuAccelerator : IAccelerator
     {
         OpShapes.GatherBatch(this, images, order, cursor, batchSize, destination, rows, rowLength);
         long start = (long)Host(cursor)[0] * batchSize;
-        if (start + rows > order.Length)
-            throw new ArgumentOutOfRangeException(nameof(cursor), Host(cursor)[0],
-                $"GatherBatch: batch {Host(cursor)[0]} of {batchSize} runs past the order's {order.Length} entries");
-        GatherRows(images, order.Slice((int)start, rows), destination, rows, rowLength);
+        // Rows the order does not reach are NaN, as GatherRows does for an index outside the images.
+        int inOrder = (int)Math.Clamp(order.Length - start, 0, rows);
+        if (inOrder > 0) GatherRows(images, order.Slice((int)start, inOrder), destination.Slice(0, inOrder * rowLength), inOrder, rowLength);
+        Host(destination).Slice(inOrder * rowLength).Fill(float.NaN);
     }
 
     public void ReduceToSlot(DeviceSpan<float> source, DeviceSpan<float> log, int width, int component, DeviceSpan<uint> cursor)

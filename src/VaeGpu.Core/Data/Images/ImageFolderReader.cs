@@ -1,5 +1,4 @@
 using SkiaSharp;
-using VaeGpu.Configuration;
 
 namespace VaeGpu.Data.Images;
 

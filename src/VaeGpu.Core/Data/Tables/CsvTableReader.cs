@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.IO.Compression;
 using nietras.SeparatedValues;
-using VaeGpu.Configuration;
 
 namespace VaeGpu.Data.Tables;
 

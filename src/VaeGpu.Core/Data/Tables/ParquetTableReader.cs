@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Numerics;
 using Parquet;
 using Parquet.Schema;
-using VaeGpu.Configuration;
 
 namespace VaeGpu.Data.Tables;
 

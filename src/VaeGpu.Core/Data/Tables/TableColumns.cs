@@ -1,5 +1,4 @@
 using System.Globalization;
-using VaeGpu.Configuration;
 
 namespace VaeGpu.Data.Tables;
 

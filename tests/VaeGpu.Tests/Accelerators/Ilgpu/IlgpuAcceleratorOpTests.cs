@@ -29,6 +29,7 @@ public sealed class IlgpuCpuVersion2AcceleratorOpTests : AcceleratorOpTests
 }
 
 /// <summary>The same suite on CUDA device 0; skips visibly without one.</summary>
+[RequiresDevice(DeviceKind.Cuda)]
 public sealed class CudaAcceleratorOpTests : AcceleratorOpTests
 {
     private static readonly Lazy<IAccelerator> Shared = new(() => IlgpuTestDevice.Create(IlgpuTestDevice.Cuda));
@@ -41,6 +42,7 @@ public sealed class CudaAcceleratorOpTests : AcceleratorOpTests
 }
 
 /// <summary>Version 2 of the GEMM kernels on CUDA device 0; skips visibly without one.</summary>
+[RequiresDevice(DeviceKind.Cuda)]
 public sealed class CudaVersion2AcceleratorOpTests : AcceleratorOpTests
 {
     private static readonly Lazy<IAccelerator> Shared = new(() => IlgpuTestDevice.Create(IlgpuTestDevice.Cuda, new KernelVersions(2, 2)));
@@ -53,6 +55,7 @@ public sealed class CudaVersion2AcceleratorOpTests : AcceleratorOpTests
 }
 
 /// <summary>The same suite on the first OpenCL GPU that ILGPU can use; skips visibly without one.</summary>
+[RequiresDevice(DeviceKind.OpenCl)]
 public sealed class OpenClAcceleratorOpTests : AcceleratorOpTests
 {
     private static readonly Lazy<IAccelerator> Shared = new(() => IlgpuTestDevice.Create(IlgpuTestDevice.OpenCl));

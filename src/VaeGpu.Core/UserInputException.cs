@@ -1,5 +1,7 @@
-namespace VaeGpu.Configuration;
+namespace VaeGpu;
 
+// At the core's root, not in Configuration/: Data, Io, Training and Accelerators all report user
+// mistakes, and importing Configuration for it made them depend on the namespace that depends on them.
 /// <summary>
 /// A user mistake in the configuration, the command line or an input file. Its message is one line
 /// that names the key, file or value; the CLI prints it and exits with <see cref="ExitCode"/>.
@@ -9,9 +11,3 @@ public class UserInputException(string message, int exitCode = 2) : Exception(me
     public int ExitCode { get; } = exitCode;
 }
 
-/// <summary>A configuration key with a bad value: "Training:BatchSize = 0: must be at least 1".</summary>
-public sealed class ConfigException(string key, string? value, string reason)
-    : UserInputException($"{key} = {(value is null ? "(missing)" : $"'{value}'")}: {reason}")
-{
-    public string Key { get; } = key;
-}
