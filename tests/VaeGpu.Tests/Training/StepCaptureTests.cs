@@ -76,14 +76,14 @@ public sealed class StepCaptureTests
 /// A CPU accelerator that captures like CUDA: while capturing, each op is recorded as a call with
 /// the arguments it was issued with, not run; Allocate/Upload/Download/Synchronize are refused.
 /// </summary>
-internal sealed class RecordingAccelerator(IAccelerator inner) : IAccelerator, IStepCapture
+internal sealed class RecordingAccelerator(IAccelerator inner) : ForwardingAccelerator(inner), IStepCapture
 {
     private List<Action>? _recording;
 
     public int Captures { get; private set; }
     public int Replays { get; private set; }
 
-    public string Name => $"recording {inner.Name}";
+    public override string Name => $"recording {Inner.Name}";
     public bool CanCapture => true;
 
     public ICapturedOps Capture(Action ops)
@@ -112,7 +112,7 @@ internal sealed class RecordingAccelerator(IAccelerator inner) : IAccelerator, I
         public void Dispose() => calls.Clear();
     }
 
-    private void Op(Action call)
+    protected override void Op(string name, Action call)
     {
         if (_recording is not null) _recording.Add(call);
         else call();
@@ -123,74 +123,29 @@ internal sealed class RecordingAccelerator(IAccelerator inner) : IAccelerator, I
         if (_recording is not null) throw new InvalidOperationException($"{what} while capturing");
     }
 
-    public DeviceBuffer<T> Allocate<T>(int length) where T : unmanaged
+    public override DeviceBuffer<T> Allocate<T>(int length)
     {
         Refused(nameof(Allocate));
-        return inner.Allocate<T>(length);
+        return Inner.Allocate<T>(length);
     }
 
-    public void Upload<T>(DeviceSpan<T> destination, ReadOnlySpan<T> source) where T : unmanaged
+    public override void Upload<T>(DeviceSpan<T> destination, ReadOnlySpan<T> source)
     {
         Refused(nameof(Upload));
-        inner.Upload(destination, source);
+        Inner.Upload(destination, source);
     }
 
-    public void Download<T>(DeviceSpan<T> source, Span<T> destination) where T : unmanaged
+    public override void Download<T>(DeviceSpan<T> source, Span<T> destination)
     {
         Refused(nameof(Download));
-        inner.Download(source, destination);
+        Inner.Download(source, destination);
     }
 
-    public void Synchronize()
+    public override void Synchronize()
     {
         Refused(nameof(Synchronize));
-        inner.Synchronize();
+        Inner.Synchronize();
     }
-
-    public void LinearForward(DeviceSpan<float> x, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> y,
-        int rows, int inFeatures, int outFeatures, Activation activation) =>
-        Op(() => inner.LinearForward(x, w, b, y, rows, inFeatures, outFeatures, activation));
-
-    public void LinearBackward(DeviceSpan<float> dy, DeviceSpan<float> x, DeviceSpan<float> w, DeviceSpan<float> dw,
-        DeviceSpan<float> db, DeviceSpan<float> dx, int rows, int inFeatures, int outFeatures, Activation inputActivation) =>
-        Op(() => inner.LinearBackward(dy, x, w, dw, db, dx, rows, inFeatures, outFeatures, inputActivation));
-
-    public void Reparameterize(DeviceSpan<float> head, DeviceSpan<float> z, DeviceSpan<float> eps, DeviceSpan<float> kl,
-        int rows, int latent, LogVarClamp clamp, NoiseSource noise, DeviceSpan<uint> counter) =>
-        Op(() => inner.Reparameterize(head, z, eps, kl, rows, latent, clamp, noise, counter));
-
-    public void ReparameterizeBackward(DeviceSpan<float> dz, DeviceSpan<float> head, DeviceSpan<float> eps,
-        DeviceSpan<float> dHead, int rows, int latent, LogVarClamp clamp, KlWeight klWeight, float klScale, DeviceSpan<uint> counter) =>
-        Op(() => inner.ReparameterizeBackward(dz, head, eps, dHead, rows, latent, clamp, klWeight, klScale, counter));
-
-    public void ElboOutput(DeviceSpan<float> h, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> target,
-        DeviceSpan<float> nll, DeviceSpan<float> dLogits, int rows, int hidden, int outFeatures, Likelihood likelihood, float gradScale,
-        DeviceSpan<float> logSigma = default) =>
-        Op(() => inner.ElboOutput(h, w, b, target, nll, dLogits, rows, hidden, outFeatures, likelihood, gradScale, logSigma));
-
-    public void LogSigmaGradient(DeviceSpan<float> dLogits, DeviceSpan<float> logSigma, DeviceSpan<float> dLogSigma,
-        int rows, int features, float gradScale) =>
-        Op(() => inner.LogSigmaGradient(dLogits, logSigma, dLogSigma, rows, features, gradScale));
-
-    public void AdamStep(DeviceSpan<float> parameters, DeviceSpan<float> gradients, DeviceSpan<float> m, DeviceSpan<float> v,
-        AdamSettings adam, DeviceSpan<uint> counter) =>
-        Op(() => inner.AdamStep(parameters, gradients, m, v, adam, counter));
-
-    public void Reduce(DeviceSpan<float> source, DeviceSpan<float> destination) => Op(() => inner.Reduce(source, destination));
-
-    public void GatherRows(DeviceSpan<byte> images, DeviceSpan<int> indices, DeviceSpan<float> destination, int rows, int rowLength) =>
-        Op(() => inner.GatherRows(images, indices, destination, rows, rowLength));
-
-    public void GatherBatch(DeviceSpan<byte> images, DeviceSpan<int> order, DeviceSpan<uint> cursor, int batchSize,
-        DeviceSpan<float> destination, int rows, int rowLength) =>
-        Op(() => inner.GatherBatch(images, order, cursor, batchSize, destination, rows, rowLength));
-
-    public void ReduceToSlot(DeviceSpan<float> source, DeviceSpan<float> log, int width, int component, DeviceSpan<uint> cursor) =>
-        Op(() => inner.ReduceToSlot(source, log, width, component, cursor));
-
-    public void AdvanceCounter(DeviceSpan<uint> counter) => Op(() => inner.AdvanceCounter(counter));
-
-    public void Dispose() => inner.Dispose();
 }
 
 /// <summary>How many kernels one training step launches on an ILGPU accelerator (what `bench` reports per step).</summary>
