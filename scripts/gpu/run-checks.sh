@@ -96,7 +96,7 @@ for step in "${steps[@]}"; do
       cuda_classes=(-class VaeGpu.Tests.Accelerators.Ilgpu.CudaAcceleratorOpTests
         -class VaeGpu.Tests.Accelerators.Ilgpu.CudaVersion2AcceleratorOpTests
         -class VaeGpu.Tests.Accelerators.Ilgpu.CudaTrainingTests -class VaeGpu.Tests.Accelerators.Ilgpu.IlgpuPhiloxTests
-        -class VaeGpu.Tests.Training.StepCaptureTests)
+        -class VaeGpu.Tests.Training.StepCaptureTests -class VaeGpu.Tests.Model.GradientCheckTests)
       run tests-cuda "$tests/VaeGpu.Tests" "${cuda_classes[@]}" -diagnostics -noColor -xml "$OUT/tests-cuda.xml"
       VAEGPU_CUDA_MATH=software run tests-cuda-software-math "$tests/VaeGpu.Tests" "${cuda_classes[@]}" -diagnostics \
         -noColor -xml "$OUT/tests-cuda-software-math.xml"
