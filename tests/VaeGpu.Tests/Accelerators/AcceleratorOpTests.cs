@@ -633,10 +633,8 @@ public abstract class AcceleratorOpTests : IDisposable
         if (rows > 1) indices[1] = 0;
         if (rows > 2) indices[2] = indices[1]; // a repeated row
 
-        DeviceBuffer<byte> imageBuffer = Own(Accelerator.Allocate<byte>(images.Length));
-        Accelerator.Upload<byte>(imageBuffer, images);
-        DeviceBuffer<int> indexBuffer = Own(Accelerator.Allocate<int>(rows + 2));
-        Accelerator.Upload<int>(indexBuffer, [-1, .. indices, -1]);
+        DeviceBuffer<byte> imageBuffer = Uploaded(images);
+        DeviceBuffer<int> indexBuffer = Uploaded<int>([-1, .. indices, -1]);
         DeviceSpan<float> destination = Output(rows * rowLength);
         Accelerator.GatherRows(imageBuffer, indexBuffer.Slice(1, rows), destination, rows, rowLength);
 
@@ -660,10 +658,8 @@ public abstract class AcceleratorOpTests : IDisposable
         int orderLength = (int)cursor * batchSize + rows;
         int[] order = Enumerable.Range(0, orderLength).Select(_ => random.Next(imageCount)).ToArray();
 
-        DeviceBuffer<byte> imageBuffer = Own(Accelerator.Allocate<byte>(images.Length));
-        Accelerator.Upload<byte>(imageBuffer, images);
-        DeviceBuffer<int> orderBuffer = Own(Accelerator.Allocate<int>(orderLength));
-        Accelerator.Upload<int>(orderBuffer, order);
+        DeviceBuffer<byte> imageBuffer = Uploaded(images);
+        DeviceBuffer<int> orderBuffer = Uploaded(order);
         DeviceSpan<uint> counter = Counter(cursor);
         DeviceSpan<float> destination = Output(rows * rowLength);
         Accelerator.GatherBatch(imageBuffer, orderBuffer, counter, batchSize, destination, rows, rowLength);
@@ -680,10 +676,8 @@ public abstract class AcceleratorOpTests : IDisposable
         const int batchSize = 4, rowLength = 3, imageCount = 5;
         byte[] images = Enumerable.Range(0, rowLength * imageCount).Select(i => (byte)(i * 7)).ToArray();
         int[] order = [4, 3, 2, 1, 0, 4];  // 6 entries: batch 1 has 2 of its 4 rows
-        DeviceBuffer<byte> imageBuffer = Own(Accelerator.Allocate<byte>(images.Length));
-        Accelerator.Upload<byte>(imageBuffer, images);
-        DeviceBuffer<int> orderBuffer = Own(Accelerator.Allocate<int>(order.Length));
-        Accelerator.Upload<int>(orderBuffer, order);
+        DeviceBuffer<byte> imageBuffer = Uploaded(images);
+        DeviceBuffer<int> orderBuffer = Uploaded(order);
         DeviceSpan<float> destination = Output(batchSize * rowLength);
 
         Accelerator.GatherBatch(imageBuffer, orderBuffer, Counter(1), batchSize, destination, batchSize, rowLength);
@@ -730,10 +724,8 @@ public abstract class AcceleratorOpTests : IDisposable
         const int rowLength = 5, imageCount = 4;
         byte[] images = Enumerable.Range(0, rowLength * imageCount).Select(i => (byte)(i * 13)).ToArray();
         int[] indices = [2, -1, imageCount, int.MaxValue, 0];
-        DeviceBuffer<byte> imageBuffer = Own(Accelerator.Allocate<byte>(images.Length));
-        Accelerator.Upload<byte>(imageBuffer, images);
-        DeviceBuffer<int> indexBuffer = Own(Accelerator.Allocate<int>(indices.Length));
-        Accelerator.Upload<int>(indexBuffer, indices);
+        DeviceBuffer<byte> imageBuffer = Uploaded(images);
+        DeviceBuffer<int> indexBuffer = Uploaded(indices);
         DeviceSpan<float> destination = Output(indices.Length * rowLength);
 
         Accelerator.GatherRows(imageBuffer, indexBuffer, destination, indices.Length, rowLength);
@@ -998,6 +990,14 @@ public abstract class AcceleratorOpTests : IDisposable
             Assert.True(host[i] == Sentinel, $"element {i - span.Offset} outside the span was overwritten with {host[i]}");
         }
         return host.AsSpan(span.Offset, span.Length).ToArray();
+    }
+
+    /// <summary>A buffer of this accelerator holding <paramref name="values"/>, disposed with the test.</summary>
+    protected DeviceBuffer<T> Uploaded<T>(T[] values) where T : unmanaged
+    {
+        DeviceBuffer<T> buffer = Own(Accelerator.Allocate<T>(values.Length));
+        Accelerator.Upload<T>(buffer, values);
+        return buffer;
     }
 
     protected DeviceSpan<uint> Counter(uint value)

@@ -101,7 +101,7 @@ public sealed class SoakTests : IDisposable
         {
             using var trainer = new Trainer(accelerator, Tiny, settings, train);
             trainer.Load(saved?.State);
-            var control = new StopAt(trainer, stopAfter);
+            var control = new StopAtStep(trainer, stopAfter);
             int epoch = saved?.Partial?.Epoch ?? (saved?.Epoch ?? 0) + 1;
             PartialEpoch? partial = saved?.Partial;
             int completed = saved?.Epoch ?? 0;
@@ -127,12 +127,6 @@ public sealed class SoakTests : IDisposable
         Assert.Equal(expected.AdamV, saved.AdamV);
     }
 
-    private sealed class StopAt(Trainer trainer, long step) : ITrainingControl
-    {
-        public bool StopRequested => trainer.Step >= step;
-        public bool CheckpointDue(int stepsInEpoch) => false;
-        public void SaveCheckpoint(PartialEpoch partial) { }
-    }
 
     private readonly record struct Usage(int Threads, int Descriptors, long ResidentBytes)
     {

@@ -29,7 +29,7 @@ public sealed class TrainingStepTests
         // The runner's constructor runs two steps of its own (the first op by op, the second captured where
         // the accelerator captures), so the trainer goes as far as the runner went.
         Assert.Equal(steps + 2, bench.Step);
-        var stop = new StopAfter(trainer, bench.Step);
+        var stop = new StopAtStep(trainer, bench.Step);
         Assert.NotNull(trainer.RunEpoch(1, control: stop).Stopped);
         ModelState trained = trainer.Model.Save();
 
@@ -38,10 +38,4 @@ public sealed class TrainingStepTests
         Assert.Equal(trained.AdamV, bench.AdamV);
     }
 
-    private sealed class StopAfter(Trainer trainer, long steps) : ITrainingControl
-    {
-        public bool StopRequested => trainer.Step >= steps;
-        public bool CheckpointDue(int stepsInEpoch) => false;
-        public void SaveCheckpoint(PartialEpoch partial) { }
-    }
 }
