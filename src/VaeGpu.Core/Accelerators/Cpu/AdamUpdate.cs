@@ -3,7 +3,7 @@ using System.Runtime.Intrinsics;
 namespace VaeGpu.Accelerators.Cpu;
 
 /// <summary>One Adam update over a range of the flat parameter buffer, 16 (AVX-512) or 8 floats at a time.</summary>
-internal readonly unsafe struct AdamUpdate
+internal readonly unsafe struct AdamUpdate : IRangeJob
 {
     /// <summary>Fewer parameters than this per task cost more in scheduling than they save.</summary>
     public const int MinChunk = 16384;
@@ -30,9 +30,9 @@ internal readonly unsafe struct AdamUpdate
         _v = v;
     }
 
-    public void Apply(int start, int length)
+    public void Run(int start, int end)
     {
-        int i = start, end = start + length;
+        int i = start;
         // The same operations lane by lane as the narrower loops below, so the widths agree bit for bit.
         if (Vector512.IsHardwareAccelerated)
         {

@@ -16,9 +16,9 @@ public sealed unsafe class CpuAccelerator : IAccelerator
 
     private readonly CpuWorkers _workers;
     private readonly Gemm2? _gemm2;
-    private readonly Action<int> _adamChunk;
-    private AdamUpdate _adam;
-    private int _adamLength, _adamChunkLength;
+    private readonly ParallelRanges<AdamUpdate> _adam;
+    private readonly ParallelRanges<ReparameterizeRows> _reparameterize;
+    private readonly ParallelRanges<ByteRowGather> _gather;
 
     /// <param name="threads">Worker threads; default every logical processor.</param>
     /// <param name="gemmVersion">
@@ -35,7 +35,10 @@ public sealed unsafe class CpuAccelerator : IAccelerator
         ArgumentOutOfRangeException.ThrowIfGreaterThan(GemmVersion, LatestGemmVersion, nameof(gemmVersion));
         _workers = new CpuWorkers(Threads);
         if (GemmVersion == 2) _gemm2 = new Gemm2(Threads, wide: Vector512.IsHardwareAccelerated, _workers);
-        _adamChunk = AdamChunk;
+        // A few chunks per thread: the pool hands them out dynamically, so a slow chunk does not hold the others.
+        _adam = new ParallelRanges<AdamUpdate>(_workers, Threads * 4);
+        _reparameterize = new ParallelRanges<ReparameterizeRows>(_workers, Threads * 2);
+        _gather = new ParallelRanges<ByteRowGather>(_workers, Threads * 2);
     }
 
     public int Threads { get; }
@@ -103,24 +106,9 @@ public sealed unsafe class CpuAccelerator : IAccelerator
         int rows, int latent, LogVarClamp clamp, NoiseSource noise, DeviceSpan<uint> counter)
     {
         OpShapes.Reparameterize(this, head, z, eps, kl, rows, latent, clamp, counter);
-        uint step = Host(counter)[0];
-        Span<float> headValues = Host(head), zValues = Host(z), epsValues = Host(eps), klValues = Host(kl);
-        for (int r = 0; r < rows; r++)
-        {
-            Span<float> epsRow = epsValues.Slice(r * latent, latent);
-            PhiloxNormal.FillNormals(epsRow, noise.Seed, noise.Stream, step, r * latent);
-            double klSum = 0;
-            for (int j = 0; j < latent; j++)
-            {
-                float mu = headValues[2 * r * latent + j];
-                float logVar = clamp.Apply(headValues[(2 * r + 1) * latent + j]);
-                float noiseValue = noise.Temperature * epsRow[j];
-                epsRow[j] = noiseValue;
-                zValues[r * latent + j] = mu + ExactMath.Exp(0.5f * logVar) * noiseValue;
-                klSum += -0.5f * (1f + logVar - mu * mu - ExactMath.Exp(logVar));
-            }
-            klValues[r] = (float)klSum;
-        }
+        // Philox, Box-Muller and two exps per element: about a microsecond a row, worth the pool from 16 rows.
+        _reparameterize.Run(new ReparameterizeRows(Pointer(head), Pointer(z), Pointer(eps), Pointer(kl), latent, clamp, noise, Host(counter)[0]),
+            rows, minChunk: 16);
     }
 
     public void ReparameterizeBackward(DeviceSpan<float> dz, DeviceSpan<float> head, DeviceSpan<float> eps,
@@ -195,18 +183,7 @@ public sealed unsafe class CpuAccelerator : IAccelerator
     {
         OpShapes.AdamStep(this, parameters, gradients, m, v, counter);
         long t = Host(counter)[0] + 1L;
-        _adam = new AdamUpdate(adam, t, Pointer(parameters), Pointer(gradients), Pointer(m), Pointer(v));
-        int chunks = Math.Max(1, Math.Min(Threads * 4, parameters.Length / AdamUpdate.MinChunk));
-        _adamLength = parameters.Length;
-        _adamChunkLength = (parameters.Length + chunks - 1) / chunks;
-        if (chunks == 1) AdamChunk(0);
-        else _workers.For(chunks, _adamChunk);
-    }
-
-    private void AdamChunk(int chunk)
-    {
-        int start = chunk * _adamChunkLength;
-        _adam.Apply(start, Math.Min(_adamLength, start + _adamChunkLength) - start);
+        _adam.Run(new AdamUpdate(adam, t, Pointer(parameters), Pointer(gradients), Pointer(m), Pointer(v)), parameters.Length, AdamUpdate.MinChunk);
     }
 
     /// <summary>The linear ops' GEMM, by version; the loss epilogue has a version per GEMM version.</summary>
@@ -237,24 +214,10 @@ public sealed unsafe class CpuAccelerator : IAccelerator
         int rows, int rowLength)
     {
         OpShapes.GatherRows(this, images, indices, destination, rows, rowLength);
-        Span<byte> pixels = Host(images);
-        Span<int> rowIndices = Host(indices);
-        Span<float> output = Host(destination);
-        int imageCount = pixels.Length / rowLength;
-        for (int i = 0; i < rows; i++)
-        {
-            int index = rowIndices[i];
-            Span<float> target = output.Slice(i * rowLength, rowLength);
-            // As the device kernel does (it cannot throw, and checking on the host would cost a download of
-            // the indices every step): a row whose index is outside the image set is NaN, which the
-            // training loss check then reports with its step.
-            if ((uint)index >= (uint)imageCount)
-            {
-                target.Fill(float.NaN);
-                continue;
-            }
-            ScaleBytes(pixels.Slice(index * rowLength, rowLength), target);
-        }
+        fixed (byte* pixels = Host(images))
+        fixed (int* rowIndices = Host(indices))
+            // Memory-bound on random rows of the image set: both cores' loads in flight halve it.
+            _gather.Run(new ByteRowGather(pixels, images.Length / rowLength, rowIndices, Pointer(destination), rowLength), rows, minChunk: 16);
     }
 
     public void GatherBatch(DeviceSpan<byte> images, DeviceSpan<int> order, DeviceSpan<uint> cursor, int batchSize,
@@ -285,29 +248,6 @@ public sealed unsafe class CpuAccelerator : IAccelerator
     {
         _gemm2?.Dispose();
         _workers.Dispose();
-    }
-
-    /// <summary>target[j] = source[j] / 255, 16 at a time (IEEE division: the same floats as the scalar loop).</summary>
-    private static void ScaleBytes(ReadOnlySpan<byte> source, Span<float> target)
-    {
-        int j = 0;
-        if (Vector128.IsHardwareAccelerated)
-        {
-            var divisor = Vector128.Create(255f);
-            ref byte from = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(source);
-            for (; j + 16 <= source.Length; j += 16)
-            {
-                Vector128<byte> bytes = Vector128.LoadUnsafe(ref from, (nuint)j);
-                (Vector128<ushort> low, Vector128<ushort> high) = Vector128.Widen(bytes);
-                (Vector128<uint> a, Vector128<uint> b) = Vector128.Widen(low);
-                (Vector128<uint> c, Vector128<uint> d) = Vector128.Widen(high);
-                (Vector128.ConvertToSingle(a) / divisor).CopyTo(target.Slice(j));
-                (Vector128.ConvertToSingle(b) / divisor).CopyTo(target.Slice(j + 4));
-                (Vector128.ConvertToSingle(c) / divisor).CopyTo(target.Slice(j + 8));
-                (Vector128.ConvertToSingle(d) / divisor).CopyTo(target.Slice(j + 12));
-            }
-        }
-        for (; j < source.Length; j++) target[j] = source[j] / 255f;
     }
 
     /// <summary>db[o] = Σ_r dy[r, o], rows in order (vectorized across columns).</summary>

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace VaeGpu.Accelerators.Cpu;
 
 /// <summary>
@@ -6,14 +8,32 @@ namespace VaeGpu.Accelerators.Cpu;
 /// <see cref="For"/> runs body(0..count−1) on the calling thread and up to threads − 1 helpers,
 /// handing out indices dynamically, and returns when every index is done. The partition into
 /// indices is the caller's, so results do not depend on which thread ran what.
+///
+/// A helper that has finished spins for <see cref="SpinTime"/> before it sleeps. A training step
+/// issues 15 or so parallel loops with short serial gaps between them, and waking a sleeping thread
+/// costs tens of microseconds (a futex wake, and on a VM an idle vCPU's exit): with only two tasks
+/// per GEMM, the caller often finished both before the helper was even running, so a loop ran serially
+/// and still waited for the helper. Spinning helpers pick up the next loop within a microsecond; a
+/// pool left idle sleeps after the spin and costs nothing.
 /// </summary>
 internal sealed class CpuWorkers : IDisposable
 {
+    /// <summary>How long an idle helper polls for the next loop before it sleeps.</summary>
+    public static readonly TimeSpan SpinTime = TimeSpan.FromMilliseconds(0.5);
+
+    private static readonly long SpinTicks = (long)(SpinTime.TotalSeconds * Stopwatch.Frequency);
+
     private readonly Thread[] _helpers;
-    private readonly SemaphoreSlim _start = new(0);
+    private readonly SemaphoreSlim _wake = new(0);
     private readonly ManualResetEventSlim _done = new(false);
     private Action<int>? _body;
-    private int _count, _next, _pending;
+    private int _count, _next, _pending, _sleeping;
+
+    /// <summary>
+    /// The loop being run: its number × 2¹⁶ + how many helpers take part, published in one write so
+    /// that a helper reads a consistent pair even when it has slept through earlier loops.
+    /// </summary>
+    private long _ticket;
     private Exception? _failure;
     private volatile bool _disposed;
 
@@ -23,7 +43,7 @@ internal sealed class CpuWorkers : IDisposable
         for (int i = 0; i < _helpers.Length; i++)
         {
             _helpers[i] = new Thread(HelperLoop) { IsBackground = true, Name = $"vaegpu-cpu-{i + 1}" };
-            _helpers[i].Start();
+            _helpers[i].Start(i);
         }
     }
 
@@ -42,7 +62,10 @@ internal sealed class CpuWorkers : IDisposable
         _failure = null;
         _pending = helpers;
         _done.Reset();
-        _start.Release(helpers);
+        // A full fence: the fields above are visible before the ticket, and the ticket before _sleeping is read.
+        Interlocked.Exchange(ref _ticket, ((_ticket >> 16) + 1 << 16) | (long)helpers);
+        int sleeping = Volatile.Read(ref _sleeping);
+        if (sleeping > 0) _wake.Release(sleeping);
         try
         {
             RunItems();
@@ -63,12 +86,15 @@ internal sealed class CpuWorkers : IDisposable
             body(i);
     }
 
-    private void HelperLoop()
+    private void HelperLoop(object? state)
     {
+        int index = (int)state!;
+        long seen = 0;
         while (true)
         {
-            _start.Wait();
+            seen = NextTicket(seen);
             if (_disposed) return;
+            if (index >= (int)(seen & 0xFFFF)) continue; // not needed for this loop
             try
             {
                 RunItems();
@@ -82,13 +108,39 @@ internal sealed class CpuWorkers : IDisposable
         }
     }
 
+    /// <summary>Spins, then sleeps, until the ticket differs from <paramref name="seen"/>; returns the new one.</summary>
+    private long NextTicket(long seen)
+    {
+        long deadline = Stopwatch.GetTimestamp() + SpinTicks;
+        for (int polls = 1; ; polls++)
+        {
+            long ticket = Volatile.Read(ref _ticket);
+            if (ticket != seen || _disposed) return ticket;
+            if (Stopwatch.GetTimestamp() < deadline)
+            {
+                // Give the core away now and then, in case another thread of this process needs it.
+                if (polls % 256 == 0) Thread.Yield();
+                else Thread.SpinWait(8);
+                continue;
+            }
+            // Dekker with For: either For sees this helper counted in _sleeping and releases it, or
+            // this helper sees For's new ticket here and does not wait. A release that finds the
+            // helper awake leaves a permit, which only makes a later wait return early.
+            Interlocked.Increment(ref _sleeping);
+            if (Volatile.Read(ref _ticket) == seen && !_disposed) _wake.Wait();
+            Interlocked.Decrement(ref _sleeping);
+            deadline = Stopwatch.GetTimestamp() + SpinTicks;
+        }
+    }
+
     public void Dispose()
     {
         if (_disposed) return;
         _disposed = true;
-        if (_helpers.Length > 0) _start.Release(_helpers.Length);
+        Interlocked.Increment(ref _ticket);
+        if (_helpers.Length > 0) _wake.Release(_helpers.Length);
         foreach (Thread helper in _helpers) helper.Join();
-        _start.Dispose();
+        _wake.Dispose();
         _done.Dispose();
     }
 }

@@ -183,8 +183,12 @@ internal sealed unsafe class Gemm2 : IDisposable
             }
             if (b.RowStride == 1)
             {
-                // B = Wᵀ (X·Wᵀ): each column of the panel is a contiguous row of W.
-                for (int j = 0; j < columns; j++)
+                // B = Wᵀ (X·Wᵀ): each column of the panel is a contiguous row of W; 8 rows of W at a time
+                // are transposed into 8 adjacent columns of the panel.
+                int transposed = columns / 8 * 8;
+                for (int j = 0; j < transposed; j += 8)
+                    Transpose8.Rows(b.Pointer + (column0 + j) * b.ColumnStride, b.ColumnStride, k, destination + j, nr);
+                for (int j = transposed; j < columns; j++)
                 {
                     float* source = b.Pointer + (column0 + j) * b.ColumnStride;
                     for (int kk = 0; kk < k; kk++) destination[(nint)kk * nr + j] = source[kk];
@@ -269,6 +273,12 @@ internal sealed unsafe class Gemm2 : IDisposable
                         float* from = source + kk * a.ColumnStride;
                         for (int i = 0; i < mr; i++) row[i] = i < blockRows ? from[i] : 0f;
                     }
+                    continue;
+                }
+                if (blockRows == 8 && mr == 8 && a.ColumnStride == 1)
+                {
+                    // A row-major (X, dY): 8 rows transposed into the block 8 × 8 at a time.
+                    Transpose8.Rows(a.Pointer + first * a.RowStride, a.RowStride, k, blockStart, 8);
                     continue;
                 }
                 for (int i = 0; i < mr; i++)
