@@ -18,6 +18,7 @@ public sealed unsafe class CpuAccelerator : IAccelerator
     private readonly Gemm2? _gemm2;
     private readonly ParallelRanges<AdamUpdate> _adam;
     private readonly ParallelRanges<ReparameterizeRows> _reparameterize;
+    private readonly ParallelRanges<ReparameterizeBackwardRows> _reparameterizeBackward;
     private readonly ParallelRanges<ByteRowGather> _gather;
 
     /// <param name="threads">Worker threads; default every logical processor.</param>
@@ -38,6 +39,7 @@ public sealed unsafe class CpuAccelerator : IAccelerator
         // A few chunks per thread: the pool hands them out dynamically, so a slow chunk does not hold the others.
         _adam = new ParallelRanges<AdamUpdate>(_workers, Threads * 4);
         _reparameterize = new ParallelRanges<ReparameterizeRows>(_workers, Threads * 2);
+        _reparameterizeBackward = new ParallelRanges<ReparameterizeBackwardRows>(_workers, Threads * 2);
         _gather = new ParallelRanges<ByteRowGather>(_workers, Threads * 2);
     }
 
@@ -117,25 +119,8 @@ public sealed unsafe class CpuAccelerator : IAccelerator
     {
         OpShapes.ReparameterizeBackward(this, dz, head, eps, dHead, rows, latent, clamp, counter);
         float weight = klWeight.At(Host(counter)[0]) * klScale;
-        Span<float> dzValues = Host(dz), headValues = Host(head), epsValues = Host(eps), dHeadValues = Host(dHead);
-        for (int r = 0; r < rows; r++)
-        {
-            for (int j = 0; j < latent; j++)
-            {
-                int muIndex = 2 * r * latent + j, logVarIndex = muIndex + latent, index = r * latent + j;
-                float mu = headValues[muIndex];
-                float rawLogVar = headValues[logVarIndex];
-                dHeadValues[muIndex] = dzValues[index] + weight * mu;
-                if (!clamp.Passes(rawLogVar))
-                {
-                    dHeadValues[logVarIndex] = 0f;
-                    continue;
-                }
-                float variance = ExactMath.Exp(rawLogVar);
-                float sigma = ExactMath.Exp(0.5f * rawLogVar);
-                dHeadValues[logVarIndex] = dzValues[index] * 0.5f * sigma * epsValues[index] + weight * 0.5f * (variance - 1f);
-            }
-        }
+        _reparameterizeBackward.Run(new ReparameterizeBackwardRows(Pointer(dz), Pointer(head), Pointer(eps), Pointer(dHead), latent, clamp, weight),
+            rows, minChunk: 32);
     }
 
     public void ElboOutput(DeviceSpan<float> h, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> target,

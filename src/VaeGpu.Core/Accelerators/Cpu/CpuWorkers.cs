@@ -24,7 +24,7 @@ internal sealed class CpuWorkers : IDisposable
     private static readonly long SpinTicks = (long)(SpinTime.TotalSeconds * Stopwatch.Frequency);
 
     private readonly Thread[] _helpers;
-    private readonly SemaphoreSlim _wake = new(0);
+    private readonly object _gate = new();
     private readonly ManualResetEventSlim _done = new(false);
     private Action<int>? _body;
     private int _count, _next, _pending, _sleeping;
@@ -64,19 +64,30 @@ internal sealed class CpuWorkers : IDisposable
         _done.Reset();
         // A full fence: the fields above are visible before the ticket, and the ticket before _sleeping is read.
         Interlocked.Exchange(ref _ticket, ((_ticket >> 16) + 1 << 16) | (long)helpers);
-        int sleeping = Volatile.Read(ref _sleeping);
-        if (sleeping > 0) _wake.Release(sleeping);
+        if (Volatile.Read(ref _sleeping) > 0)
+            lock (_gate) Monitor.PulseAll(_gate);
+        RunItemsCatching();
+        _done.Wait();
+        _body = null;
+        if (_failure is { } failure)
+            throw new AggregateException(failure);
+    }
+
+    /// <summary>Whether any helper thread is still running (false once disposed).</summary>
+    internal bool HelpersAlive => _helpers.Any(helper => helper.IsAlive);
+
+    /// <summary>Runs items; the first failure, on any thread, stops the handing out and is rethrown by <see cref="For"/>.</summary>
+    private void RunItemsCatching()
+    {
         try
         {
             RunItems();
         }
-        finally
+        catch (Exception exception)
         {
-            _done.Wait();
-            _body = null;
+            Interlocked.CompareExchange(ref _failure, exception, null);
+            Volatile.Write(ref _next, int.MaxValue / 2);
         }
-        if (_failure is { } failure)
-            throw new AggregateException(failure);
     }
 
     private void RunItems()
@@ -95,15 +106,7 @@ internal sealed class CpuWorkers : IDisposable
             seen = NextTicket(seen);
             if (_disposed) return;
             if (index >= (int)(seen & 0xFFFF)) continue; // not needed for this loop
-            try
-            {
-                RunItems();
-            }
-            catch (Exception exception)
-            {
-                Interlocked.CompareExchange(ref _failure, exception, null);
-                Volatile.Write(ref _next, int.MaxValue / 2); // stop handing out indices
-            }
+            RunItemsCatching();
             if (Interlocked.Decrement(ref _pending) == 0) _done.Set();
         }
     }
@@ -123,11 +126,17 @@ internal sealed class CpuWorkers : IDisposable
                 else Thread.SpinWait(8);
                 continue;
             }
-            // Dekker with For: either For sees this helper counted in _sleeping and releases it, or
-            // this helper sees For's new ticket here and does not wait. A release that finds the
-            // helper awake leaves a permit, which only makes a later wait return early.
+            // Dekker with For: either For sees this helper counted in _sleeping and pulses the gate
+            // (which it can only take once this helper waits on it or has not yet checked), or this
+            // helper sees For's new ticket under the gate and does not wait. Each waiter re-checks its
+            // own condition, so no wake-up can be taken by another helper (a semaphore permit could:
+            // a helper that finished early and went back to sleep stole the permit of one still
+            // waking, which then slept through a loop that waited for it).
             Interlocked.Increment(ref _sleeping);
-            if (Volatile.Read(ref _ticket) == seen && !_disposed) _wake.Wait();
+            lock (_gate)
+            {
+                while (Volatile.Read(ref _ticket) == seen && !_disposed) Monitor.Wait(_gate);
+            }
             Interlocked.Decrement(ref _sleeping);
             deadline = Stopwatch.GetTimestamp() + SpinTicks;
         }
@@ -138,9 +147,8 @@ internal sealed class CpuWorkers : IDisposable
         if (_disposed) return;
         _disposed = true;
         Interlocked.Increment(ref _ticket);
-        if (_helpers.Length > 0) _wake.Release(_helpers.Length);
+        lock (_gate) Monitor.PulseAll(_gate);
         foreach (Thread helper in _helpers) helper.Join();
-        _wake.Dispose();
         _done.Dispose();
     }
 }
