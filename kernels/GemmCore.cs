@@ -24,7 +24,8 @@ public struct Operand
 /// <summary>
 /// The tiled GEMM main loop that the linear and ELBO-output kernels share (explicitly grouped):
 /// C[m × n] = A[m × k] · B[k × n] for the group's (S·ThreadsM) × (S·ThreadsN) block at
-/// (Grid.IdxY, Grid.IdxX), S the register block's size (4 in version 1, 8 in version 2). A and B
+/// (Grid.IdxY, Grid.IdxX) (or at the tile coordinates a grouped launch gives <see cref="AccumulateAt"/>),
+/// S the register block's size (4 in version 1, 8 in version 2). A and B
 /// stream through shared memory in TileK slices; each element of C sums k in order 0..k−1 with one
 /// <see cref="Fused.MultiplyAdd"/> per term, exactly as the CPU accelerator's micro-kernels do, so the
 /// result depends neither on the tile, nor on the block size, nor on the compiler's contraction
@@ -35,6 +36,17 @@ public static class GemmCore
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TBlock Accumulate<TTile, TBlock>(Operand a, Operand b, int m, int n, int k)
+        where TTile : struct, IGemmTile
+        where TBlock : struct, IRegisterBlock =>
+        AccumulateAt<TTile, TBlock>(a, b, m, n, k, Grid.IdxY, Grid.IdxX);
+
+    /// <summary>
+    /// The main loop for the output tile at (<paramref name="tileRow"/>, <paramref name="tileColumn"/>):
+    /// what a grouped launch (several GEMMs partitioned over one 1D grid) calls, so that it shares this
+    /// loop, and so its bits, with the one-GEMM kernels. Every thread of a group must take the same path here.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TBlock AccumulateAt<TTile, TBlock>(Operand a, Operand b, int m, int n, int k, int tileRow, int tileColumn)
         where TTile : struct, IGemmTile
         where TBlock : struct, IRegisterBlock
     {
@@ -47,7 +59,7 @@ public static class GemmCore
         ArrayView<float> bTile = SharedMemory.Allocate<float>(default(TBlock).Size * default(TTile).ThreadsN * default(TTile).TileK);
 
         int tx = Group.IdxX, ty = Group.IdxY, tid = ty * threadsN + tx;
-        int row0 = Grid.IdxY * tileM, col0 = Grid.IdxX * tileN;
+        int row0 = tileRow * tileM, col0 = tileColumn * tileN;
         for (int k0 = 0; k0 < k; k0 += tileK)
         {
             // Neighbouring threads read neighbouring addresses, whichever way each operand is laid out.
@@ -88,12 +100,26 @@ public static class GemmCore
     /// <summary>Output row of element (i, ·) of this thread's block.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int Row<TTile, TBlock>(int i) where TTile : struct, IGemmTile where TBlock : struct, IRegisterBlock =>
-        Grid.IdxY * default(TBlock).Size * default(TTile).ThreadsM + Group.IdxY + i * default(TTile).ThreadsM;
+        RowAt<TTile, TBlock>(Grid.IdxY, i);
+
+    /// <summary>Output row of element (i, ·) of this thread's block in the tile row <paramref name="tileRow"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int RowAt<TTile, TBlock>(int tileRow, int i) where TTile : struct, IGemmTile where TBlock : struct, IRegisterBlock =>
+        tileRow * default(TBlock).Size * default(TTile).ThreadsM + Group.IdxY + i * default(TTile).ThreadsM;
 
     /// <summary>Output column of element (·, j) of this thread's block.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int Column<TTile, TBlock>(int j) where TTile : struct, IGemmTile where TBlock : struct, IRegisterBlock =>
-        Grid.IdxX * default(TBlock).Size * default(TTile).ThreadsN + Group.IdxX + j * default(TTile).ThreadsN;
+        ColumnAt<TTile, TBlock>(Grid.IdxX, j);
+
+    /// <summary>Output column of element (·, j) of this thread's block in the tile column <paramref name="tileColumn"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int ColumnAt<TTile, TBlock>(int tileColumn, int j) where TTile : struct, IGemmTile where TBlock : struct, IRegisterBlock =>
+        tileColumn * default(TBlock).Size * default(TTile).ThreadsN + Group.IdxX + j * default(TTile).ThreadsN;
+
+    /// <summary>Row tiles of an output <paramref name="m"/> high.</summary>
+    public static int RowTiles<TTile, TBlock>(int m) where TTile : struct, IGemmTile where TBlock : struct, IRegisterBlock =>
+        (m + default(TBlock).Size * default(TTile).ThreadsM - 1) / (default(TBlock).Size * default(TTile).ThreadsM);
 
     /// <summary>Column tiles of an output <paramref name="n"/> wide.</summary>
     public static int ColumnTiles<TTile, TBlock>(int n) where TTile : struct, IGemmTile where TBlock : struct, IRegisterBlock =>

@@ -71,11 +71,15 @@ public static class LinearKernels
         }
     }
 
-    public static void ColumnSums(Index1D column, ArrayView<float> dy, ArrayView<float> db, int rows, int columns)
+    public static void ColumnSums(Index1D column, ArrayView<float> dy, ArrayView<float> db, int rows, int columns) =>
+        db[column] = ColumnSum(dy, rows, columns, column);
+
+    /// <summary>Σ_rows dy[r, column], rows in order, in float from 0 (ColumnSums and the grouped backward share it).</summary>
+    public static float ColumnSum(ArrayView<float> dy, int rows, int columns, int column)
     {
         float sum = 0f;
         for (int r = 0; r < rows; r++) sum += dy[r * columns + column];
-        db[column] = sum;
+        return sum;
     }
 }
 
@@ -97,12 +101,18 @@ public sealed class LinearLauncher<TTile, TBlock> : ILinearLauncher where TTile 
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int> _backwardWeights;
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int> _backwardInput;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, int, int> _columnSums;
+    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        ArrayView<float>, ArrayView<float>, int, int, int, int, int>? _grouped;
 
     private readonly LaunchCounter _launches;
 
-    public LinearLauncher(Accelerator accelerator, LaunchCounter launches)
+    /// <param name="groupedBackward">Step version 2: LinearBackward as one grouped launch (<see cref="LinearGroupedKernels"/>).</param>
+    public LinearLauncher(Accelerator accelerator, LaunchCounter launches, bool groupedBackward = false)
     {
         _launches = launches;
+        if (groupedBackward)
+            _grouped = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+                ArrayView<float>, int, int, int, int, int>(LinearGroupedKernels.Backward<TTile, TBlock>);
         _forward = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(
             LinearKernels.Forward<TTile, TBlock>);
         _backwardWeights = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(
@@ -126,6 +136,15 @@ public sealed class LinearLauncher<TTile, TBlock> : ILinearLauncher where TTile 
         int rows, int inFeatures, int outFeatures, int inputActivation)
     {
         if (outFeatures == 0) return;
+        if (_grouped is not null)
+        {
+            int dxRows = wantsDx && inFeatures > 0 ? rows : 0;
+            _launches.Add();
+            // Without dX the kernel never writes dx; it still needs a view: dy stands in.
+            _grouped(stream, LinearGroupedKernels.Config<TTile, TBlock>(inFeatures, outFeatures, dxRows),
+                dy, x, w, dw, db, dxRows > 0 ? dx : dy, rows, inFeatures, outFeatures, inputActivation, dxRows);
+            return;
+        }
         if (inFeatures > 0)
         {
             _launches.Add();

@@ -68,5 +68,10 @@ public abstract class ForwardingAccelerator(IAccelerator inner) : IAccelerator
 
     public void AdvanceCounter(DeviceSpan<uint> counter) => Op(nameof(AdvanceCounter), () => Inner.AdvanceCounter(counter));
 
+    // Forwarded, not left to the interface's default: the inner accelerator may fuse it (an ILGPU step version 2).
+    public void FinishStep(DeviceSpan<float> nll, DeviceSpan<float> kl, DeviceSpan<float> log, DeviceSpan<uint> stepCounter,
+        DeviceSpan<uint> cursor) =>
+        Op(nameof(FinishStep), () => Inner.FinishStep(nll, kl, log, stepCounter, cursor));
+
     public virtual void Dispose() => Inner.Dispose();
 }

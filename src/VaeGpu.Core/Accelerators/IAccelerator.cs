@@ -112,4 +112,21 @@ public interface IAccelerator : IDisposable
 
     /// <summary>counter[0] += 1.</summary>
     void AdvanceCounter(DeviceSpan<uint> counter);
+
+    /// <summary>
+    /// The end of a training step, after Adam (which reads the step counter): Σ nll and Σ kl into slot
+    /// cursor[0] mod (log.Length / 2) of a log of (recon, KL) pairs, as two <see cref="ReduceToSlot"/>, then
+    /// stepCounter[0] += 1 and cursor[0] += 1. A fusion point: the default runs those four ops, which keeps
+    /// every accelerator and wrapper exact without code of its own; an ILGPU accelerator at `Kernels:Step`
+    /// 2 does it all in one launch (same bits).
+    /// </summary>
+    void FinishStep(DeviceSpan<float> nll, DeviceSpan<float> kl, DeviceSpan<float> log, DeviceSpan<uint> stepCounter,
+        DeviceSpan<uint> cursor)
+    {
+        OpShapes.FinishStep(this, nll, kl, log, stepCounter, cursor);
+        ReduceToSlot(nll, log, 2, 0, cursor);
+        ReduceToSlot(kl, log, 2, 1, cursor);
+        AdvanceCounter(stepCounter);
+        AdvanceCounter(cursor);
+    }
 }

@@ -718,6 +718,38 @@ public abstract class AcceleratorOpTests : IDisposable
         }
     }
 
+    // ---------------------------------------------------------------- FinishStep
+
+    [SuiteTheory]
+    [InlineData(1, 0u)]
+    [InlineData(7, 2u)]
+    [InlineData(129, 5u)]       // wraps: slot 5 mod 4 = 1
+    [InlineData(1000, 4_000_000_003u)]
+    public void FinishStepWritesTheCursorsSlotAndAdvancesBothCounters(int rows, uint cursor)
+    {
+        const int slots = 4;
+        var random = new System.Random(Seed(15, rows, (int)(cursor % 1000), 0, 0));
+        float[] nll = RandomValues(random, rows, 300.0), kl = RandomValues(random, rows, 20.0);
+        float[] log = RandomValues(random, 2 * slots, 1.0);
+        DeviceSpan<float> logSpan = Input(log);
+        DeviceSpan<uint> step = Counter(41), cursorSpan = Counter(cursor);
+
+        Accelerator.FinishStep(Input(nll), Input(kl), logSpan, step, cursorSpan);
+
+        float[] got = Read(logSpan);
+        int target = (int)(cursor % slots) * 2;
+        var (reconSum, reconMagnitude) = ReferenceOps.Reduce(nll);
+        var (klSum, klMagnitude) = ReferenceOps.Reduce(kl);
+        for (int i = 0; i < got.Length; i++)
+        {
+            if (i == target) AssertElement("recon slot", i, got[i], reconSum, DotRtol(rows) * reconMagnitude + Tiny);
+            else if (i == target + 1) AssertElement("KL slot", i, got[i], klSum, DotRtol(rows) * klMagnitude + Tiny);
+            else Assert.Equal(log[i], got[i]);
+        }
+        Assert.Equal(42u, ReadCounter(step));
+        Assert.Equal(cursor + 1, ReadCounter(cursorSpan));
+    }
+
     [SuiteFact]
     public void GatherRowsWithAnIndexOutOfRangeWritesNanRowsAndTheOthersExactly()
     {
@@ -885,6 +917,9 @@ public abstract class AcceleratorOpTests : IDisposable
     [InlineData("GatherRows", "indices")]
     [InlineData("GatherRows", "destination")]
     [InlineData("AdvanceCounter", "counter")]
+    [InlineData("FinishStep", "kl")]
+    [InlineData("FinishStep", "stepCounter")]
+    [InlineData("FinishStep", "cursor")]
     public void WrongLengthOperandThrowsNamingIt(string op, string operand)
     {
         const int rows = 3, inFeatures = 5, outFeatures = 4, latent = 2;
@@ -913,6 +948,7 @@ public abstract class AcceleratorOpTests : IDisposable
             "GatherRows" => () => a.GatherRows(Own(a.Allocate<byte>(4 * inFeatures)).All,
                 Own(a.Allocate<int>(operand == "indices" ? rows + 1 : rows)).All, F("destination", rows * inFeatures), rows, inFeatures),
             "AdvanceCounter" => () => a.AdvanceCounter(U("counter")),
+            "FinishStep" => () => a.FinishStep(F("nll", rows), F("kl", rows), F("log", 8), U("stepCounter"), U("cursor")),
             _ => throw new ArgumentOutOfRangeException(nameof(op)),
         };
 

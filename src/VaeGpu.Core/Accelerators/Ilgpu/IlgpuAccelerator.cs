@@ -209,6 +209,14 @@ public sealed class IlgpuAccelerator : IAccelerator, IStepCapture
         _kernels.AdvanceCounter(_stream, View(counter));
     }
 
+    /// <summary>Four launches at step version 1, one at version 2 (<see cref="IKernelSet.FinishStep"/>).</summary>
+    public void FinishStep(DeviceSpan<float> nll, DeviceSpan<float> kl, DeviceSpan<float> log, DeviceSpan<uint> stepCounter,
+        DeviceSpan<uint> cursor)
+    {
+        OpShapes.FinishStep(this, nll, kl, log, stepCounter, cursor);
+        _kernels.FinishStep(_stream, View(nll), View(kl), View(log), View(stepCounter), View(cursor));
+    }
+
     /// <summary>Raw Philox blocks drawn on the device: what the tests compare bit for bit with the CPU.</summary>
     internal void PhiloxBits(DeviceSpan<uint> bits, uint firstBlock, uint step, uint stream, ulong seed)
     {
