@@ -57,6 +57,14 @@ public interface IKernelSet
     /// </summary>
     void FinishStep(AcceleratorStream stream, ArrayView<float> nll, ArrayView<float> kl, ArrayView<float> log,
         ArrayView<uint> stepCounter, ArrayView<uint> cursor);
+
+    /// <summary>
+    /// The head GEMM (Identity, 2·latent outputs) and the reparameterization: two launches at step version 1,
+    /// one at version 2 (<see cref="HeadSampleKernels"/>).
+    /// </summary>
+    void HeadAndReparameterize(AcceleratorStream stream, ArrayView<float> x, ArrayView<float> w, ArrayView<float> b,
+        ArrayView<float> head, ArrayView<float> z, ArrayView<float> eps, ArrayView<float> kl, ArrayView<uint> counter,
+        int rows, int inFeatures, int latent, float logVarMin, float logVarMax, ulong seed, uint noiseStream, float temperature);
 }
 
 public static class KernelSet
@@ -84,6 +92,9 @@ public sealed class KernelSet<TTile>(Accelerator accelerator, KernelVersions ver
     };
 
     private readonly ReduceLauncher<TTile> _reduce = new(accelerator, launches);
+
+    // Loaded only where the step is fused: ILGPU compiles a kernel when it is loaded.
+    private readonly HeadSampleLauncher<TTile>? _headSample = Fused(versions) ? new(accelerator, launches) : null;
 
     /// <summary>Whether the step version fuses (2) or runs op by op (1).</summary>
     private static bool Fused(KernelVersions versions) => versions.Step switch
@@ -147,6 +158,20 @@ public sealed class KernelSet<TTile>(Accelerator accelerator, KernelVersions ver
         ArrayView<uint> cursor) => _reduce.SumToSlot(stream, source, log, width, component, cursor);
 
     public void AdvanceCounter(AcceleratorStream stream, ArrayView<uint> counter) => _reduce.AdvanceCounter(stream, counter);
+
+    public void HeadAndReparameterize(AcceleratorStream stream, ArrayView<float> x, ArrayView<float> w, ArrayView<float> b,
+        ArrayView<float> head, ArrayView<float> z, ArrayView<float> eps, ArrayView<float> kl, ArrayView<uint> counter,
+        int rows, int inFeatures, int latent, float logVarMin, float logVarMax, ulong seed, uint noiseStream, float temperature)
+    {
+        if (_headSample is not null)
+        {
+            _headSample.Forward(stream, x, w, b, head, z, eps, kl, counter, rows, inFeatures, latent, logVarMin, logVarMax,
+                seed, noiseStream, temperature);
+            return;
+        }
+        _linear.Forward(stream, x, w, b, head, rows, inFeatures, 2 * latent, Activations.Identity);
+        Reparameterize.Forward(stream, head, z, eps, kl, counter, rows, latent, logVarMin, logVarMax, seed, noiseStream, temperature);
+    }
 
     public void FinishStep(AcceleratorStream stream, ArrayView<float> nll, ArrayView<float> kl, ArrayView<float> log,
         ArrayView<uint> stepCounter, ArrayView<uint> cursor)

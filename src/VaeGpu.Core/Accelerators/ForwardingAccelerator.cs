@@ -68,7 +68,14 @@ public abstract class ForwardingAccelerator(IAccelerator inner) : IAccelerator
 
     public void AdvanceCounter(DeviceSpan<uint> counter) => Op(nameof(AdvanceCounter), () => Inner.AdvanceCounter(counter));
 
-    // Forwarded, not left to the interface's default: the inner accelerator may fuse it (an ILGPU step version 2).
+    // The fusion points are forwarded, not left to the interface's defaults: the inner accelerator may fuse
+    // them (an ILGPU step version 2).
+    public void HeadAndReparameterize(DeviceSpan<float> x, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> head,
+        DeviceSpan<float> z, DeviceSpan<float> eps, DeviceSpan<float> kl, int rows, int inFeatures, int latent,
+        LogVarClamp clamp, NoiseSource noise, DeviceSpan<uint> counter) =>
+        Op($"HeadAndReparameterize {rows}×{inFeatures}→2×{latent}",
+            () => Inner.HeadAndReparameterize(x, w, b, head, z, eps, kl, rows, inFeatures, latent, clamp, noise, counter));
+
     public void FinishStep(DeviceSpan<float> nll, DeviceSpan<float> kl, DeviceSpan<float> log, DeviceSpan<uint> stepCounter,
         DeviceSpan<uint> cursor) =>
         Op(nameof(FinishStep), () => Inner.FinishStep(nll, kl, log, stepCounter, cursor));

@@ -114,6 +114,19 @@ public interface IAccelerator : IDisposable
     void AdvanceCounter(DeviceSpan<uint> counter);
 
     /// <summary>
+    /// The encoder's head and the sample in one op: head = x · wᵀ + b (<see cref="LinearForward"/> with
+    /// Identity and 2·latent outputs), then <see cref="Reparameterize"/> of that head. A fusion point: the
+    /// default runs those two ops; an ILGPU accelerator at `Kernels:Step` 2 does both in one launch (same bits).
+    /// </summary>
+    void HeadAndReparameterize(DeviceSpan<float> x, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> head,
+        DeviceSpan<float> z, DeviceSpan<float> eps, DeviceSpan<float> kl, int rows, int inFeatures, int latent,
+        LogVarClamp clamp, NoiseSource noise, DeviceSpan<uint> counter)
+    {
+        LinearForward(x, w, b, head, rows, inFeatures, 2 * latent, Activation.Identity);
+        Reparameterize(head, z, eps, kl, rows, latent, clamp, noise, counter);
+    }
+
+    /// <summary>
     /// The end of a training step, after Adam (which reads the step counter): Σ nll and Σ kl into slot
     /// cursor[0] mod (log.Length / 2) of a log of (recon, KL) pairs, as two <see cref="ReduceToSlot"/>, then
     /// stepCounter[0] += 1 and cursor[0] += 1. A fusion point: the default runs those four ops, which keeps

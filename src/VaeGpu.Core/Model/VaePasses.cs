@@ -11,6 +11,15 @@ public static class VaePasses
     /// <summary>Encoder to (μ, logvar) in the workspace head.</summary>
     public static void Encode(VaeModel model, VaeWorkspace workspace, int rows)
     {
+        DeviceSpan<float> input = EncodeHidden(model, workspace, rows);
+        LinearLayer head = model.Layout.Head;
+        model.Accelerator.LinearForward(input, head.Weights(model.Parameters), head.Bias(model.Parameters), workspace.Head(rows),
+            rows, head.InFeatures, head.OutFeatures, Activation.Identity);
+    }
+
+    /// <summary>Encoder hidden layers from the input; returns the last hidden activation (the head's input).</summary>
+    private static DeviceSpan<float> EncodeHidden(VaeModel model, VaeWorkspace workspace, int rows)
+    {
         IAccelerator accelerator = model.Accelerator;
         VaeLayout layout = model.Layout;
         DeviceSpan<float> input = workspace.Input(rows);
@@ -22,9 +31,7 @@ public static class VaePasses
                 rows, layer.InFeatures, layer.OutFeatures, layer.Activation);
             input = output;
         }
-        LinearLayer head = layout.Head;
-        accelerator.LinearForward(input, head.Weights(model.Parameters), head.Bias(model.Parameters), workspace.Head(rows),
-            rows, head.InFeatures, head.OutFeatures, Activation.Identity);
+        return input;
     }
 
     /// <summary>z = μ + σ·ε from the head (and the per-row KL), noise from <paramref name="counter"/>'s step.</summary>
@@ -66,8 +73,11 @@ public static class VaePasses
     public static void Loss(VaeModel model, VaeWorkspace workspace, int rows, NoiseSource noise, DeviceSpan<uint> counter,
         bool withGradient)
     {
-        Encode(model, workspace, rows);
-        Sample(model, workspace, rows, noise, counter);
+        // The head and the sample as one op: a fusion point (one launch on an ILGPU accelerator at Kernels:Step 2).
+        LinearLayer head = model.Layout.Head;
+        model.Accelerator.HeadAndReparameterize(EncodeHidden(model, workspace, rows), head.Weights(model.Parameters),
+            head.Bias(model.Parameters), workspace.Head(rows), workspace.Z(rows), workspace.Eps(rows), workspace.Kl(rows),
+            rows, head.InFeatures, model.Layout.Latent, model.Layout.Architecture.LogVarClamp, noise, counter);
         DeviceSpan<float> hidden = DecodeHidden(model, workspace, rows);
         LinearLayer output = model.Layout.Output;
         model.Accelerator.ElboOutput(hidden, output.Weights(model.Parameters), output.Bias(model.Parameters),

@@ -261,8 +261,21 @@ public abstract class AcceleratorOpTests : IDisposable
         DeviceSpan<float> z = Output(rows * latent), eps = Output(rows * latent), kl = Output(rows);
         DeviceSpan<uint> counter = Counter(step);
         Accelerator.Reparameterize(Input(head), z, eps, kl, rows, latent, clamp, noise, counter);
-        float[] gotZ = Read(z), gotEps = Read(eps), gotKl = Read(kl);
+        float[] gotZ = Read(z);
 
+        AssertSample(head, gotZ, Read(eps), Read(kl), noise, step, rows, latent, clamp);
+        if (temperature == 0f)
+        {
+            for (int i = 0; i < gotZ.Length; i++)
+                Assert.Equal(head[2 * (i / latent) * latent + i % latent], gotZ[i]);
+        }
+        Assert.Equal(step, ReadCounter(counter));
+    }
+
+    /// <summary>eps against the reference noise, z and the per-row KL against the reference reparameterization of <paramref name="head"/>.</summary>
+    private void AssertSample(float[] head, float[] gotZ, float[] gotEps, float[] gotKl, NoiseSource noise, uint step,
+        int rows, int latent, LogVarClamp clamp)
+    {
         float[] expectedEps = ReferenceOps.Noise(noise, step, rows, latent);
         AssertClose("eps", gotEps, i => expectedEps[i], i => NoiseTolerance * (1 + Math.Abs(expectedEps[i])));
         var (expectedZ, expectedKl, klMagnitude) = ReferenceOps.Reparameterize(head, gotEps, rows, latent, clamp);
@@ -270,12 +283,34 @@ public abstract class AcceleratorOpTests : IDisposable
             8 * Eps32 * (Math.Abs(head[2 * (i / latent) * latent + i % latent]) + Math.Abs(expectedZ[i]) +
                          Math.Exp(1.5) * Math.Abs(gotEps[i])) + Tiny);
         AssertClose("kl", gotKl, i => expectedKl[i], i => 8 * Eps32 * klMagnitude[i] + Tiny);
-        if (temperature == 0f)
-        {
-            for (int i = 0; i < gotZ.Length; i++)
-                Assert.Equal(head[2 * (i / latent) * latent + i % latent], gotZ[i]);
-        }
-        Assert.Equal(step, ReadCounter(counter));
+    }
+
+    // ---------------------------------------------------------------- HeadAndReparameterize
+
+    [SuiteTheory]
+    [InlineData(1, 1, 1, 0u)]
+    [InlineData(7, 17, 3, 5u)]
+    [InlineData(129, 13, 5, 12345u)]
+    [InlineData(33, 97, 9, 1u)]
+    [InlineData(128, 400, 20, 77u)]   // the model's head
+    public void HeadAndReparameterizeMatchesReference(int rows, int inFeatures, int latent, uint step)
+    {
+        var random = new System.Random(Seed(16, rows, inFeatures, latent, (int)step));
+        var clamp = new LogVarClamp(-4f, 3f);
+        float[] x = RandomValues(random, rows * inFeatures, 1.0);
+        float[] w = RandomValues(random, 2 * latent * inFeatures, 1.0 / Math.Sqrt(inFeatures));
+        // Bias spread so that the logvar columns cross both ends of the clamp.
+        float[] b = [.. RandomValues(random, latent, 1.0), .. RandomValues(random, latent, 6.0)];
+        var noise = new NoiseSource(0xC0FFEE_1234UL, NoiseStreams.TrainNoise);
+
+        DeviceSpan<float> head = Output(2 * rows * latent), z = Output(rows * latent), eps = Output(rows * latent), kl = Output(rows);
+        Accelerator.HeadAndReparameterize(Input(x), Input(w), Input(b), head, z, eps, kl, rows, inFeatures, latent, clamp, noise,
+            Counter(step));
+        float[] gotHead = Read(head);
+
+        var (expectedHead, _, magnitude) = ReferenceOps.LinearForward(x, w, b, rows, inFeatures, 2 * latent, Activation.Identity);
+        AssertClose("head", gotHead, i => expectedHead[i], i => DotRtol(inFeatures) * magnitude[i] + Tiny);
+        AssertSample(gotHead, Read(z), Read(eps), Read(kl), noise, step, rows, latent, clamp);
     }
 
     [SuiteFact]

@@ -209,6 +209,17 @@ public sealed class IlgpuAccelerator : IAccelerator, IStepCapture
         _kernels.AdvanceCounter(_stream, View(counter));
     }
 
+    /// <summary>Two launches at step version 1, one at version 2 (<see cref="IKernelSet.HeadAndReparameterize"/>).</summary>
+    public void HeadAndReparameterize(DeviceSpan<float> x, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> head,
+        DeviceSpan<float> z, DeviceSpan<float> eps, DeviceSpan<float> kl, int rows, int inFeatures, int latent,
+        LogVarClamp clamp, NoiseSource noise, DeviceSpan<uint> counter)
+    {
+        OpShapes.LinearForward(this, x, w, b, head, rows, inFeatures, 2 * latent);
+        OpShapes.Reparameterize(this, head, z, eps, kl, rows, latent, clamp, counter);
+        _kernels.HeadAndReparameterize(_stream, View(x), View(w), View(b), View(head), View(z), View(eps), View(kl), View(counter),
+            rows, inFeatures, latent, clamp.Min, clamp.Max, noise.Seed, noise.Stream, noise.Temperature);
+    }
+
     /// <summary>Four launches at step version 1, one at version 2 (<see cref="IKernelSet.FinishStep"/>).</summary>
     public void FinishStep(DeviceSpan<float> nll, DeviceSpan<float> kl, DeviceSpan<float> log, DeviceSpan<uint> stepCounter,
         DeviceSpan<uint> cursor)
