@@ -4,10 +4,23 @@ using ILGPU;
 namespace VaeGpu.Kernels;
 
 /// <summary>
+/// Where the GEMM main loop reads its A operand from, as a struct type argument (ILGPU inlines it):
+/// a strided float matrix (<see cref="Operand"/>) or the batch gathered from the byte images
+/// (<see cref="GatheredRows"/>, the fused first layer).
+/// </summary>
+public interface IMatrixSource
+{
+    /// <summary>Whether consecutive columns of a row are adjacent in memory: how the tile loads coalesce.</summary>
+    bool RowMajor { get; }
+
+    float Load(int row, int column);
+}
+
+/// <summary>
 /// A strided matrix operand: element (i, k) is view[i·RowStride + k·ColumnStride], so one GEMM core
 /// serves X·Wᵀ, dY·W and dYᵀ·X without a transpose in memory.
 /// </summary>
-public struct Operand
+public struct Operand : IMatrixSource
 {
     public ArrayView<float> View;
     public int RowStride;
@@ -19,6 +32,11 @@ public struct Operand
         RowStride = rowStride;
         ColumnStride = columnStride;
     }
+
+    public readonly bool RowMajor => ColumnStride == 1;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly float Load(int row, int column) => View[row * RowStride + column * ColumnStride];
 }
 
 /// <summary>
@@ -38,7 +56,7 @@ public static class GemmCore
     public static TBlock Accumulate<TTile, TBlock>(Operand a, Operand b, int m, int n, int k)
         where TTile : struct, IGemmTile
         where TBlock : struct, IRegisterBlock =>
-        AccumulateAt<TTile, TBlock>(a, b, m, n, k, Grid.IdxY, Grid.IdxX);
+        AccumulateAt<TTile, TBlock, Operand>(a, b, m, n, k, Grid.IdxY, Grid.IdxX);
 
     /// <summary>
     /// The main loop for the output tile at (<paramref name="tileRow"/>, <paramref name="tileColumn"/>):
@@ -46,9 +64,10 @@ public static class GemmCore
     /// loop, and so its bits, with the one-GEMM kernels. Every thread of a group must take the same path here.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TBlock AccumulateAt<TTile, TBlock>(Operand a, Operand b, int m, int n, int k, int tileRow, int tileColumn)
+    public static TBlock AccumulateAt<TTile, TBlock, TA>(TA a, Operand b, int m, int n, int k, int tileRow, int tileColumn)
         where TTile : struct, IGemmTile
         where TBlock : struct, IRegisterBlock
+        where TA : struct, IMatrixSource
     {
         TTile tile = default;
         TBlock acc = default;
@@ -65,10 +84,10 @@ public static class GemmCore
             // Neighbouring threads read neighbouring addresses, whichever way each operand is laid out.
             for (int e = tid; e < tileM * tileK; e += threads)
             {
-                int kk = a.ColumnStride == 1 ? e % tileK : e / tileM;
-                int mm = a.ColumnStride == 1 ? e / tileK : e % tileM;
+                int kk = a.RowMajor ? e % tileK : e / tileM;
+                int mm = a.RowMajor ? e / tileK : e % tileM;
                 int row = row0 + mm, col = k0 + kk;
-                aTile[kk * tileM + mm] = row < m && col < k ? a.View[row * a.RowStride + col * a.ColumnStride] : 0f;
+                aTile[kk * tileM + mm] = row < m && col < k ? a.Load(row, col) : 0f;
             }
             for (int e = tid; e < tileN * tileK; e += threads)
             {

@@ -24,6 +24,8 @@ public static class KernelCatalog
         Implicit(typeof(LinearKernels), nameof(LinearKernels.ColumnSums)),
         Gemm(typeof(LinearGroupedKernels), nameof(LinearGroupedKernels.Backward), 1),
         Gemm(typeof(LinearGroupedKernels), nameof(LinearGroupedKernels.Backward), 2),
+        Gemm(typeof(GatherLinearKernels), nameof(GatherLinearKernels.Forward), 1),
+        Gemm(typeof(GatherLinearKernels), nameof(GatherLinearKernels.Forward), 2),
         Gemm(typeof(ElboKernels), nameof(ElboKernels.Output), 1),
         Gemm(typeof(ElboKernels), nameof(ElboKernels.Output), 2),
         Implicit(typeof(ElboKernels), nameof(ElboKernels.RowSums)),

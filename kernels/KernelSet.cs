@@ -59,6 +59,14 @@ public interface IKernelSet
         ArrayView<uint> stepCounter, ArrayView<uint> cursor);
 
     /// <summary>
+    /// The batch at the cursor gathered into <paramref name="input"/> and through the first layer: GatherBatch
+    /// and LinearForward at step version 1, one launch at version 2 (<see cref="GatherLinearKernels"/>).
+    /// </summary>
+    void GatherBatchLinearForward(AcceleratorStream stream, ArrayView<byte> images, ArrayView<int> order, ArrayView<uint> cursor,
+        int batchSize, ArrayView<float> input, ArrayView<float> w, ArrayView<float> b, ArrayView<float> y,
+        int rows, int inFeatures, int outFeatures, int activation);
+
+    /// <summary>
     /// The head GEMM (Identity, 2·latent outputs) and the reparameterization: two launches at step version 1,
     /// one at version 2 (<see cref="HeadSampleKernels"/>).
     /// </summary>
@@ -79,8 +87,8 @@ public sealed class KernelSet<TTile>(Accelerator accelerator, KernelVersions ver
 {
     private readonly ILinearLauncher _linear = versions.Linear switch
     {
-        1 => new LinearLauncher<TTile, Block4x4>(accelerator, launches, groupedBackward: Fused(versions)),
-        2 => new LinearLauncher<TTile, Block8x8>(accelerator, launches, groupedBackward: Fused(versions)),
+        1 => new LinearLauncher<TTile, Block4x4>(accelerator, launches, fused: Fused(versions)),
+        2 => new LinearLauncher<TTile, Block8x8>(accelerator, launches, fused: Fused(versions)),
         _ => throw new ArgumentOutOfRangeException(nameof(versions), versions.Linear, "Kernels:Linear is 1 or 2"),
     };
 
@@ -158,6 +166,20 @@ public sealed class KernelSet<TTile>(Accelerator accelerator, KernelVersions ver
         ArrayView<uint> cursor) => _reduce.SumToSlot(stream, source, log, width, component, cursor);
 
     public void AdvanceCounter(AcceleratorStream stream, ArrayView<uint> counter) => _reduce.AdvanceCounter(stream, counter);
+
+    public void GatherBatchLinearForward(AcceleratorStream stream, ArrayView<byte> images, ArrayView<int> order, ArrayView<uint> cursor,
+        int batchSize, ArrayView<float> input, ArrayView<float> w, ArrayView<float> b, ArrayView<float> y,
+        int rows, int inFeatures, int outFeatures, int activation)
+    {
+        // The fused kernel writes input from its column tiles: a layer without outputs has none.
+        if (Fused(Versions) && rows > 0 && outFeatures > 0)
+        {
+            _linear.GatherForward(stream, images, order, cursor, batchSize, input, w, b, y, rows, inFeatures, outFeatures, activation);
+            return;
+        }
+        _reduce.GatherBatch(stream, images, order, cursor, batchSize, input, rows, inFeatures);
+        _linear.Forward(stream, input, w, b, y, rows, inFeatures, outFeatures, activation);
+    }
 
     public void HeadAndReparameterize(AcceleratorStream stream, ArrayView<float> x, ArrayView<float> w, ArrayView<float> b,
         ArrayView<float> head, ArrayView<float> z, ArrayView<float> eps, ArrayView<float> kl, ArrayView<uint> counter,

@@ -6,9 +6,10 @@ namespace VaeGpu.Kernels;
 /// bits; they differ in speed only.
 /// Linear / Elbo: 1 = 4×4 outputs per thread (<see cref="Block4x4"/>), 2 = 8×8 (<see cref="Block8x8"/>).
 /// Step: how a training step is cut into launches. 1 = op by op (24 launches for the default model);
-/// 2 = fused: LinearBackward as one grouped launch (<see cref="LinearGroupedKernels"/>), the head GEMM with
-/// the reparameterization (<see cref="HeadSampleKernels"/>) and the loss-log sums with both counters
-/// (<see cref="ReduceKernels.FinishStep{TTile}"/>) as one each: 13 launches, same bits.
+/// 2 = fused: the gather with the first layer (<see cref="GatherLinearKernels"/>), the head GEMM with the
+/// reparameterization (<see cref="HeadSampleKernels"/>), LinearBackward (<see cref="LinearGroupedKernels"/>)
+/// and the loss-log sums with both counters (<see cref="ReduceKernels.FinishStep{TTile}"/>) as one launch
+/// each: 12 launches, same bits.
 /// </summary>
 public readonly record struct KernelVersions(
     int Linear = KernelVersions.DefaultLinear, int Elbo = KernelVersions.DefaultElbo, int Step = KernelVersions.DefaultStep)

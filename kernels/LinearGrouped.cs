@@ -41,7 +41,7 @@ public static class LinearGroupedKernels
         Operand a = weights ? new Operand(dy, 1, outFeatures) : new Operand(dy, outFeatures, 1);
         Operand b = new Operand(weights ? x : w, inFeatures, 1);
         int m = weights ? outFeatures : dxRows, k = weights ? rows : outFeatures;
-        TBlock acc = GemmCore.AccumulateAt<TTile, TBlock>(a, b, m, inFeatures, k, tileRow, tileColumn);
+        TBlock acc = GemmCore.AccumulateAt<TTile, TBlock, Operand>(a, b, m, inFeatures, k, tileRow, tileColumn);
         for (int i = 0; i < acc.Size; i++)
         {
             int row = GemmCore.RowAt<TTile, TBlock>(tileRow, i);

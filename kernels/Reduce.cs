@@ -83,9 +83,7 @@ public static class ReduceKernels
         ArrayView<uint> cursor, int batchSize, ArrayView<float> destination, int rowLength)
     {
         int i = element / rowLength, j = element - i * rowLength;
-        long at = (long)cursor[0] * batchSize + i;
-        int index = at < order.Length ? order[(int)at] : -1;
-        destination[element] = index >= 0 && index < imageCount ? images[index * rowLength + j] / 255f : float.NaN;
+        destination[element] = new GatheredRows(images, order, cursor, batchSize, imageCount, rowLength).Load(i, j);
     }
 
     public static void AdvanceCounter(Index1D element, ArrayView<uint> counter) => counter[0] = counter[0] + 1u;

@@ -70,6 +70,12 @@ public abstract class ForwardingAccelerator(IAccelerator inner) : IAccelerator
 
     // The fusion points are forwarded, not left to the interface's defaults: the inner accelerator may fuse
     // them (an ILGPU step version 2).
+    public void GatherBatchLinearForward(DeviceSpan<byte> images, DeviceSpan<int> order, DeviceSpan<uint> cursor, int batchSize,
+        DeviceSpan<float> input, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> y,
+        int rows, int inFeatures, int outFeatures, Activation activation) =>
+        Op($"GatherBatchLinearForward {rows}×{inFeatures}→{outFeatures}",
+            () => Inner.GatherBatchLinearForward(images, order, cursor, batchSize, input, w, b, y, rows, inFeatures, outFeatures, activation));
+
     public void HeadAndReparameterize(DeviceSpan<float> x, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> head,
         DeviceSpan<float> z, DeviceSpan<float> eps, DeviceSpan<float> kl, int rows, int inFeatures, int latent,
         LogVarClamp clamp, NoiseSource noise, DeviceSpan<uint> counter) =>

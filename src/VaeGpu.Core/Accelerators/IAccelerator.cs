@@ -114,6 +114,20 @@ public interface IAccelerator : IDisposable
     void AdvanceCounter(DeviceSpan<uint> counter);
 
     /// <summary>
+    /// The batch at the cursor and the first encoder layer in one op: <see cref="GatherBatch"/> into
+    /// <paramref name="input"/> (rows × inFeatures, which later ops read), then <see cref="LinearForward"/>
+    /// of it into <paramref name="y"/>. A fusion point: the default runs those two ops; an ILGPU accelerator
+    /// at `Kernels:Step` 2 reads the bytes straight into the GEMM in one launch (same bits).
+    /// </summary>
+    void GatherBatchLinearForward(DeviceSpan<byte> images, DeviceSpan<int> order, DeviceSpan<uint> cursor, int batchSize,
+        DeviceSpan<float> input, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> y,
+        int rows, int inFeatures, int outFeatures, Activation activation)
+    {
+        GatherBatch(images, order, cursor, batchSize, input, rows, inFeatures);
+        LinearForward(input, w, b, y, rows, inFeatures, outFeatures, activation);
+    }
+
+    /// <summary>
     /// The encoder's head and the sample in one op: head = x · wᵀ + b (<see cref="LinearForward"/> with
     /// Identity and 2·latent outputs), then <see cref="Reparameterize"/> of that head. A fusion point: the
     /// default runs those two ops; an ILGPU accelerator at `Kernels:Step` 2 does both in one launch (same bits).

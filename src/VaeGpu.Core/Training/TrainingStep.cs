@@ -78,11 +78,12 @@ public sealed class TrainingStep : IDisposable
 
     private void Ops(int rows)
     {
+        BatchAtCursor? batch = null;
         if (_images.Images.IsTable)
             _images.Gather(default, _hostOrder.AsSpan(_hostCursor++ * _settings.BatchSize, rows), _workspace.Input(rows), rows);
         else
-            _accelerator.GatherBatch(_images.Pixels, _order, _cursor, _settings.BatchSize, _workspace.Input(rows), rows, _model.Layout.InputSize);
-        VaePasses.Loss(_model, _workspace, rows, _noise, _model.StepCounter, withGradient: true);
+            batch = new BatchAtCursor(_images.Pixels, _order, _cursor, _settings.BatchSize);   // gathered with the first layer
+        VaePasses.Loss(_model, _workspace, rows, _noise, _model.StepCounter, withGradient: true, batch);
         VaePasses.Backward(_model, _workspace, rows, _settings.KlWeight);
         _accelerator.AdamStep(_model.Parameters, _model.Gradients, _model.AdamM, _model.AdamV, _settings.Adam, _model.StepCounter);
         // The loss sums and both counters: after Adam, which reads the step counter (nll and kl are untouched since Loss).

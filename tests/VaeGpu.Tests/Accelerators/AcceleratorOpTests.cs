@@ -705,6 +705,39 @@ public abstract class AcceleratorOpTests : IDisposable
         Assert.Equal(cursor, ReadCounter(counter));
     }
 
+    // ---------------------------------------------------------------- GatherBatchLinearForward
+
+    [SuiteTheory]
+    [InlineData(5, 3, 7, 7, 3u, 2, Activation.Relu)]         // the short last batch of 17 entries in batches of 5
+    [InlineData(1, 1, 1, 1, 0u, 1, Activation.Identity)]
+    [InlineData(129, 13, 17, 300, 1u, 129, Activation.Tanh)]
+    [InlineData(7, 97, 5, 50, 2u, 7, Activation.LeakyRelu)]
+    [InlineData(128, 784, 400, 300, 1u, 128, Activation.Relu)]   // the model's first layer
+    public void GatherBatchLinearForwardMatchesReference(int batchSize, int inFeatures, int outFeatures, int imageCount, uint cursor,
+        int rows, Activation activation)
+    {
+        var random = new System.Random(Seed(17, batchSize, inFeatures, outFeatures, (int)cursor));
+        byte[] images = new byte[inFeatures * imageCount];
+        random.NextBytes(images);
+        int[] order = Enumerable.Range(0, (int)cursor * batchSize + rows).Select(_ => random.Next(imageCount)).ToArray();
+        float[] w = RandomValues(random, outFeatures * inFeatures, 1.0 / Math.Sqrt(inFeatures));
+        float[] b = RandomValues(random, outFeatures, 0.5);
+
+        DeviceSpan<float> input = Output(rows * inFeatures), y = Output(rows * outFeatures);
+        DeviceSpan<uint> counter = Counter(cursor);
+        Accelerator.GatherBatchLinearForward(Uploaded(images), Uploaded(order), counter, batchSize, input, Input(w), Input(b), y,
+            rows, inFeatures, outFeatures, activation);
+
+        double[] gathered = ReferenceOps.GatherRows(images, order.Skip((int)cursor * batchSize).Take(rows).ToArray(), rows, inFeatures);
+        AssertClose("input", Read(input), i => gathered[i], i => Eps32 * gathered[i]);
+        float[] x = gathered.Select(v => (float)v).ToArray();
+        var (expected, _, magnitude) = ReferenceOps.LinearForward(x, w, b, rows, inFeatures, outFeatures, activation);
+        double elementRtol = activation == Activation.Tanh ? 16 * Eps32 : 2 * Eps32;
+        AssertClose("y", Read(y), i => expected[i], i =>
+            DotRtol(inFeatures) * magnitude[i] + elementRtol * Math.Abs(expected[i]) + (activation == Activation.Tanh ? 2 * Eps32 : 0) + Tiny);
+        Assert.Equal(cursor, ReadCounter(counter));
+    }
+
     [SuiteFact]
     public void GatherBatchPastTheEndOfTheOrderWritesNanRows()
     {

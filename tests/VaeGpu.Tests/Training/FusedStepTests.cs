@@ -7,8 +7,8 @@ using VaeGpu.Training;
 namespace VaeGpu.Tests.Training;
 
 /// <summary>
-/// `Kernels:Step=2` (the fused step: grouped LinearBackward launches, the head GEMM with the
-/// reparameterization, FinishStep, each one launch) trains
+/// `Kernels:Step=2` (the fused step: the gather with the first layer, the head GEMM with the
+/// reparameterization, grouped LinearBackward launches, FinishStep) trains
 /// bit for bit as the op-by-op step 1 on ilgpu-cpu, with either GEMM version: parameters, both Adam
 /// moments, the step count and every loss the loss log read back, over epochs that end in a short batch.
 /// </summary>

@@ -209,6 +209,17 @@ public sealed class IlgpuAccelerator : IAccelerator, IStepCapture
         _kernels.AdvanceCounter(_stream, View(counter));
     }
 
+    /// <summary>Two launches at step version 1, one at version 2 (<see cref="IKernelSet.GatherBatchLinearForward"/>).</summary>
+    public void GatherBatchLinearForward(DeviceSpan<byte> images, DeviceSpan<int> order, DeviceSpan<uint> cursor, int batchSize,
+        DeviceSpan<float> input, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> y,
+        int rows, int inFeatures, int outFeatures, Activation activation)
+    {
+        OpShapes.GatherBatch(this, images, order, cursor, batchSize, input, rows, inFeatures);
+        OpShapes.LinearForward(this, input, w, b, y, rows, inFeatures, outFeatures);
+        _kernels.GatherBatchLinearForward(_stream, View(images), View(order), View(cursor), batchSize, View(input), View(w), View(b), View(y),
+            rows, inFeatures, outFeatures, (int)activation);
+    }
+
     /// <summary>Two launches at step version 1, one at version 2 (<see cref="IKernelSet.HeadAndReparameterize"/>).</summary>
     public void HeadAndReparameterize(DeviceSpan<float> x, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> head,
         DeviceSpan<float> z, DeviceSpan<float> eps, DeviceSpan<float> kl, int rows, int inFeatures, int latent,
