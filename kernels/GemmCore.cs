@@ -4,10 +4,23 @@ using ILGPU;
 namespace VaeGpu.Kernels;
 
 /// <summary>
+/// Where the GEMM main loop reads its A operand from, as a struct type argument (ILGPU inlines it):
+/// a strided float matrix (<see cref="Operand"/>) or the batch gathered from the byte images
+/// (<see cref="GatheredRows"/>, the fused first layer).
+/// </summary>
+public interface IMatrixSource
+{
+    /// <summary>Whether consecutive columns of a row are adjacent in memory: how the tile loads coalesce.</summary>
+    bool RowMajor { get; }
+
+    float Load(int row, int column);
+}
+
+/// <summary>
 /// A strided matrix operand: element (i, k) is view[i·RowStride + k·ColumnStride], so one GEMM core
 /// serves X·Wᵀ, dY·W and dYᵀ·X without a transpose in memory.
 /// </summary>
-public struct Operand
+public struct Operand : IMatrixSource
 {
     public ArrayView<float> View;
     public int RowStride;
@@ -19,12 +32,18 @@ public struct Operand
         RowStride = rowStride;
         ColumnStride = columnStride;
     }
+
+    public readonly bool RowMajor => ColumnStride == 1;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly float Load(int row, int column) => View[row * RowStride + column * ColumnStride];
 }
 
 /// <summary>
 /// The tiled GEMM main loop that the linear and ELBO-output kernels share (explicitly grouped):
 /// C[m × n] = A[m × k] · B[k × n] for the group's (S·ThreadsM) × (S·ThreadsN) block at
-/// (Grid.IdxY, Grid.IdxX), S the register block's size (4 in version 1, 8 in version 2). A and B
+/// (Grid.IdxY, Grid.IdxX) (or at the tile coordinates a grouped launch gives <see cref="AccumulateAt"/>),
+/// S the register block's size (4 in version 1, 8 in version 2). A and B
 /// stream through shared memory in TileK slices; each element of C sums k in order 0..k−1 with one
 /// <see cref="Fused.MultiplyAdd"/> per term, exactly as the CPU accelerator's micro-kernels do, so the
 /// result depends neither on the tile, nor on the block size, nor on the compiler's contraction
@@ -36,7 +55,19 @@ public static class GemmCore
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TBlock Accumulate<TTile, TBlock>(Operand a, Operand b, int m, int n, int k)
         where TTile : struct, IGemmTile
+        where TBlock : struct, IRegisterBlock =>
+        AccumulateAt<TTile, TBlock, Operand>(a, b, m, n, k, Grid.IdxY, Grid.IdxX);
+
+    /// <summary>
+    /// The main loop for the output tile at (<paramref name="tileRow"/>, <paramref name="tileColumn"/>):
+    /// what a grouped launch (several GEMMs partitioned over one 1D grid) calls, so that it shares this
+    /// loop, and so its bits, with the one-GEMM kernels. Every thread of a group must take the same path here.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TBlock AccumulateAt<TTile, TBlock, TA>(TA a, Operand b, int m, int n, int k, int tileRow, int tileColumn)
+        where TTile : struct, IGemmTile
         where TBlock : struct, IRegisterBlock
+        where TA : struct, IMatrixSource
     {
         TTile tile = default;
         TBlock acc = default;
@@ -47,16 +78,16 @@ public static class GemmCore
         ArrayView<float> bTile = SharedMemory.Allocate<float>(default(TBlock).Size * default(TTile).ThreadsN * default(TTile).TileK);
 
         int tx = Group.IdxX, ty = Group.IdxY, tid = ty * threadsN + tx;
-        int row0 = Grid.IdxY * tileM, col0 = Grid.IdxX * tileN;
+        int row0 = tileRow * tileM, col0 = tileColumn * tileN;
         for (int k0 = 0; k0 < k; k0 += tileK)
         {
             // Neighbouring threads read neighbouring addresses, whichever way each operand is laid out.
             for (int e = tid; e < tileM * tileK; e += threads)
             {
-                int kk = a.ColumnStride == 1 ? e % tileK : e / tileM;
-                int mm = a.ColumnStride == 1 ? e / tileK : e % tileM;
+                int kk = a.RowMajor ? e % tileK : e / tileM;
+                int mm = a.RowMajor ? e / tileK : e % tileM;
                 int row = row0 + mm, col = k0 + kk;
-                aTile[kk * tileM + mm] = row < m && col < k ? a.View[row * a.RowStride + col * a.ColumnStride] : 0f;
+                aTile[kk * tileM + mm] = row < m && col < k ? a.Load(row, col) : 0f;
             }
             for (int e = tid; e < tileN * tileK; e += threads)
             {
@@ -88,12 +119,26 @@ public static class GemmCore
     /// <summary>Output row of element (i, ·) of this thread's block.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int Row<TTile, TBlock>(int i) where TTile : struct, IGemmTile where TBlock : struct, IRegisterBlock =>
-        Grid.IdxY * default(TBlock).Size * default(TTile).ThreadsM + Group.IdxY + i * default(TTile).ThreadsM;
+        RowAt<TTile, TBlock>(Grid.IdxY, i);
+
+    /// <summary>Output row of element (i, ·) of this thread's block in the tile row <paramref name="tileRow"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int RowAt<TTile, TBlock>(int tileRow, int i) where TTile : struct, IGemmTile where TBlock : struct, IRegisterBlock =>
+        tileRow * default(TBlock).Size * default(TTile).ThreadsM + Group.IdxY + i * default(TTile).ThreadsM;
 
     /// <summary>Output column of element (·, j) of this thread's block.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int Column<TTile, TBlock>(int j) where TTile : struct, IGemmTile where TBlock : struct, IRegisterBlock =>
-        Grid.IdxX * default(TBlock).Size * default(TTile).ThreadsN + Group.IdxX + j * default(TTile).ThreadsN;
+        ColumnAt<TTile, TBlock>(Grid.IdxX, j);
+
+    /// <summary>Output column of element (·, j) of this thread's block in the tile column <paramref name="tileColumn"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int ColumnAt<TTile, TBlock>(int tileColumn, int j) where TTile : struct, IGemmTile where TBlock : struct, IRegisterBlock =>
+        tileColumn * default(TBlock).Size * default(TTile).ThreadsN + Group.IdxX + j * default(TTile).ThreadsN;
+
+    /// <summary>Row tiles of an output <paramref name="m"/> high.</summary>
+    public static int RowTiles<TTile, TBlock>(int m) where TTile : struct, IGemmTile where TBlock : struct, IRegisterBlock =>
+        (m + default(TBlock).Size * default(TTile).ThreadsM - 1) / (default(TBlock).Size * default(TTile).ThreadsM);
 
     /// <summary>Column tiles of an output <paramref name="n"/> wide.</summary>
     public static int ColumnTiles<TTile, TBlock>(int n) where TTile : struct, IGemmTile where TBlock : struct, IRegisterBlock =>

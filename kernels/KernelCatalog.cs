@@ -6,8 +6,9 @@ namespace VaeGpu.Kernels;
 /// <param name="Name">"LinearKernels.Forward".</param>
 /// <param name="Method">The (closed) kernel method.</param>
 /// <param name="ExplicitlyGrouped">True for group/shared-memory kernels (KernelConfig), false for Index1D ones.</param>
-/// <param name="UsesFma">Whether the kernel asks for <see cref="Fused.MultiplyAdd"/> (the GEMMs); no other kernel may contain a float FMA.</param>
-public sealed record KernelEntry(string Name, MethodInfo Method, bool ExplicitlyGrouped, bool UsesFma);
+/// <param name="UsesFma">Whether the kernel asks for <see cref="Fused.MultiplyAdd"/> (the GEMMs, the fused head); no other kernel may contain a float FMA.</param>
+/// <param name="RegisterBlocked">A GEMM over <see cref="GemmCore"/>: its S×S accumulators must stay in registers (at least 16 FFMA, no LDL/STL).</param>
+public sealed record KernelEntry(string Name, MethodInfo Method, bool ExplicitlyGrouped, bool UsesFma, bool RegisterBlocked = false);
 
 /// <summary>Every device kernel of this project (each GEMM once per version), instantiated for the GPU tile.</summary>
 public static class KernelCatalog
@@ -21,6 +22,10 @@ public static class KernelCatalog
         Gemm(typeof(LinearKernels), nameof(LinearKernels.BackwardWeights), 2),
         Gemm(typeof(LinearKernels), nameof(LinearKernels.BackwardInput), 2),
         Implicit(typeof(LinearKernels), nameof(LinearKernels.ColumnSums)),
+        Gemm(typeof(LinearGroupedKernels), nameof(LinearGroupedKernels.Backward), 1),
+        Gemm(typeof(LinearGroupedKernels), nameof(LinearGroupedKernels.Backward), 2),
+        Gemm(typeof(GatherLinearKernels), nameof(GatherLinearKernels.Forward), 1),
+        Gemm(typeof(GatherLinearKernels), nameof(GatherLinearKernels.Forward), 2),
         Gemm(typeof(ElboKernels), nameof(ElboKernels.Output), 1),
         Gemm(typeof(ElboKernels), nameof(ElboKernels.Output), 2),
         Implicit(typeof(ElboKernels), nameof(ElboKernels.RowSums)),
@@ -28,9 +33,11 @@ public static class KernelCatalog
         Implicit(typeof(ReparameterizeKernels), nameof(ReparameterizeKernels.Forward)),
         Implicit(typeof(ReparameterizeKernels), nameof(ReparameterizeKernels.Backward)),
         Implicit(typeof(ReparameterizeKernels), nameof(ReparameterizeKernels.PhiloxBits)),
+        Grouped(typeof(HeadSampleKernels), nameof(HeadSampleKernels.Forward), fma: true),
         Implicit(typeof(AdamKernels), nameof(AdamKernels.Step)),
         Grouped(typeof(ReduceKernels), nameof(ReduceKernels.Sum), fma: false),
         Grouped(typeof(ReduceKernels), nameof(ReduceKernels.SumToSlot), fma: false),
+        Grouped(typeof(ReduceKernels), nameof(ReduceKernels.FinishStep), fma: false),
         Implicit(typeof(ReduceKernels), nameof(ReduceKernels.GatherRows)),
         Implicit(typeof(ReduceKernels), nameof(ReduceKernels.GatherBatch)),
         Implicit(typeof(ReduceKernels), nameof(ReduceKernels.AdvanceCounter)),
@@ -41,7 +48,7 @@ public static class KernelCatalog
     {
         MethodInfo method = type.GetMethod(name, BindingFlags.Public | BindingFlags.Static)!
             .MakeGenericMethod(typeof(GpuTile), version == 1 ? typeof(Block4x4) : typeof(Block8x8));
-        return new KernelEntry($"{type.Name}.{name} v{version}", method, ExplicitlyGrouped: true, UsesFma: true);
+        return new KernelEntry($"{type.Name}.{name} v{version}", method, ExplicitlyGrouped: true, UsesFma: true, RegisterBlocked: true);
     }
 
     private static KernelEntry Grouped(Type type, string name, bool fma)

@@ -49,6 +49,30 @@ public interface IKernelSet
     void SumToSlot(AcceleratorStream stream, ArrayView<float> source, ArrayView<float> log, int width, int component, ArrayView<uint> cursor);
 
     void AdvanceCounter(AcceleratorStream stream, ArrayView<uint> counter);
+
+    /// <summary>
+    /// The end of a training step: Σ nll and Σ kl into the cursor's slot of the (recon, KL) log, then the
+    /// step counter and the cursor advance. Step version 1: two SumToSlot and two AdvanceCounter launches;
+    /// version 2: one (<see cref="ReduceKernels.FinishStep{TTile}"/>).
+    /// </summary>
+    void FinishStep(AcceleratorStream stream, ArrayView<float> nll, ArrayView<float> kl, ArrayView<float> log,
+        ArrayView<uint> stepCounter, ArrayView<uint> cursor);
+
+    /// <summary>
+    /// The batch at the cursor gathered into <paramref name="input"/> and through the first layer: GatherBatch
+    /// and LinearForward at step version 1, one launch at version 2 (<see cref="GatherLinearKernels"/>).
+    /// </summary>
+    void GatherBatchLinearForward(AcceleratorStream stream, ArrayView<byte> images, ArrayView<int> order, ArrayView<uint> cursor,
+        int batchSize, ArrayView<float> input, ArrayView<float> w, ArrayView<float> b, ArrayView<float> y,
+        int rows, int inFeatures, int outFeatures, int activation);
+
+    /// <summary>
+    /// The head GEMM (Identity, 2·latent outputs) and the reparameterization: two launches at step version 1,
+    /// one at version 2 (<see cref="HeadSampleKernels"/>).
+    /// </summary>
+    void HeadAndReparameterize(AcceleratorStream stream, ArrayView<float> x, ArrayView<float> w, ArrayView<float> b,
+        ArrayView<float> head, ArrayView<float> z, ArrayView<float> eps, ArrayView<float> kl, ArrayView<uint> counter,
+        int rows, int inFeatures, int latent, float logVarMin, float logVarMax, ulong seed, uint noiseStream, float temperature);
 }
 
 public static class KernelSet
@@ -63,8 +87,8 @@ public sealed class KernelSet<TTile>(Accelerator accelerator, KernelVersions ver
 {
     private readonly ILinearLauncher _linear = versions.Linear switch
     {
-        1 => new LinearLauncher<TTile, Block4x4>(accelerator, launches),
-        2 => new LinearLauncher<TTile, Block8x8>(accelerator, launches),
+        1 => new LinearLauncher<TTile, Block4x4>(accelerator, launches, fused: Fused(versions)),
+        2 => new LinearLauncher<TTile, Block8x8>(accelerator, launches, fused: Fused(versions)),
         _ => throw new ArgumentOutOfRangeException(nameof(versions), versions.Linear, "Kernels:Linear is 1 or 2"),
     };
 
@@ -76,6 +100,17 @@ public sealed class KernelSet<TTile>(Accelerator accelerator, KernelVersions ver
     };
 
     private readonly ReduceLauncher<TTile> _reduce = new(accelerator, launches);
+
+    // Loaded only where the step is fused: ILGPU compiles a kernel when it is loaded.
+    private readonly HeadSampleLauncher<TTile>? _headSample = Fused(versions) ? new(accelerator, launches) : null;
+
+    /// <summary>Whether the step version fuses (2) or runs op by op (1).</summary>
+    private static bool Fused(KernelVersions versions) => versions.Step switch
+    {
+        1 => false,
+        2 => true,
+        _ => throw new ArgumentOutOfRangeException(nameof(versions), versions.Step, "Kernels:Step is 1 or 2"),
+    };
 
     public KernelVersions Versions { get; } = versions;
 
@@ -93,7 +128,8 @@ public sealed class KernelSet<TTile>(Accelerator accelerator, KernelVersions ver
             string Gemm(int version) => version == 1
                 ? $"{4 * tile.ThreadsM}×{4 * tile.ThreadsN}×{tile.TileK} tiles, 4×4 per thread"
                 : $"{8 * tile.ThreadsM}×{8 * tile.ThreadsN}×{tile.TileK} tiles, 8×8 per thread";
-            return $"linear v{Versions.Linear} ({Gemm(Versions.Linear)}), elbo v{Versions.Elbo} ({Gemm(Versions.Elbo)})";
+            string step = Fused(Versions) ? "fused" : "op by op";
+            return $"linear v{Versions.Linear} ({Gemm(Versions.Linear)}), elbo v{Versions.Elbo} ({Gemm(Versions.Elbo)}), step v{Versions.Step} ({step})";
         }
     }
 
@@ -130,4 +166,46 @@ public sealed class KernelSet<TTile>(Accelerator accelerator, KernelVersions ver
         ArrayView<uint> cursor) => _reduce.SumToSlot(stream, source, log, width, component, cursor);
 
     public void AdvanceCounter(AcceleratorStream stream, ArrayView<uint> counter) => _reduce.AdvanceCounter(stream, counter);
+
+    public void GatherBatchLinearForward(AcceleratorStream stream, ArrayView<byte> images, ArrayView<int> order, ArrayView<uint> cursor,
+        int batchSize, ArrayView<float> input, ArrayView<float> w, ArrayView<float> b, ArrayView<float> y,
+        int rows, int inFeatures, int outFeatures, int activation)
+    {
+        // The fused kernel writes input from its column tiles: a layer without outputs has none.
+        if (Fused(Versions) && rows > 0 && outFeatures > 0)
+        {
+            _linear.GatherForward(stream, images, order, cursor, batchSize, input, w, b, y, rows, inFeatures, outFeatures, activation);
+            return;
+        }
+        _reduce.GatherBatch(stream, images, order, cursor, batchSize, input, rows, inFeatures);
+        _linear.Forward(stream, input, w, b, y, rows, inFeatures, outFeatures, activation);
+    }
+
+    public void HeadAndReparameterize(AcceleratorStream stream, ArrayView<float> x, ArrayView<float> w, ArrayView<float> b,
+        ArrayView<float> head, ArrayView<float> z, ArrayView<float> eps, ArrayView<float> kl, ArrayView<uint> counter,
+        int rows, int inFeatures, int latent, float logVarMin, float logVarMax, ulong seed, uint noiseStream, float temperature)
+    {
+        if (_headSample is not null)
+        {
+            _headSample.Forward(stream, x, w, b, head, z, eps, kl, counter, rows, inFeatures, latent, logVarMin, logVarMax,
+                seed, noiseStream, temperature);
+            return;
+        }
+        _linear.Forward(stream, x, w, b, head, rows, inFeatures, 2 * latent, Activations.Identity);
+        Reparameterize.Forward(stream, head, z, eps, kl, counter, rows, latent, logVarMin, logVarMax, seed, noiseStream, temperature);
+    }
+
+    public void FinishStep(AcceleratorStream stream, ArrayView<float> nll, ArrayView<float> kl, ArrayView<float> log,
+        ArrayView<uint> stepCounter, ArrayView<uint> cursor)
+    {
+        if (Fused(Versions))
+        {
+            _reduce.FinishStep(stream, nll, kl, log, stepCounter, cursor);
+            return;
+        }
+        _reduce.SumToSlot(stream, nll, log, 2, 0, cursor);
+        _reduce.SumToSlot(stream, kl, log, 2, 1, cursor);
+        _reduce.AdvanceCounter(stream, stepCounter);
+        _reduce.AdvanceCounter(stream, cursor);
+    }
 }

@@ -5,11 +5,18 @@ namespace VaeGpu.Kernels;
 /// configuration section), as llm.c numbers its kernels. Every version of a family gives the same
 /// bits; they differ in speed only.
 /// Linear / Elbo: 1 = 4×4 outputs per thread (<see cref="Block4x4"/>), 2 = 8×8 (<see cref="Block8x8"/>).
+/// Step: how a training step is cut into launches. 1 = op by op (24 launches for the default model);
+/// 2 = fused: the gather with the first layer (<see cref="GatherLinearKernels"/>), the head GEMM with the
+/// reparameterization (<see cref="HeadSampleKernels"/>), LinearBackward (<see cref="LinearGroupedKernels"/>)
+/// and the loss-log sums with both counters (<see cref="ReduceKernels.FinishStep{TTile}"/>) as one launch
+/// each: 12 launches, same bits.
 /// </summary>
-public readonly record struct KernelVersions(int Linear = KernelVersions.DefaultLinear, int Elbo = KernelVersions.DefaultElbo)
+public readonly record struct KernelVersions(
+    int Linear = KernelVersions.DefaultLinear, int Elbo = KernelVersions.DefaultElbo, int Step = KernelVersions.DefaultStep)
 {
     public const int LatestLinear = 2;
     public const int LatestElbo = 2;
+    public const int LatestStep = 2;
 
     /// <summary>
     /// Version 1 stays the default until a GPU run of `bench --kernels` measures the winner: version 2
@@ -18,7 +25,10 @@ public readonly record struct KernelVersions(int Linear = KernelVersions.Default
     public const int DefaultLinear = 1;
     public const int DefaultElbo = 1;
 
-    public static KernelVersions Default => new(DefaultLinear, DefaultElbo);
+    /// <summary>Op by op until a GPU measures whether the fused step's fewer launches win over its less specialised GEMM loads.</summary>
+    public const int DefaultStep = 1;
 
-    public override string ToString() => $"linear v{Linear}, elbo v{Elbo}";
+    public static KernelVersions Default => new(DefaultLinear, DefaultElbo, DefaultStep);
+
+    public override string ToString() => $"linear v{Linear}, elbo v{Elbo}, step v{Step}";
 }

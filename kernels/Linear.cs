@@ -21,6 +21,14 @@ public static class LinearKernels
         // A = x (row-major), B(k = i, n = o) = w[o·in + i].
         TBlock acc = GemmCore.Accumulate<TTile, TBlock>(
             new Operand(x, inFeatures, 1), new Operand(w, 1, inFeatures), rows, outFeatures, inFeatures);
+        StoreForward<TTile, TBlock>(acc, b, y, rows, outFeatures, activation);
+    }
+
+    /// <summary>Forward's epilogue, y = act(acc + b) for this thread's block (the fused gather layer shares it).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static void StoreForward<TTile, TBlock>(TBlock acc, ArrayView<float> b, ArrayView<float> y, int rows, int outFeatures,
+        int activation) where TTile : struct, IGemmTile where TBlock : struct, IRegisterBlock
+    {
         for (int i = 0; i < acc.Size; i++)
         {
             int row = GemmCore.Row<TTile, TBlock>(i);
@@ -71,11 +79,15 @@ public static class LinearKernels
         }
     }
 
-    public static void ColumnSums(Index1D column, ArrayView<float> dy, ArrayView<float> db, int rows, int columns)
+    public static void ColumnSums(Index1D column, ArrayView<float> dy, ArrayView<float> db, int rows, int columns) =>
+        db[column] = ColumnSum(dy, rows, columns, column);
+
+    /// <summary>Σ_rows dy[r, column], rows in order, in float from 0 (ColumnSums and the grouped backward share it).</summary>
+    public static float ColumnSum(ArrayView<float> dy, int rows, int columns, int column)
     {
         float sum = 0f;
         for (int r = 0; r < rows; r++) sum += dy[r * columns + column];
-        db[column] = sum;
+        return sum;
     }
 }
 
@@ -88,6 +100,11 @@ public interface ILinearLauncher
     void Backward(AcceleratorStream stream, ArrayView<float> dy, ArrayView<float> x, ArrayView<float> w,
         ArrayView<float> dw, ArrayView<float> db, ArrayView<float> dx, bool wantsDx,
         int rows, int inFeatures, int outFeatures, int inputActivation);
+
+    /// <summary>Step version 2 only: the batch at the cursor into input and through the first layer, in one launch.</summary>
+    void GatherForward(AcceleratorStream stream, ArrayView<byte> images, ArrayView<int> order, ArrayView<uint> cursor, int batchSize,
+        ArrayView<float> input, ArrayView<float> w, ArrayView<float> b, ArrayView<float> y,
+        int rows, int inFeatures, int outFeatures, int activation);
 }
 
 /// <summary>Loads the linear kernels once per accelerator and launches them on a stream.</summary>
@@ -97,12 +114,25 @@ public sealed class LinearLauncher<TTile, TBlock> : ILinearLauncher where TTile 
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int> _backwardWeights;
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int> _backwardInput;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, int, int> _columnSums;
+    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        ArrayView<float>, ArrayView<float>, int, int, int, int, int>? _grouped;
+    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<byte>, ArrayView<int>, ArrayView<uint>, int, ArrayView<float>,
+        ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>? _gatherForward;
 
     private readonly LaunchCounter _launches;
 
-    public LinearLauncher(Accelerator accelerator, LaunchCounter launches)
+    /// <param name="fused">Step version 2: LinearBackward as one grouped launch (<see cref="LinearGroupedKernels"/>), and the
+    /// gather fused into the first layer (<see cref="GatherLinearKernels"/>).</param>
+    public LinearLauncher(Accelerator accelerator, LaunchCounter launches, bool fused = false)
     {
         _launches = launches;
+        if (fused)
+        {
+            _grouped = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+                ArrayView<float>, int, int, int, int, int>(LinearGroupedKernels.Backward<TTile, TBlock>);
+            _gatherForward = accelerator.LoadKernel<ArrayView<byte>, ArrayView<int>, ArrayView<uint>, int, ArrayView<float>,
+                ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(GatherLinearKernels.Forward<TTile, TBlock>);
+        }
         _forward = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(
             LinearKernels.Forward<TTile, TBlock>);
         _backwardWeights = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(
@@ -120,12 +150,31 @@ public sealed class LinearLauncher<TTile, TBlock> : ILinearLauncher where TTile 
         _forward(stream, GemmCore.Config<TTile, TBlock>(rows, outFeatures), x, w, b, y, rows, inFeatures, outFeatures, activation);
     }
 
+    public void GatherForward(AcceleratorStream stream, ArrayView<byte> images, ArrayView<int> order, ArrayView<uint> cursor, int batchSize,
+        ArrayView<float> input, ArrayView<float> w, ArrayView<float> b, ArrayView<float> y,
+        int rows, int inFeatures, int outFeatures, int activation)
+    {
+        if (_gatherForward is null) throw new InvalidOperationException("the fused gather + first layer is loaded at step version 2 only");
+        _launches.Add();
+        _gatherForward(stream, GemmCore.Config<TTile, TBlock>(rows, outFeatures), images, order, cursor, batchSize, input, w, b, y,
+            rows, inFeatures, outFeatures, activation);
+    }
+
     /// <summary>dw and db; dx too unless it is empty (the first layer needs none).</summary>
     public void Backward(AcceleratorStream stream, ArrayView<float> dy, ArrayView<float> x, ArrayView<float> w,
         ArrayView<float> dw, ArrayView<float> db, ArrayView<float> dx, bool wantsDx,
         int rows, int inFeatures, int outFeatures, int inputActivation)
     {
         if (outFeatures == 0) return;
+        if (_grouped is not null)
+        {
+            int dxRows = wantsDx && inFeatures > 0 ? rows : 0;
+            _launches.Add();
+            // Without dX the kernel never writes dx; it still needs a view: dy stands in.
+            _grouped(stream, LinearGroupedKernels.Config<TTile, TBlock>(inFeatures, outFeatures, dxRows),
+                dy, x, w, dw, db, dxRows > 0 ? dx : dy, rows, inFeatures, outFeatures, inputActivation, dxRows);
+            return;
+        }
         if (inFeatures > 0)
         {
             _launches.Add();

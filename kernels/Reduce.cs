@@ -14,6 +14,10 @@ namespace VaeGpu.Kernels;
 ///                image set writes NaN, which the loss check then reports.
 /// GatherBatch    the same for indices = order[cursor[0]·batchSize ..]: the batch at a device-side cursor.
 /// AdvanceCounter counter[0] += 1 (one thread).
+/// FinishStep     step version 2: the two SumToSlot of a step (recon into component 0, KL into 1 of a log of
+///                (recon, KL) pairs) and the two AdvanceCounter (step counter, then cursor) in one launch of one
+///                group, each sum by the same GroupSum, so with the same bits. It runs after Adam, which reads
+///                the step counter.
 /// CPU twin: VaeGpu.Accelerators.Cpu.CpuAccelerator.Reduce / GatherRows / AdvanceCounter.
 /// </summary>
 public static class ReduceKernels
@@ -31,6 +35,22 @@ public static class ReduceKernels
         if (Group.IdxX != 0) return;
         uint slots = (uint)(log.Length / width);
         log[(int)(cursor[0] % slots) * width + component] = (float)sum;
+    }
+
+    public static void FinishStep<TTile>(ArrayView<float> nll, ArrayView<float> kl, ArrayView<float> log, int length,
+        ArrayView<uint> stepCounter, ArrayView<uint> cursor) where TTile : struct, IGemmTile
+    {
+        double recon = GroupSum<TTile>(nll, length);
+        // Every lane has read the first sum before the second one overwrites the shared partial sums.
+        Group.Barrier();
+        double klSum = GroupSum<TTile>(kl, length);
+        if (Group.IdxX != 0) return;
+        uint slots = (uint)(log.Length / 2);
+        int slot = (int)(cursor[0] % slots) * 2;
+        log[slot] = (float)recon;
+        log[slot + 1] = (float)klSum;
+        stepCounter[0] = stepCounter[0] + 1u;
+        cursor[0] = cursor[0] + 1u;
     }
 
     /// <summary>Σ source in a fixed order (lane-strided partial sums in double, then a shared-memory tree); valid in lane 0.</summary>
@@ -63,9 +83,7 @@ public static class ReduceKernels
         ArrayView<uint> cursor, int batchSize, ArrayView<float> destination, int rowLength)
     {
         int i = element / rowLength, j = element - i * rowLength;
-        long at = (long)cursor[0] * batchSize + i;
-        int index = at < order.Length ? order[(int)at] : -1;
-        destination[element] = index >= 0 && index < imageCount ? images[index * rowLength + j] / 255f : float.NaN;
+        destination[element] = new GatheredRows(images, order, cursor, batchSize, imageCount, rowLength).Load(i, j);
     }
 
     public static void AdvanceCounter(Index1D element, ArrayView<uint> counter) => counter[0] = counter[0] + 1u;
@@ -79,6 +97,7 @@ public sealed class ReduceLauncher<TTile> where TTile : struct, IGemmTile
     private readonly Action<AcceleratorStream, Index1D, ArrayView<uint>> _advance;
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int, ArrayView<uint>> _sumToSlot;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<byte>, int, ArrayView<int>, ArrayView<uint>, int, ArrayView<float>, int> _gatherBatch;
+    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, ArrayView<uint>, ArrayView<uint>> _finishStep;
 
     private readonly LaunchCounter _launches;
 
@@ -91,14 +110,26 @@ public sealed class ReduceLauncher<TTile> where TTile : struct, IGemmTile
         _sumToSlot = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, int, int, int, ArrayView<uint>>(ReduceKernels.SumToSlot<TTile>);
         _gatherBatch = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<byte>, int, ArrayView<int>, ArrayView<uint>, int, ArrayView<float>, int>(
             ReduceKernels.GatherBatch);
+        _finishStep = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, ArrayView<uint>, ArrayView<uint>>(
+            ReduceKernels.FinishStep<TTile>);
     }
+
+    /// <summary>The end of a step in one launch (step version 2): see <see cref="ReduceKernels.FinishStep{TTile}"/>.</summary>
+    public void FinishStep(AcceleratorStream stream, ArrayView<float> nll, ArrayView<float> kl, ArrayView<float> log,
+        ArrayView<uint> stepCounter, ArrayView<uint> cursor)
+    {
+        _launches.Add();
+        _finishStep(stream, OneGroup(), nll, kl, log, (int)nll.Length, stepCounter, cursor);
+    }
+
+    /// <summary>The one group of the fixed-order sums: as many lanes as a GEMM tile.</summary>
+    private static KernelConfig OneGroup() => new(1, default(TTile).ThreadsM * default(TTile).ThreadsN);
 
     public void SumToSlot(AcceleratorStream stream, ArrayView<float> source, ArrayView<float> log, int width, int component,
         ArrayView<uint> cursor)
     {
-        TTile tile = default;
         _launches.Add();
-        _sumToSlot(stream, new KernelConfig(1, tile.ThreadsM * tile.ThreadsN), source, log, (int)source.Length, width, component, cursor);
+        _sumToSlot(stream, OneGroup(), source, log, (int)source.Length, width, component, cursor);
     }
 
     public void GatherBatch(AcceleratorStream stream, ArrayView<byte> images, ArrayView<int> order, ArrayView<uint> cursor, int batchSize,
@@ -111,9 +142,8 @@ public sealed class ReduceLauncher<TTile> where TTile : struct, IGemmTile
 
     public void Sum(AcceleratorStream stream, ArrayView<float> source, ArrayView<float> destination)
     {
-        TTile tile = default;
         _launches.Add();
-        _sum(stream, new KernelConfig(1, tile.ThreadsM * tile.ThreadsN), source, destination, (int)source.Length);
+        _sum(stream, OneGroup(), source, destination, (int)source.Length);
     }
 
     public void GatherRows(AcceleratorStream stream, ArrayView<byte> images, ArrayView<int> indices, ArrayView<float> destination,

@@ -17,9 +17,13 @@ public static class ReparameterizeKernels
 {
     public static void Forward(Index1D row, ArrayView<float> head, ArrayView<float> z, ArrayView<float> eps, ArrayView<float> kl,
         ArrayView<uint> counter, int latent, float logVarMin, float logVarMax,
-        uint seedLow, uint seedHigh, uint stream, float temperature)
+        uint seedLow, uint seedHigh, uint stream, float temperature) =>
+        SampleRow(row, head, z, eps, kl, counter[0], latent, logVarMin, logVarMax, seedLow, seedHigh, stream, temperature);
+
+    /// <summary>Forward's work for one row at <paramref name="step"/> (the fused head kernel calls it too).</summary>
+    public static void SampleRow(int row, ArrayView<float> head, ArrayView<float> z, ArrayView<float> eps, ArrayView<float> kl,
+        uint step, int latent, float logVarMin, float logVarMax, uint seedLow, uint seedHigh, uint stream, float temperature)
     {
-        uint step = counter[0];
         double klSum = 0;
         for (int j = 0; j < latent; j++)
         {

@@ -8,7 +8,7 @@ namespace VaeGpu.Bench;
 /// <summary>
 /// Every accelerator present, by benchmark parameter name: the CPU once per GEMM version
 /// ("cpu-v2", "cpu-v1"), then each ILGPU device this machine can run once per kernel version
-/// ("cuda-k1", "cuda-k2": Kernels:Linear and Kernels:Elbo at that version).
+/// ("cuda-k1", "cuda-k2": Kernels:Linear, Kernels:Elbo and Kernels:Step at that version).
 /// </summary>
 public static class BenchAccelerators
 {
@@ -38,7 +38,7 @@ public static class BenchAccelerators
             return new CpuAccelerator(gemmVersion: int.Parse(name["cpu-v".Length..], System.Globalization.CultureInfo.InvariantCulture));
         int split = name.LastIndexOf("-k", StringComparison.Ordinal);
         int version = int.Parse(name[(split + 2)..], System.Globalization.CultureInfo.InvariantCulture);
-        var kernels = KernelChoice.Default with { Device = new KernelVersions(version, version) };
+        var kernels = KernelChoice.Default with { Device = new KernelVersions(version, version, Math.Min(version, KernelVersions.LatestStep)) };
         return AcceleratorFactory.Create(DeviceRequest.Parse(name[..split]), kernels).Accelerator;
     }
 }

@@ -9,9 +9,11 @@
 #   tests   the CUDA tests (op suites v1 and v2, Philox bits, 200 steps against cpu, graph replay = eager
 #           step) with LibDevice math, again
 #           with ILGPU.Algorithms' software math (VAEGPU_CUDA_MATH=software), then the whole suite
-#   train   EPOCHS epochs of the default model, --device cuda and --device cpu, same seed
+#   train   EPOCHS epochs of the default model, --device cuda and --device cpu, same seed, and cuda with the
+#           fused step (--Kernels:Step=2), whose checkpoint must equal the op-by-op one byte for byte
 #   bench   `VaeGpu.Cli bench` (cuda and the CPU side by side, launches per step), `bench --kernels --device
-#           cuda` (every GEMM version), one epoch with --Training:CudaGraphs=false (graph vs op-by-op time)
+#           cuda` (every GEMM version, each with the op-by-op and the fused step: step time and launches at
+#           batch 128), one epoch with --Training:CudaGraphs=false (graph vs op-by-op time)
 #   torch   bench/peers/torch_vae.py: eager and torch.compile(mode="reduce-overhead"), batch 128 and 1024
 #   cublas  bench/peers/cublas_sgemm.py: cuBLAS SGEMM, TF32 off, at the bench shapes
 #
@@ -108,6 +110,9 @@ for step in "${steps[@]}"; do
           --batch-size 128 --seed 1 --out "$OUT/run-$device-b128"
       done
       run compare-cuda-cpu cmp "$OUT/run-cuda-b128/checkpoint.bin" "$OUT/run-cpu-b128/checkpoint.bin"
+      run train-cuda-fused-b128 "$cli/VaeGpu.Cli" train --device cuda --data "$data" --epochs "$EPOCHS" \
+        --batch-size 128 --seed 1 --Kernels:Step=2 --out "$OUT/run-cuda-fused-b128"
+      run compare-cuda-fused cmp "$OUT/run-cuda-b128/checkpoint.bin" "$OUT/run-cuda-fused-b128/checkpoint.bin"
       ;;
     bench)
       run bench "$cli/VaeGpu.Cli" bench --json "$OUT/bench.json"

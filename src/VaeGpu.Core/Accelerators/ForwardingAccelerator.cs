@@ -68,5 +68,23 @@ public abstract class ForwardingAccelerator(IAccelerator inner) : IAccelerator
 
     public void AdvanceCounter(DeviceSpan<uint> counter) => Op(nameof(AdvanceCounter), () => Inner.AdvanceCounter(counter));
 
+    // The fusion points are forwarded, not left to the interface's defaults: the inner accelerator may fuse
+    // them (an ILGPU step version 2).
+    public void GatherBatchLinearForward(DeviceSpan<byte> images, DeviceSpan<int> order, DeviceSpan<uint> cursor, int batchSize,
+        DeviceSpan<float> input, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> y,
+        int rows, int inFeatures, int outFeatures, Activation activation) =>
+        Op($"GatherBatchLinearForward {rows}×{inFeatures}→{outFeatures}",
+            () => Inner.GatherBatchLinearForward(images, order, cursor, batchSize, input, w, b, y, rows, inFeatures, outFeatures, activation));
+
+    public void HeadAndReparameterize(DeviceSpan<float> x, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> head,
+        DeviceSpan<float> z, DeviceSpan<float> eps, DeviceSpan<float> kl, int rows, int inFeatures, int latent,
+        LogVarClamp clamp, NoiseSource noise, DeviceSpan<uint> counter) =>
+        Op($"HeadAndReparameterize {rows}×{inFeatures}→2×{latent}",
+            () => Inner.HeadAndReparameterize(x, w, b, head, z, eps, kl, rows, inFeatures, latent, clamp, noise, counter));
+
+    public void FinishStep(DeviceSpan<float> nll, DeviceSpan<float> kl, DeviceSpan<float> log, DeviceSpan<uint> stepCounter,
+        DeviceSpan<uint> cursor) =>
+        Op(nameof(FinishStep), () => Inner.FinishStep(nll, kl, log, stepCounter, cursor));
+
     public virtual void Dispose() => Inner.Dispose();
 }

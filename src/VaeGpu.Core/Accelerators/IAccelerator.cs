@@ -112,4 +112,48 @@ public interface IAccelerator : IDisposable
 
     /// <summary>counter[0] += 1.</summary>
     void AdvanceCounter(DeviceSpan<uint> counter);
+
+    /// <summary>
+    /// The batch at the cursor and the first encoder layer in one op: <see cref="GatherBatch"/> into
+    /// <paramref name="input"/> (rows × inFeatures, which later ops read), then <see cref="LinearForward"/>
+    /// of it into <paramref name="y"/>. A fusion point: the default runs those two ops; an ILGPU accelerator
+    /// at `Kernels:Step` 2 reads the bytes straight into the GEMM in one launch (same bits).
+    /// </summary>
+    void GatherBatchLinearForward(DeviceSpan<byte> images, DeviceSpan<int> order, DeviceSpan<uint> cursor, int batchSize,
+        DeviceSpan<float> input, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> y,
+        int rows, int inFeatures, int outFeatures, Activation activation)
+    {
+        GatherBatch(images, order, cursor, batchSize, input, rows, inFeatures);
+        LinearForward(input, w, b, y, rows, inFeatures, outFeatures, activation);
+    }
+
+    /// <summary>
+    /// The encoder's head and the sample in one op: head = x · wᵀ + b (<see cref="LinearForward"/> with
+    /// Identity and 2·latent outputs), then <see cref="Reparameterize"/> of that head. A fusion point: the
+    /// default runs those two ops; an ILGPU accelerator at `Kernels:Step` 2 does both in one launch (same bits).
+    /// </summary>
+    void HeadAndReparameterize(DeviceSpan<float> x, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> head,
+        DeviceSpan<float> z, DeviceSpan<float> eps, DeviceSpan<float> kl, int rows, int inFeatures, int latent,
+        LogVarClamp clamp, NoiseSource noise, DeviceSpan<uint> counter)
+    {
+        LinearForward(x, w, b, head, rows, inFeatures, 2 * latent, Activation.Identity);
+        Reparameterize(head, z, eps, kl, rows, latent, clamp, noise, counter);
+    }
+
+    /// <summary>
+    /// The end of a training step, after Adam (which reads the step counter): Σ nll and Σ kl into slot
+    /// cursor[0] mod (log.Length / 2) of a log of (recon, KL) pairs, as two <see cref="ReduceToSlot"/>, then
+    /// stepCounter[0] += 1 and cursor[0] += 1. A fusion point: the default runs those four ops, which keeps
+    /// every accelerator and wrapper exact without code of its own; an ILGPU accelerator at `Kernels:Step`
+    /// 2 does it all in one launch (same bits).
+    /// </summary>
+    void FinishStep(DeviceSpan<float> nll, DeviceSpan<float> kl, DeviceSpan<float> log, DeviceSpan<uint> stepCounter,
+        DeviceSpan<uint> cursor)
+    {
+        OpShapes.FinishStep(this, nll, kl, log, stepCounter, cursor);
+        ReduceToSlot(nll, log, 2, 0, cursor);
+        ReduceToSlot(kl, log, 2, 1, cursor);
+        AdvanceCounter(stepCounter);
+        AdvanceCounter(cursor);
+    }
 }

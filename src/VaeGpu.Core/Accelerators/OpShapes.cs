@@ -161,10 +161,27 @@ public static class OpShapes
         if (component < 0 || component >= width)
             throw new ArgumentOutOfRangeException(nameof(component), component, $"{op}: component must be in [0, {width})");
         Require(op, "source", source, source.Length, owner);
+        Slots(op, log, width, owner);
+        Require(op, "cursor", cursor, 1, owner);
+    }
+
+    /// <summary>FinishStep: nll and kl of one length, a log of (recon, KL) pairs, two one-element counters.</summary>
+    public static void FinishStep(IAccelerator owner, DeviceSpan<float> nll, DeviceSpan<float> kl, DeviceSpan<float> log,
+        DeviceSpan<uint> stepCounter, DeviceSpan<uint> cursor)
+    {
+        const string op = nameof(IAccelerator.FinishStep);
+        Require(op, "nll", nll, nll.Length, owner);
+        Require(op, "kl", kl, nll.Length, owner);
+        Slots(op, log, 2, owner);
+        Require(op, "stepCounter", stepCounter, 1, owner);
+        Require(op, "cursor", cursor, 1, owner);
+    }
+
+    private static void Slots(string op, DeviceSpan<float> log, int width, IAccelerator owner)
+    {
         if (log.IsNone || log.Length == 0 || log.Length % width != 0)
             throw new ArgumentException($"{op}: log has {log.Length} elements, not a whole number of slots of {width}");
         Require(op, "log", log, log.Length, owner);
-        Require(op, "cursor", cursor, 1, owner);
     }
 
     public static void GatherRows(IAccelerator owner, DeviceSpan<byte> images, DeviceSpan<int> indices,

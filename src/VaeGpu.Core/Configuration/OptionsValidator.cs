@@ -25,7 +25,8 @@ public sealed class OptionsValidator(VaeGpuOptions options)
     public KernelChoice Kernels() => new(
         new VaeGpu.Kernels.KernelVersions(
             InRange("Kernels:Linear", Options.Kernels.Linear, 1, VaeGpu.Kernels.KernelVersions.LatestLinear),
-            InRange("Kernels:Elbo", Options.Kernels.Elbo, 1, VaeGpu.Kernels.KernelVersions.LatestElbo)),
+            InRange("Kernels:Elbo", Options.Kernels.Elbo, 1, VaeGpu.Kernels.KernelVersions.LatestElbo),
+            InRange("Kernels:Step", Options.Kernels.Step, 1, VaeGpu.Kernels.KernelVersions.LatestStep)),
         InRange("Kernels:CpuGemm", Options.Kernels.CpuGemm, 1, Accelerators.Cpu.CpuAccelerator.LatestGemmVersion));
 
     /// <summary>How to read the data sources (Data:*), checked.</summary>

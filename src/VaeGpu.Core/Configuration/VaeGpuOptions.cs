@@ -34,6 +34,9 @@ public sealed class KernelOptions
     /// <summary>ILGPU decoder-output + loss kernel: 1 (4×4 per thread) or 2 (8×8).</summary>
     public int Elbo { get; set; } = VaeGpu.Kernels.KernelVersions.DefaultElbo;
 
+    /// <summary>How an ILGPU training step is cut into launches: 1 (op by op) or 2 (fused: fewer launches, same bits).</summary>
+    public int Step { get; set; } = VaeGpu.Kernels.KernelVersions.DefaultStep;
+
     /// <summary>The managed CPU accelerator's GEMM: 1 (6×16 Vector256, the reference) or 2 (8×32 Vector512).</summary>
     public int CpuGemm { get; set; } = Accelerators.Cpu.CpuAccelerator.LatestGemmVersion;
 }

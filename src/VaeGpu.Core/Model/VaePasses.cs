@@ -11,10 +11,36 @@ public static class VaePasses
     /// <summary>Encoder to (μ, logvar) in the workspace head.</summary>
     public static void Encode(VaeModel model, VaeWorkspace workspace, int rows)
     {
+        DeviceSpan<float> input = EncodeHidden(model, workspace, rows);
+        LinearLayer head = model.Layout.Head;
+        model.Accelerator.LinearForward(input, head.Weights(model.Parameters), head.Bias(model.Parameters), workspace.Head(rows),
+            rows, head.InFeatures, head.OutFeatures, Activation.Identity);
+    }
+
+    /// <summary>
+    /// Encoder hidden layers from the input; returns the last hidden activation (the head's input). With a
+    /// <paramref name="batch"/>, the input is first gathered from it, together with the first layer where
+    /// there is one (<see cref="IAccelerator.GatherBatchLinearForward"/>: a fusion point).
+    /// </summary>
+    private static DeviceSpan<float> EncodeHidden(VaeModel model, VaeWorkspace workspace, int rows, BatchAtCursor? batch = null)
+    {
         IAccelerator accelerator = model.Accelerator;
         VaeLayout layout = model.Layout;
         DeviceSpan<float> input = workspace.Input(rows);
-        for (int i = 0; i < layout.Encoder.Count; i++)
+        int first = 0;
+        if (batch is { } at && layout.Encoder.Count == 0)
+            accelerator.GatherBatch(at.Images, at.Order, at.Cursor, at.BatchSize, input, rows, layout.InputSize);
+        else if (batch is { } gathered)
+        {
+            LinearLayer layer = layout.Encoder[0];
+            DeviceSpan<float> output = workspace.Encoder(0, rows);
+            accelerator.GatherBatchLinearForward(gathered.Images, gathered.Order, gathered.Cursor, gathered.BatchSize, input,
+                layer.Weights(model.Parameters), layer.Bias(model.Parameters), output, rows, layer.InFeatures, layer.OutFeatures,
+                layer.Activation);
+            input = output;
+            first = 1;
+        }
+        for (int i = first; i < layout.Encoder.Count; i++)
         {
             LinearLayer layer = layout.Encoder[i];
             DeviceSpan<float> output = workspace.Encoder(i, rows);
@@ -22,9 +48,7 @@ public static class VaePasses
                 rows, layer.InFeatures, layer.OutFeatures, layer.Activation);
             input = output;
         }
-        LinearLayer head = layout.Head;
-        accelerator.LinearForward(input, head.Weights(model.Parameters), head.Bias(model.Parameters), workspace.Head(rows),
-            rows, head.InFeatures, head.OutFeatures, Activation.Identity);
+        return input;
     }
 
     /// <summary>z = μ + σ·ε from the head (and the per-row KL), noise from <paramref name="counter"/>'s step.</summary>
@@ -61,13 +85,17 @@ public static class VaePasses
     /// <summary>
     /// Encode, sample, decode and score: per-row reconstruction NLL in <see cref="VaeWorkspace.Nll"/>
     /// and KL in <see cref="VaeWorkspace.Kl"/>. With <paramref name="withGradient"/>, the decoder
-    /// output gradient of the batch-mean loss is left in <see cref="VaeWorkspace.Output"/>.
+    /// output gradient of the batch-mean loss is left in <see cref="VaeWorkspace.Output"/>. The batch is
+    /// <see cref="VaeWorkspace.Input"/>, or, given <paramref name="batch"/>, gathered into it first.
     /// </summary>
     public static void Loss(VaeModel model, VaeWorkspace workspace, int rows, NoiseSource noise, DeviceSpan<uint> counter,
-        bool withGradient)
+        bool withGradient, BatchAtCursor? batch = null)
     {
-        Encode(model, workspace, rows);
-        Sample(model, workspace, rows, noise, counter);
+        // The head and the sample as one op: a fusion point (one launch on an ILGPU accelerator at Kernels:Step 2).
+        LinearLayer head = model.Layout.Head;
+        model.Accelerator.HeadAndReparameterize(EncodeHidden(model, workspace, rows, batch), head.Weights(model.Parameters),
+            head.Bias(model.Parameters), workspace.Head(rows), workspace.Z(rows), workspace.Eps(rows), workspace.Kl(rows),
+            rows, head.InFeatures, model.Layout.Latent, model.Layout.Architecture.LogVarClamp, noise, counter);
         DeviceSpan<float> hidden = DecodeHidden(model, workspace, rows);
         LinearLayer output = model.Layout.Output;
         model.Accelerator.ElboOutput(hidden, output.Weights(model.Parameters), output.Bias(model.Parameters),
@@ -125,3 +153,6 @@ public static class VaePasses
         }
     }
 }
+
+/// <summary>The batch at a device-side cursor into the epoch's order of the resident byte images (see <see cref="IAccelerator.GatherBatch"/>).</summary>
+public readonly record struct BatchAtCursor(DeviceSpan<byte> Images, DeviceSpan<int> Order, DeviceSpan<uint> Cursor, int BatchSize);

@@ -43,15 +43,14 @@ internal sealed class LossLog : IDisposable
     }
 
     /// <summary>
-    /// Reduces this step's per-row terms into slot cursor[0] mod Capacity, the slot read on the device
-    /// (so that a captured step stays valid). The cursor counts the steps of the epoch; the log drains
-    /// when full, so the pending steps fill consecutive slots (mod Capacity) from the first one's.
+    /// Ends a step: reduces its per-row terms into slot cursor[0] mod Capacity, the slot read on the device
+    /// (so that a captured step stays valid), then advances the step counter and the cursor
+    /// (<see cref="IAccelerator.FinishStep"/>, one launch where the step is fused). The cursor counts the
+    /// steps of the epoch; the log drains when full, so the pending steps fill consecutive slots (mod
+    /// Capacity) from the first one's.
     /// </summary>
-    public void Reduce(DeviceSpan<float> nll, DeviceSpan<float> kl, DeviceSpan<uint> cursor)
-    {
-        _accelerator.ReduceToSlot(nll, _sums, 2, 0, cursor);
-        _accelerator.ReduceToSlot(kl, _sums, 2, 1, cursor);
-    }
+    public void FinishStep(DeviceSpan<float> nll, DeviceSpan<float> kl, DeviceSpan<uint> stepCounter, DeviceSpan<uint> cursor) =>
+        _accelerator.FinishStep(nll, kl, _sums, stepCounter, cursor);
 
     /// <summary>Counts the step just reduced (host bookkeeping: which steps, of how many rows, the pending slots hold).</summary>
     /// <param name="stepInEpoch">The cursor's value for that step: its slot is this mod Capacity.</param>

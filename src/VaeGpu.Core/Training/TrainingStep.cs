@@ -78,16 +78,16 @@ public sealed class TrainingStep : IDisposable
 
     private void Ops(int rows)
     {
+        BatchAtCursor? batch = null;
         if (_images.Images.IsTable)
             _images.Gather(default, _hostOrder.AsSpan(_hostCursor++ * _settings.BatchSize, rows), _workspace.Input(rows), rows);
         else
-            _accelerator.GatherBatch(_images.Pixels, _order, _cursor, _settings.BatchSize, _workspace.Input(rows), rows, _model.Layout.InputSize);
-        VaePasses.Loss(_model, _workspace, rows, _noise, _model.StepCounter, withGradient: true);
-        LossLog.Reduce(_workspace.Nll(rows), _workspace.Kl(rows), _cursor);
+            batch = new BatchAtCursor(_images.Pixels, _order, _cursor, _settings.BatchSize);   // gathered with the first layer
+        VaePasses.Loss(_model, _workspace, rows, _noise, _model.StepCounter, withGradient: true, batch);
         VaePasses.Backward(_model, _workspace, rows, _settings.KlWeight);
         _accelerator.AdamStep(_model.Parameters, _model.Gradients, _model.AdamM, _model.AdamV, _settings.Adam, _model.StepCounter);
-        _accelerator.AdvanceCounter(_model.StepCounter);
-        _accelerator.AdvanceCounter(_cursor);
+        // The loss sums and both counters: after Adam, which reads the step counter (nll and kl are untouched since Loss).
+        LossLog.FinishStep(_workspace.Nll(rows), _workspace.Kl(rows), _model.StepCounter, _cursor);
     }
 
     public void Dispose()

@@ -261,8 +261,21 @@ public abstract class AcceleratorOpTests : IDisposable
         DeviceSpan<float> z = Output(rows * latent), eps = Output(rows * latent), kl = Output(rows);
         DeviceSpan<uint> counter = Counter(step);
         Accelerator.Reparameterize(Input(head), z, eps, kl, rows, latent, clamp, noise, counter);
-        float[] gotZ = Read(z), gotEps = Read(eps), gotKl = Read(kl);
+        float[] gotZ = Read(z);
 
+        AssertSample(head, gotZ, Read(eps), Read(kl), noise, step, rows, latent, clamp);
+        if (temperature == 0f)
+        {
+            for (int i = 0; i < gotZ.Length; i++)
+                Assert.Equal(head[2 * (i / latent) * latent + i % latent], gotZ[i]);
+        }
+        Assert.Equal(step, ReadCounter(counter));
+    }
+
+    /// <summary>eps against the reference noise, z and the per-row KL against the reference reparameterization of <paramref name="head"/>.</summary>
+    private void AssertSample(float[] head, float[] gotZ, float[] gotEps, float[] gotKl, NoiseSource noise, uint step,
+        int rows, int latent, LogVarClamp clamp)
+    {
         float[] expectedEps = ReferenceOps.Noise(noise, step, rows, latent);
         AssertClose("eps", gotEps, i => expectedEps[i], i => NoiseTolerance * (1 + Math.Abs(expectedEps[i])));
         var (expectedZ, expectedKl, klMagnitude) = ReferenceOps.Reparameterize(head, gotEps, rows, latent, clamp);
@@ -270,12 +283,34 @@ public abstract class AcceleratorOpTests : IDisposable
             8 * Eps32 * (Math.Abs(head[2 * (i / latent) * latent + i % latent]) + Math.Abs(expectedZ[i]) +
                          Math.Exp(1.5) * Math.Abs(gotEps[i])) + Tiny);
         AssertClose("kl", gotKl, i => expectedKl[i], i => 8 * Eps32 * klMagnitude[i] + Tiny);
-        if (temperature == 0f)
-        {
-            for (int i = 0; i < gotZ.Length; i++)
-                Assert.Equal(head[2 * (i / latent) * latent + i % latent], gotZ[i]);
-        }
-        Assert.Equal(step, ReadCounter(counter));
+    }
+
+    // ---------------------------------------------------------------- HeadAndReparameterize
+
+    [SuiteTheory]
+    [InlineData(1, 1, 1, 0u)]
+    [InlineData(7, 17, 3, 5u)]
+    [InlineData(129, 13, 5, 12345u)]
+    [InlineData(33, 97, 9, 1u)]
+    [InlineData(128, 400, 20, 77u)]   // the model's head
+    public void HeadAndReparameterizeMatchesReference(int rows, int inFeatures, int latent, uint step)
+    {
+        var random = new System.Random(Seed(16, rows, inFeatures, latent, (int)step));
+        var clamp = new LogVarClamp(-4f, 3f);
+        float[] x = RandomValues(random, rows * inFeatures, 1.0);
+        float[] w = RandomValues(random, 2 * latent * inFeatures, 1.0 / Math.Sqrt(inFeatures));
+        // Bias spread so that the logvar columns cross both ends of the clamp.
+        float[] b = [.. RandomValues(random, latent, 1.0), .. RandomValues(random, latent, 6.0)];
+        var noise = new NoiseSource(0xC0FFEE_1234UL, NoiseStreams.TrainNoise);
+
+        DeviceSpan<float> head = Output(2 * rows * latent), z = Output(rows * latent), eps = Output(rows * latent), kl = Output(rows);
+        Accelerator.HeadAndReparameterize(Input(x), Input(w), Input(b), head, z, eps, kl, rows, inFeatures, latent, clamp, noise,
+            Counter(step));
+        float[] gotHead = Read(head);
+
+        var (expectedHead, _, magnitude) = ReferenceOps.LinearForward(x, w, b, rows, inFeatures, 2 * latent, Activation.Identity);
+        AssertClose("head", gotHead, i => expectedHead[i], i => DotRtol(inFeatures) * magnitude[i] + Tiny);
+        AssertSample(gotHead, Read(z), Read(eps), Read(kl), noise, step, rows, latent, clamp);
     }
 
     [SuiteFact]
@@ -670,6 +705,39 @@ public abstract class AcceleratorOpTests : IDisposable
         Assert.Equal(cursor, ReadCounter(counter));
     }
 
+    // ---------------------------------------------------------------- GatherBatchLinearForward
+
+    [SuiteTheory]
+    [InlineData(5, 3, 7, 7, 3u, 2, Activation.Relu)]         // the short last batch of 17 entries in batches of 5
+    [InlineData(1, 1, 1, 1, 0u, 1, Activation.Identity)]
+    [InlineData(129, 13, 17, 300, 1u, 129, Activation.Tanh)]
+    [InlineData(7, 97, 5, 50, 2u, 7, Activation.LeakyRelu)]
+    [InlineData(128, 784, 400, 300, 1u, 128, Activation.Relu)]   // the model's first layer
+    public void GatherBatchLinearForwardMatchesReference(int batchSize, int inFeatures, int outFeatures, int imageCount, uint cursor,
+        int rows, Activation activation)
+    {
+        var random = new System.Random(Seed(17, batchSize, inFeatures, outFeatures, (int)cursor));
+        byte[] images = new byte[inFeatures * imageCount];
+        random.NextBytes(images);
+        int[] order = Enumerable.Range(0, (int)cursor * batchSize + rows).Select(_ => random.Next(imageCount)).ToArray();
+        float[] w = RandomValues(random, outFeatures * inFeatures, 1.0 / Math.Sqrt(inFeatures));
+        float[] b = RandomValues(random, outFeatures, 0.5);
+
+        DeviceSpan<float> input = Output(rows * inFeatures), y = Output(rows * outFeatures);
+        DeviceSpan<uint> counter = Counter(cursor);
+        Accelerator.GatherBatchLinearForward(Uploaded(images), Uploaded(order), counter, batchSize, input, Input(w), Input(b), y,
+            rows, inFeatures, outFeatures, activation);
+
+        double[] gathered = ReferenceOps.GatherRows(images, order.Skip((int)cursor * batchSize).Take(rows).ToArray(), rows, inFeatures);
+        AssertClose("input", Read(input), i => gathered[i], i => Eps32 * gathered[i]);
+        float[] x = gathered.Select(v => (float)v).ToArray();
+        var (expected, _, magnitude) = ReferenceOps.LinearForward(x, w, b, rows, inFeatures, outFeatures, activation);
+        double elementRtol = activation == Activation.Tanh ? 16 * Eps32 : 2 * Eps32;
+        AssertClose("y", Read(y), i => expected[i], i =>
+            DotRtol(inFeatures) * magnitude[i] + elementRtol * Math.Abs(expected[i]) + (activation == Activation.Tanh ? 2 * Eps32 : 0) + Tiny);
+        Assert.Equal(cursor, ReadCounter(counter));
+    }
+
     [SuiteFact]
     public void GatherBatchPastTheEndOfTheOrderWritesNanRows()
     {
@@ -716,6 +784,38 @@ public abstract class AcceleratorOpTests : IDisposable
             if (i == target) AssertElement("slot", i, got[i], sum, DotRtol(length) * magnitude + Tiny);
             else Assert.Equal(log[i], got[i]);
         }
+    }
+
+    // ---------------------------------------------------------------- FinishStep
+
+    [SuiteTheory]
+    [InlineData(1, 0u)]
+    [InlineData(7, 2u)]
+    [InlineData(129, 5u)]       // wraps: slot 5 mod 4 = 1
+    [InlineData(1000, 4_000_000_003u)]
+    public void FinishStepWritesTheCursorsSlotAndAdvancesBothCounters(int rows, uint cursor)
+    {
+        const int slots = 4;
+        var random = new System.Random(Seed(15, rows, (int)(cursor % 1000), 0, 0));
+        float[] nll = RandomValues(random, rows, 300.0), kl = RandomValues(random, rows, 20.0);
+        float[] log = RandomValues(random, 2 * slots, 1.0);
+        DeviceSpan<float> logSpan = Input(log);
+        DeviceSpan<uint> step = Counter(41), cursorSpan = Counter(cursor);
+
+        Accelerator.FinishStep(Input(nll), Input(kl), logSpan, step, cursorSpan);
+
+        float[] got = Read(logSpan);
+        int target = (int)(cursor % slots) * 2;
+        var (reconSum, reconMagnitude) = ReferenceOps.Reduce(nll);
+        var (klSum, klMagnitude) = ReferenceOps.Reduce(kl);
+        for (int i = 0; i < got.Length; i++)
+        {
+            if (i == target) AssertElement("recon slot", i, got[i], reconSum, DotRtol(rows) * reconMagnitude + Tiny);
+            else if (i == target + 1) AssertElement("KL slot", i, got[i], klSum, DotRtol(rows) * klMagnitude + Tiny);
+            else Assert.Equal(log[i], got[i]);
+        }
+        Assert.Equal(42u, ReadCounter(step));
+        Assert.Equal(cursor + 1, ReadCounter(cursorSpan));
     }
 
     [SuiteFact]
@@ -885,6 +985,9 @@ public abstract class AcceleratorOpTests : IDisposable
     [InlineData("GatherRows", "indices")]
     [InlineData("GatherRows", "destination")]
     [InlineData("AdvanceCounter", "counter")]
+    [InlineData("FinishStep", "kl")]
+    [InlineData("FinishStep", "stepCounter")]
+    [InlineData("FinishStep", "cursor")]
     public void WrongLengthOperandThrowsNamingIt(string op, string operand)
     {
         const int rows = 3, inFeatures = 5, outFeatures = 4, latent = 2;
@@ -913,6 +1016,7 @@ public abstract class AcceleratorOpTests : IDisposable
             "GatherRows" => () => a.GatherRows(Own(a.Allocate<byte>(4 * inFeatures)).All,
                 Own(a.Allocate<int>(operand == "indices" ? rows + 1 : rows)).All, F("destination", rows * inFeatures), rows, inFeatures),
             "AdvanceCounter" => () => a.AdvanceCounter(U("counter")),
+            "FinishStep" => () => a.FinishStep(F("nll", rows), F("kl", rows), F("log", 8), U("stepCounter"), U("cursor")),
             _ => throw new ArgumentOutOfRangeException(nameof(op)),
         };
 

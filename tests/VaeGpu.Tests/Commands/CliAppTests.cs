@@ -140,7 +140,7 @@ public sealed class CliAppTests
         Assert.Equal(0, Run(terminal: false, "bench", "--device", "cpu", "--profile", "--seconds", "0.2"));
         string output = _out.ToString();
         foreach (string op in new[] { "ElboOutput 128×400→784", "LinearForward 128×784→400", "LinearBackward 128×784←400 (no dx)",
-                     "AdamStep", "GatherBatch", "Reparameterize", "ReduceToSlot" })
+                     "AdamStep", "GatherBatch", "Reparameterize", "FinishStep" })
             Assert.Contains(op, output, StringComparison.Ordinal);
         Assert.Contains("cpu gemm v2: cpu", output, StringComparison.Ordinal);
         Assert.DoesNotContain("error", _error.ToString(), StringComparison.Ordinal);

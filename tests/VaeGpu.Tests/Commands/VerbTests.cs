@@ -115,11 +115,13 @@ public sealed class VerbTests : IDisposable
         _cli.AssertUserError(2, "truncated", "train", "--resume", run, "--epochs", "3");
     }
 
-    [Fact]
-    public void Train_on_ilgpu_cpu_gives_the_cpu_parameters_bit_for_bit()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]   // the fused step
+    public void Train_on_ilgpu_cpu_gives_the_cpu_parameters_bit_for_bit(int step)
     {
         string cpu = Train("cpu", 1, "--hidden", "64");
-        string ilgpu = Train("ilgpu-cpu", 1, "--hidden", "64", "--device", "ilgpu-cpu");
+        string ilgpu = Train("ilgpu-cpu", 1, "--hidden", "64", "--device", "ilgpu-cpu", $"--Kernels:Step={step}");
 
         Assert.Contains("device: ilgpu-cpu: ", _cli.Output, StringComparison.Ordinal);
         float[] expected = Checkpoint.Load(new RunDirectory(cpu).Checkpoint).Parameters;

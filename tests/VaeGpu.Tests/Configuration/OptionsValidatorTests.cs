@@ -30,9 +30,9 @@ public sealed class OptionsValidatorTests
     [Fact]
     public void Kernel_versions_reach_the_validated_choice()
     {
-        VaeGpuOptions options = ConfigurationLoader.Load(CommandSwitches.Train, ["--Kernels:Linear=2", "--Kernels:Elbo=2", "--Kernels:CpuGemm=1"]);
+        VaeGpuOptions options = ConfigurationLoader.Load(CommandSwitches.Train, ["--Kernels:Linear=2", "--Kernels:Elbo=2", "--Kernels:Step=2", "--Kernels:CpuGemm=1"]);
 
-        Assert.Equal(new KernelChoice(new VaeGpu.Kernels.KernelVersions(2, 2), 1), new OptionsValidator(options).Kernels());
+        Assert.Equal(new KernelChoice(new VaeGpu.Kernels.KernelVersions(2, 2, 2), 1), new OptionsValidator(options).Kernels());
     }
 
     [Fact]
@@ -103,6 +103,8 @@ public sealed class OptionsValidatorTests
         { "Kernels:Linear", "0", "0" },
         { "Kernels:Linear", "3", "3" },
         { "Kernels:Elbo", "3", "3" },
+        { "Kernels:Step", "0", "0" },
+        { "Kernels:Step", "3", "3" },
         { "Kernels:CpuGemm", "0", "0" },
         { "Kernels:CpuGemm", "3", "3" },
     };

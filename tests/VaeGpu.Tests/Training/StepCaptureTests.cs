@@ -2,6 +2,7 @@ using VaeGpu.Accelerators;
 using VaeGpu.Accelerators.Cpu;
 using VaeGpu.Configuration;
 using VaeGpu.Data;
+using VaeGpu.Kernels;
 using VaeGpu.Model;
 using VaeGpu.Tests.Accelerators.Ilgpu;
 using VaeGpu.Training;
@@ -154,15 +155,29 @@ public sealed class LaunchCountTests
     [Fact]
     public void A_step_of_the_default_shape_launches_twenty_four_kernels()
     {
-        using var accelerator = IlgpuTestDevice.Create(IlgpuTestDevice.IlgpuCpu);
+        // gather 1; encoder, head, decoder forward 3; reparameterize 1; ElboOutput 2 (GEMM + row sums);
+        // backward: output and decoder layers 3 each, reparameterize 1, head 3, first encoder layer 2 (no dx);
+        // Adam 1; FinishStep: loss-log slots 2, step counter and batch cursor 2.
+        Assert.Equal(1 + 3 + 1 + 2 + 3 + 3 + 1 + 3 + 2 + 1 + 2 + 2, LaunchesPerStep(new KernelVersions(Step: 1)));
+    }
+
+    [Fact]
+    public void A_fused_step_of_the_default_shape_launches_twelve_kernels()
+    {
+        // gather with the first encoder layer 1; head with reparameterize 1; decoder 1; ElboOutput 2; backward:
+        // one grouped launch per layer (4) and reparameterize 1; Adam 1; FinishStep 1 (both loss-log slots
+        // and both counters).
+        Assert.Equal(1 + 1 + 1 + 2 + 4 + 1 + 1 + 1, LaunchesPerStep(new KernelVersions(Step: 2)));
+    }
+
+    /// <summary>One op-by-op step (no capture on ilgpu-cpu) of the default model's layer structure at batch 128.</summary>
+    private static int? LaunchesPerStep(KernelVersions versions)
+    {
+        using var accelerator = IlgpuTestDevice.Create(IlgpuTestDevice.IlgpuCpu, versions);
         // 784-16-4-16-784 has the default model's layer structure (one hidden layer) at a size ilgpu-cpu runs quickly.
         var architecture = VaeGpu.Benchmarks.TrainingStepRunner.DefaultArchitecture(hidden: 16, latent: 4);
-        using var runner = new VaeGpu.Benchmarks.TrainingStepRunner(accelerator, architecture, TrainingFixtures.EmbeddedData.Train.Slice(0, 64), 16);
-
-        // gather 1; encoder, head, decoder forward 3; reparameterize 1; ElboOutput 2 (GEMM + row sums);
-        // loss-log slots 2; backward: output and decoder layers 3 each, reparameterize 1, head 3,
-        // first encoder layer 2 (no dx); Adam 1; step counter and batch cursor 2.
-        Assert.Equal(1 + 3 + 1 + 2 + 2 + 3 + 3 + 1 + 3 + 2 + 1 + 2, runner.KernelLaunchesPerStep);
+        using var runner = new VaeGpu.Benchmarks.TrainingStepRunner(accelerator, architecture, TrainingFixtures.EmbeddedData.Train.Slice(0, 256), 128);
         Assert.False(runner.Captures);
+        return runner.KernelLaunchesPerStep;
     }
 }

@@ -209,6 +209,36 @@ public sealed class IlgpuAccelerator : IAccelerator, IStepCapture
         _kernels.AdvanceCounter(_stream, View(counter));
     }
 
+    /// <summary>Two launches at step version 1, one at version 2 (<see cref="IKernelSet.GatherBatchLinearForward"/>).</summary>
+    public void GatherBatchLinearForward(DeviceSpan<byte> images, DeviceSpan<int> order, DeviceSpan<uint> cursor, int batchSize,
+        DeviceSpan<float> input, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> y,
+        int rows, int inFeatures, int outFeatures, Activation activation)
+    {
+        OpShapes.GatherBatch(this, images, order, cursor, batchSize, input, rows, inFeatures);
+        OpShapes.LinearForward(this, input, w, b, y, rows, inFeatures, outFeatures);
+        _kernels.GatherBatchLinearForward(_stream, View(images), View(order), View(cursor), batchSize, View(input), View(w), View(b), View(y),
+            rows, inFeatures, outFeatures, (int)activation);
+    }
+
+    /// <summary>Two launches at step version 1, one at version 2 (<see cref="IKernelSet.HeadAndReparameterize"/>).</summary>
+    public void HeadAndReparameterize(DeviceSpan<float> x, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> head,
+        DeviceSpan<float> z, DeviceSpan<float> eps, DeviceSpan<float> kl, int rows, int inFeatures, int latent,
+        LogVarClamp clamp, NoiseSource noise, DeviceSpan<uint> counter)
+    {
+        OpShapes.LinearForward(this, x, w, b, head, rows, inFeatures, 2 * latent);
+        OpShapes.Reparameterize(this, head, z, eps, kl, rows, latent, clamp, counter);
+        _kernels.HeadAndReparameterize(_stream, View(x), View(w), View(b), View(head), View(z), View(eps), View(kl), View(counter),
+            rows, inFeatures, latent, clamp.Min, clamp.Max, noise.Seed, noise.Stream, noise.Temperature);
+    }
+
+    /// <summary>Four launches at step version 1, one at version 2 (<see cref="IKernelSet.FinishStep"/>).</summary>
+    public void FinishStep(DeviceSpan<float> nll, DeviceSpan<float> kl, DeviceSpan<float> log, DeviceSpan<uint> stepCounter,
+        DeviceSpan<uint> cursor)
+    {
+        OpShapes.FinishStep(this, nll, kl, log, stepCounter, cursor);
+        _kernels.FinishStep(_stream, View(nll), View(kl), View(log), View(stepCounter), View(cursor));
+    }
+
     /// <summary>Raw Philox blocks drawn on the device: what the tests compare bit for bit with the CPU.</summary>
     internal void PhiloxBits(DeviceSpan<uint> bits, uint firstBlock, uint step, uint stream, ulong seed)
     {

@@ -18,10 +18,13 @@ public sealed class IlgpuCpuAcceleratorOpTests : AcceleratorOpTests
     protected override bool OwnsAccelerator => false;
 }
 
-/// <summary>The suite on ilgpu-cpu with version 2 of the GEMM kernels (8×8 outputs per thread).</summary>
+/// <summary>
+/// The suite on ilgpu-cpu with version 2 of every kernel family: the GEMMs' 8×8 outputs per thread and the
+/// fused step (LinearBackward as one grouped launch, FinishStep as one).
+/// </summary>
 public sealed class IlgpuCpuVersion2AcceleratorOpTests : AcceleratorOpTests
 {
-    private static readonly Lazy<IAccelerator> Shared = new(() => IlgpuTestDevice.Create(IlgpuTestDevice.IlgpuCpu, new KernelVersions(2, 2)));
+    private static readonly Lazy<IAccelerator> Shared = new(() => IlgpuTestDevice.Create(IlgpuTestDevice.IlgpuCpu, new KernelVersions(2, 2, 2)));
 
     protected override IAccelerator CreateAccelerator() => Shared.Value;
 
@@ -41,11 +44,11 @@ public sealed class CudaAcceleratorOpTests : AcceleratorOpTests
     protected override string? SkipReason => IlgpuTestDevice.SkipReason(IlgpuTestDevice.Cuda);
 }
 
-/// <summary>Version 2 of the GEMM kernels on CUDA device 0; skips visibly without one.</summary>
+/// <summary>Version 2 of every kernel family (8×8 GEMMs, the fused step) on CUDA device 0; skips visibly without one.</summary>
 [RequiresDevice(DeviceKind.Cuda)]
 public sealed class CudaVersion2AcceleratorOpTests : AcceleratorOpTests
 {
-    private static readonly Lazy<IAccelerator> Shared = new(() => IlgpuTestDevice.Create(IlgpuTestDevice.Cuda, new KernelVersions(2, 2)));
+    private static readonly Lazy<IAccelerator> Shared = new(() => IlgpuTestDevice.Create(IlgpuTestDevice.Cuda, new KernelVersions(2, 2, 2)));
 
     protected override IAccelerator CreateAccelerator() => Shared.Value;
 

@@ -61,7 +61,8 @@ public sealed partial class KernelCompileTests
     /// <summary>
     /// ptxas may expand a correctly rounded div.rn/sqrt.rn/rcp.rn, and double math, into sequences
     /// that use FFMA internally (exact by construction); every other FFMA would be a contraction.
-    /// So a kernel that asks for no fma and has none of those has no FFMA at all, and a GEMM has its 16.
+    /// So a kernel that asks for no fma and has none of those has no FFMA at all, a GEMM has its 16, and
+    /// the fused head (one dot product per thread) has its one.
     /// </summary>
     [Theory]
     [MemberData(nameof(KernelsForPtxas))]
@@ -74,14 +75,16 @@ public sealed partial class KernelCompileTests
 
         int ffma = FloatFma().Matches(sass).Count;
         bool exactSequences = ExactSequences().IsMatch(ptx);
-        if (entry.UsesFma) Assert.True(ffma >= 16, $"{kernel}: {ffma} FFMA in the SASS, expected the 4×4 block's 16 at least");
+        if (entry.RegisterBlocked) Assert.True(ffma >= 16, $"{kernel}: {ffma} FFMA in the SASS, expected the 4×4 block's 16 at least");
+        else if (entry.UsesFma) Assert.True(ffma >= 1, $"{kernel}: no FFMA in the SASS of a kernel that asks for one");
         else if (!exactSequences) Assert.True(ffma == 0, $"{kernel}: {ffma} FFMA in the SASS of a kernel that asks for none");
         TestContext.Current.SendDiagnosticMessage($"{kernel}: {ffma} FFMA, {LocalMemory().Matches(sass).Count} LDL/STL (software math)");
     }
 
     /// <summary>
     /// With LibDevice (what a GPU host with a CUDA toolkit uses) the GEMMs keep their 4×4 accumulators
-    /// in registers: no local-memory traffic at all. (ILGPU.Algorithms' software exp/log, used when no
+    /// in registers: no local-memory traffic at all. (The reparameterizing kernels, the fused head's
+    /// included, have 10 LDL/STL: libdevice's sin/cos argument reduction, not an accumulator.) (ILGPU.Algorithms' software exp/log, used when no
     /// LibDevice is found, spills in the epilogues of the kernels that call them.)
     /// </summary>
     [Fact]
@@ -97,7 +100,7 @@ public sealed partial class KernelCompileTests
             string sass = Assemble(entry.Name, ptx);
             int local = LocalMemory().Matches(sass).Count;
             TestContext.Current.SendDiagnosticMessage($"{entry.Name}: {FloatFma().Matches(sass).Count} FFMA, {local} LDL/STL (LibDevice)");
-            if (entry.UsesFma) Assert.True(local == 0, $"{entry.Name}: {local} LDL/STL in the SASS");
+            if (entry.RegisterBlocked) Assert.True(local == 0, $"{entry.Name}: {local} LDL/STL in the SASS");
         }
     }
 

@@ -6,8 +6,9 @@ namespace VaeGpu.Tests.Accelerators.Ilgpu;
 
 /// <summary>
 /// Every version of a GEMM family gives the same bits (one FMA per term in the same k-order), and the
-/// same bits as the CPU accelerator: version 1 and version 2 of the ILGPU kernels on ilgpu-cpu and the
-/// CPU's GEMM v2, at odd shapes and the model's, compared bit for bit on fresh random inputs.
+/// same bits as the CPU accelerator: version 1 and version 2 of the ILGPU kernels on ilgpu-cpu (each also
+/// with the fused step's grouped LinearBackward) and the CPU's GEMM v2, at odd shapes and the model's,
+/// compared bit for bit on fresh random inputs.
 /// </summary>
 public sealed class KernelVersionTests
 {
@@ -30,10 +31,13 @@ public sealed class KernelVersionTests
             .. Run(new CpuAccelerator(gemmVersion: 2)),
             .. Run(IlgpuTestDevice.Create(IlgpuTestDevice.IlgpuCpu, new KernelVersions(1, 1))),
             .. Run(IlgpuTestDevice.Create(IlgpuTestDevice.IlgpuCpu, new KernelVersions(2, 2))),
+            // The fused step's grouped LinearBackward, with each register block.
+            .. Run(IlgpuTestDevice.Create(IlgpuTestDevice.IlgpuCpu, new KernelVersions(1, 1, 2))),
+            .. Run(IlgpuTestDevice.Create(IlgpuTestDevice.IlgpuCpu, new KernelVersions(2, 2, 2))),
         ];
         const int perAccelerator = 5;
         string[] names = ["y", "dw", "db", "dx", "dLogits"];
-        for (int accelerator = 1; accelerator < 3; accelerator++)
+        for (int accelerator = 1; accelerator < results.Length / perAccelerator; accelerator++)
             for (int output = 0; output < perAccelerator; output++)
             {
                 float[] expected = results[output], actual = results[accelerator * perAccelerator + output];
