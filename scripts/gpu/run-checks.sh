@@ -11,9 +11,9 @@
 #           with ILGPU.Algorithms' software math (VAEGPU_CUDA_MATH=software), then the whole suite
 #   train   EPOCHS epochs of the default model, --device cuda and --device cpu, same seed, and cuda with the
 #           fused step (--Kernels:Step=2), whose checkpoint must equal the op-by-op one byte for byte
-#   bench   `VaeGpu.Cli bench` (cuda and the CPU side by side, launches per step), `bench --kernels --device
-#           cuda` (every GEMM version, each with the op-by-op and the fused step: step time and launches at
-#           batch 128), one epoch with --Training:CudaGraphs=false (graph vs op-by-op time)
+#   bench   `VaeGpu.Cli bench` (cuda with the op-by-op and the fused step, and the CPU, side by side: step
+#           time, samples/s and launches per step), `bench --kernels --device cuda` (every GEMM version),
+#           one epoch with --Training:CudaGraphs=false (graph vs op-by-op time)
 #   torch   bench/peers/torch_vae.py: eager and torch.compile(mode="reduce-overhead"), batch 128 and 1024
 #   cublas  bench/peers/cublas_sgemm.py: cuBLAS SGEMM, TF32 off, at the bench shapes
 #

@@ -12,7 +12,8 @@ namespace VaeGpu.Cli.Commands;
 
 /// <summary>
 /// "bench": a quick throughput table for every accelerator present (the CPU once per GEMM version):
-/// training samples/s and step time of the default model at batch 128 and 1024, and LinearForward
+/// training samples/s and step time of the default model at batch 128 and 1024 (each ILGPU device also
+/// with the fused step, Kernels:Step=2, beside its default), and LinearForward
 /// GFLOP/s at 128×784→400 and 4096×1024→1024, each next to OpenBLAS's cblas_sgemm at the same shape
 /// when libopenblas.so.0 loads (the ceiling reference, never a code path of the trainer). Workloads
 /// are timed in interleaved rounds and each figure is the best round; --json also writes them.
@@ -202,6 +203,10 @@ public sealed class BenchCommand(CliConsole console) : ICommand
             {
                 (IAccelerator accelerator, _) = AcceleratorFactory.Create(request);
                 yield return (name, accelerator);
+                // The fused step beside the op-by-op one, so that one run shows which wins (launches and step time).
+                (IAccelerator fused, _) = AcceleratorFactory.Create(request,
+                    KernelChoice.Default with { Device = KernelVersions.Default with { Step = KernelVersions.LatestStep } });
+                yield return ($"{name} step v{KernelVersions.LatestStep}", fused);
                 continue;
             }
             for (int version = 1; version <= Math.Max(KernelVersions.LatestLinear, KernelVersions.LatestElbo); version++)

@@ -20,6 +20,7 @@ public sealed unsafe class CpuAccelerator : IAccelerator
     private readonly ParallelRanges<ReparameterizeRows> _reparameterize;
     private readonly ParallelRanges<ReparameterizeBackwardRows> _reparameterizeBackward;
     private readonly ParallelRanges<ByteRowGather> _gather;
+    private readonly ParallelRanges<ColumnSumsRange> _columnSums;
 
     /// <param name="threads">Worker threads; default every logical processor.</param>
     /// <param name="gemmVersion">
@@ -41,6 +42,7 @@ public sealed unsafe class CpuAccelerator : IAccelerator
         _reparameterize = new ParallelRanges<ReparameterizeRows>(_workers, Threads * 2);
         _reparameterizeBackward = new ParallelRanges<ReparameterizeBackwardRows>(_workers, Threads * 2);
         _gather = new ParallelRanges<ByteRowGather>(_workers, Threads * 2);
+        _columnSums = new ParallelRanges<ColumnSumsRange>(_workers, Threads * 2);
     }
 
     public int Threads { get; }
@@ -95,7 +97,7 @@ public sealed unsafe class CpuAccelerator : IAccelerator
             GemmOperand.Transposed(Pointer(dy), outFeatures),
             GemmOperand.RowMajor(Pointer(x), inFeatures),
             Pointer(dw), inFeatures, outFeatures, inFeatures, rows, new NoEpilogue());
-        ColumnSums(Host(dy), Host(db), rows, outFeatures);
+        _columnSums.Run(new ColumnSumsRange(Pointer(dy), Pointer(db), rows, outFeatures), outFeatures, minChunk: 128);
         if (!wantsDx) return;
         Multiply(
             GemmOperand.RowMajor(Pointer(dy), outFeatures),
@@ -233,14 +235,6 @@ public sealed unsafe class CpuAccelerator : IAccelerator
     {
         _gemm2?.Dispose();
         _workers.Dispose();
-    }
-
-    /// <summary>db[o] = Σ_r dy[r, o], rows in order (vectorized across columns).</summary>
-    private static void ColumnSums(ReadOnlySpan<float> dy, Span<float> db, int rows, int columns)
-    {
-        db.Clear();
-        for (int r = 0; r < rows; r++)
-            System.Numerics.Tensors.TensorPrimitives.Add(db, dy.Slice(r * columns, columns), db);
     }
 
     private static Span<T> Host<T>(DeviceSpan<T> span) where T : unmanaged =>
