@@ -9,6 +9,9 @@ namespace VaeGpu.Benchmarks;
 /// </summary>
 public sealed class BenchTimer
 {
+    /// <summary>The pause before each slice (at most the slice's own length).</summary>
+    public const double SettleSeconds = 0.15;
+
     private readonly List<Entry> _entries = [];
 
     /// <summary>Adds a workload; <paramref name="run"/>(n) runs it n times and returns when the work is done.</summary>
@@ -23,9 +26,16 @@ public sealed class BenchTimer
             double once = Seconds(entry.Run, 1);
             entry.Iterations = Math.Max(1, (int)(sliceSeconds / Math.Max(once, 1e-7)));
         }
+        // A pause before each slice lets the previous workload's threads go idle: OpenBLAS's pthreads
+        // busy-wait for about 2^28 cycles (0.1 s) after a call, and a slice that starts meanwhile
+        // shares the cores with them (on 2 vCPUs that halved some training slices).
+        TimeSpan settle = TimeSpan.FromSeconds(Math.Min(SettleSeconds, sliceSeconds));
         for (int round = 0; round < rounds; round++)
             foreach (Entry entry in _entries)
+            {
+                Thread.Sleep(settle);
                 entry.Samples.Add(Seconds(entry.Run, entry.Iterations) / entry.Iterations);
+            }
         return [.. _entries.Select(e =>
         {
             double[] sorted = [.. e.Samples.Order()];
