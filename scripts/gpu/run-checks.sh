@@ -116,7 +116,6 @@ for step in "${steps[@]}"; do
       ;;
     bench)
       run bench "$cli/VaeGpu.Cli" bench --json "$OUT/bench.json"
-      run bench-table "$cli/VaeGpu.Cli" bench
       run bench-kernels "$cli/VaeGpu.Cli" bench --kernels --device cuda
       run train-cuda-no-graphs "$cli/VaeGpu.Cli" train --device cuda --data "$data" --epochs "$EPOCHS" \
         --batch-size 128 --seed 1 --Training:CudaGraphs=false --out "$OUT/run-cuda-nographs-b128"
