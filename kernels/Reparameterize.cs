@@ -10,6 +10,7 @@ namespace VaeGpu.Kernels;
 ///           z = μ + exp(½·lv)·eps; kl[row] = −½ Σ_j (1 + lv − μ² − exp(lv)), summed in double in j order.
 /// Backward  one thread per element. w = β(step)·klScale (linear warm-up, as KlWeight.At);
 ///           dμ = dz + w·μ; dlv = dz·½·exp(½·lv)·eps + w·½·(exp(lv) − 1) inside the clamp, 0 outside.
+/// The per-element arithmetic is <see cref="ReparameterizeMath"/>, shared with the CPU accelerator.
 /// PhiloxBits raw Philox blocks, for the tests that compare the device stream with the CPU's bit for bit.
 /// CPU twin: VaeGpu.Accelerators.Cpu.CpuAccelerator.Reparameterize / ReparameterizeBackward.
 /// </summary>
@@ -28,11 +29,11 @@ public static class ReparameterizeKernels
         for (int j = 0; j < latent; j++)
         {
             float mu = head[2 * row * latent + j];
-            float logVar = Math.Min(Math.Max(head[(2 * row + 1) * latent + j], logVarMin), logVarMax);
+            float logVar = ReparameterizeMath.ClampLogVar(head[(2 * row + 1) * latent + j], logVarMin, logVarMax);
             float noise = temperature * Philox.Normal(seedLow, seedHigh, stream, step, (uint)(row * latent + j));
             eps[row * latent + j] = noise;
-            z[row * latent + j] = mu + ExactMath.Exp(0.5f * logVar) * noise;
-            klSum += -0.5f * (1f + logVar - mu * mu - ExactMath.Exp(logVar));
+            z[row * latent + j] = ReparameterizeMath.Sample(mu, logVar, noise);
+            klSum += ReparameterizeMath.KlTerm(mu, logVar);
         }
         kl[row] = (float)klSum;
     }
@@ -45,18 +46,9 @@ public static class ReparameterizeKernels
         long step = counter[0];
         float weight = (warmupSteps <= 0 ? beta : beta * Math.Min(1f, (float)(step + 1) / warmupSteps)) * klScale;
         int muAt = 2 * row * latent + j, logVarAt = muAt + latent;
-        float mu = head[muAt];
-        float rawLogVar = head[logVarAt];
         float upstream = dz[index];
-        dHead[muAt] = upstream + weight * mu;
-        if (rawLogVar >= logVarMin && rawLogVar <= logVarMax)
-        {
-            float variance = ExactMath.Exp(rawLogVar);
-            float sigma = ExactMath.Exp(0.5f * rawLogVar);
-            dHead[logVarAt] = upstream * 0.5f * sigma * eps[index] + weight * 0.5f * (variance - 1f);
-        }
-        else
-            dHead[logVarAt] = 0f;
+        dHead[muAt] = ReparameterizeMath.MuGradient(upstream, head[muAt], weight);
+        dHead[logVarAt] = ReparameterizeMath.LogVarGradient(upstream, head[logVarAt], eps[index], weight, logVarMin, logVarMax);
     }
 
     public static void PhiloxBits(Index1D block, ArrayView<uint> bits, uint firstBlock, uint step, uint stream, uint seedLow, uint seedHigh)

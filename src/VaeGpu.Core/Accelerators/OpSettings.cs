@@ -3,9 +3,9 @@ namespace VaeGpu.Accelerators;
 /// <summary>logvar is clamped to [Min, Max] before use; outside that range its gradient is zero.</summary>
 public readonly record struct LogVarClamp(float Min, float Max)
 {
-    public float Apply(float logVar) => MathF.Min(MathF.Max(logVar, Min), Max);
+    public float Apply(float logVar) => Kernels.ReparameterizeMath.ClampLogVar(logVar, Min, Max);
 
-    public bool Passes(float logVar) => logVar >= Min && logVar <= Max;
+    public bool Passes(float logVar) => Kernels.ReparameterizeMath.InsideClamp(logVar, Min, Max);
 }
 
 /// <summary>

@@ -1,10 +1,13 @@
+using VaeGpu.Kernels;
 using VaeGpu.Random;
 
 namespace VaeGpu.Accelerators.Cpu;
 
 /// <summary>
 /// The CPU's Reparameterize over a range of rows: ε from Philox at the row's element indices,
-/// z = μ + σ·ε, and the row's KL summed in double in column order (the device kernel's order).
+/// z = μ + σ·ε, and the row's KL summed in double in column order: the device kernel's
+/// <see cref="ReparameterizeMath"/> in the device kernel's order. The normals come a Philox block at a time
+/// (<see cref="PhiloxNormal.FillNormals"/>), the same numbers the kernel draws one by one.
 /// </summary>
 internal readonly unsafe struct ReparameterizeRows(
     float* head, float* z, float* eps, float* kl, int latent, LogVarClamp clamp, NoiseSource noise, uint step) : IRangeJob
@@ -23,8 +26,8 @@ internal readonly unsafe struct ReparameterizeRows(
                 float logVar = clamp.Apply(logVars[j]);
                 float noiseValue = noise.Temperature * epsRow[j];
                 epsRow[j] = noiseValue;
-                z[(nint)r * latent + j] = mu + ExactMath.Exp(0.5f * logVar) * noiseValue;
-                klSum += -0.5f * (1f + logVar - mu * mu - ExactMath.Exp(logVar));
+                z[(nint)r * latent + j] = ReparameterizeMath.Sample(mu, logVar, noiseValue);
+                klSum += ReparameterizeMath.KlTerm(mu, logVar);
             }
             kl[r] = (float)klSum;
         }
