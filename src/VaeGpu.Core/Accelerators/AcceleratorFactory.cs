@@ -33,7 +33,7 @@ public static class AcceleratorFactory
         {
             try
             {
-                IlgpuAccelerator accelerator = IlgpuDevices.Create(candidate, discovery, kernels.Device);
+                IlgpuAccelerator accelerator = IlgpuDevices.Create(candidate, discovery, kernels.Device, openClGpusOnly: true);
                 string skipped = passedOver.Count == 0 ? "" : $" ({string.Join("; ", passedOver)})";
                 return (accelerator, $"auto picked {accelerator.Name}{skipped}");
             }

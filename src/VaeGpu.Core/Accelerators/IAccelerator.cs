@@ -20,6 +20,7 @@ public interface IAccelerator : IDisposable
     /// <summary>What the user sees: "cpu (2 threads, AVX-512)", "opencl: NVIDIA H100", ...</summary>
     string Name { get; }
 
+    /// <summary>A buffer of <paramref name="length"/> elements whose contents are undefined until written (zero on the CPU only).</summary>
     DeviceBuffer<T> Allocate<T>(int length) where T : unmanaged;
 
     void Upload<T>(DeviceSpan<T> destination, ReadOnlySpan<T> source) where T : unmanaged;

@@ -13,7 +13,7 @@ public static class ImageRenderer
     {
         IAccelerator accelerator = model.Accelerator;
         using var workspace = new VaeWorkspace(accelerator, model.Layout, count);
-        using DeviceBuffer<uint> counter = accelerator.Allocate<uint>(1);
+        using DeviceBuffer<uint> counter = Zero(accelerator);
         // A head of zeros is μ = 0, logvar = 0, so Reparameterize draws z = ε from the prior.
         accelerator.Upload<float>(workspace.Head(count), new float[count * 2 * model.Layout.Latent]);
         VaePasses.Sample(model, workspace, count, new NoiseSource(seed, NoiseStreams.PriorSamples), counter);
@@ -38,13 +38,24 @@ public static class ImageRenderer
     {
         IAccelerator accelerator = model.Accelerator;
         using var workspace = new VaeWorkspace(accelerator, model.Layout, count);
-        using DeviceBuffer<uint> counter = accelerator.Allocate<uint>(1);
+        using DeviceBuffer<uint> counter = Zero(accelerator);
         accelerator.Upload<float>(workspace.Input(count), inputs);
         VaePasses.Encode(model, workspace, count);
         VaePasses.Sample(model, workspace, count, new NoiseSource(0, NoiseStreams.EvalNoise, Temperature: 0f), counter);
         VaePasses.DecodeMeans(model, workspace, count);
         float[] reconstructions = Download(accelerator, workspace.Output(count));
         return [.. inputs, .. reconstructions];
+    }
+
+    /// <summary>
+    /// The noise counter (Philox step 0). A device buffer starts with whatever the device memory held
+    /// (only the CPU's are zero), and a counter read unset once drew other prior samples on every ILGPU device.
+    /// </summary>
+    private static DeviceBuffer<uint> Zero(IAccelerator accelerator)
+    {
+        DeviceBuffer<uint> counter = accelerator.Allocate<uint>(1);
+        accelerator.Upload<uint>(counter, [0u]);
+        return counter;
     }
 
     private static float[] Download(IAccelerator accelerator, DeviceSpan<float> span)

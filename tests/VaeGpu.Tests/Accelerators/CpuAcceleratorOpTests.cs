@@ -4,18 +4,21 @@ using VaeGpu.Accelerators.Cpu;
 namespace VaeGpu.Tests.Accelerators;
 
 /// <summary>The op tests on the CPU accelerator with every core.</summary>
+[Trait("CpuPaths", "avx2")] // .ci/run runs the op suites again on the AVX2 path (the scalar path: the bit-identity tests only)
 public sealed class CpuAcceleratorOpTests : AcceleratorOpTests
 {
     protected override IAccelerator CreateAccelerator() => new CpuAccelerator();
 }
 
 /// <summary>The op tests on the CPU accelerator with one thread (no task splitting at all).</summary>
+[Trait("CpuPaths", "avx2")] // .ci/run runs the op suites again on the AVX2 path (the scalar path: the bit-identity tests only)
 public sealed class SingleThreadCpuAcceleratorOpTests : AcceleratorOpTests
 {
     protected override IAccelerator CreateAccelerator() => new CpuAccelerator(threads: 1);
 }
 
 /// <summary>GEMM version 1 (6×16 Vector256, the first kernel, kept as a reference), every core.</summary>
+[Trait("CpuPaths", "avx2")] // .ci/run runs the op suites again on the AVX2 path (the scalar path: the bit-identity tests only)
 public sealed class CpuGemm1AcceleratorOpTests : AcceleratorOpTests
 {
     protected override IAccelerator CreateAccelerator() => new CpuAccelerator(gemmVersion: 1);
@@ -34,6 +37,7 @@ public sealed class CpuGemm2AcceleratorOpTests : AcceleratorOpTests
 }
 
 /// <summary>GEMM version 2 with three threads: uneven splits, more workers than cores.</summary>
+[Trait("CpuPaths", "avx2")] // .ci/run runs the op suites again on the AVX2 path (the scalar path: the bit-identity tests only)
 public sealed class ThreeThreadCpuGemm2AcceleratorOpTests : AcceleratorOpTests
 {
     protected override IAccelerator CreateAccelerator() => new CpuAccelerator(threads: 3, gemmVersion: 2);
@@ -43,6 +47,7 @@ public sealed class ThreeThreadCpuGemm2AcceleratorOpTests : AcceleratorOpTests
 /// The CPU accelerator's promise: results are bit-identical for any thread count (disjoint output
 /// blocks, every sum in a fixed order inside one block).
 /// </summary>
+[Trait("CpuPaths", "all")] // .ci/run runs these again on the AVX2 and the scalar CPU paths
 public sealed class CpuThreadDeterminismTests
 {
     [Theory]

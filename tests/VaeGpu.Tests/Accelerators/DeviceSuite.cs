@@ -22,7 +22,7 @@ public sealed class RequiresDeviceAttribute(DeviceKind kind) : Attribute
     {
         if (testClass.GetCustomAttributes(typeof(RequiresDeviceAttribute), inherit: true).FirstOrDefault() is not RequiresDeviceAttribute attribute)
             return null;
-        return IlgpuTestDevice.SkipReason(new DeviceRequest(attribute.Kind));
+        return IlgpuTestDevice.SkipReason(IlgpuTestDevice.For(attribute.Kind));
     }
 }
 

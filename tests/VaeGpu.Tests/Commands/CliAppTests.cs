@@ -76,6 +76,17 @@ public sealed class CliAppTests
         Assert.Throws<DeviceUnavailableException>(() => IlgpuDevices.Select(DeviceRequest.Parse("cuda"), discovery));
     }
 
+    [Fact]
+    public void A_bare_opencl_takes_a_usable_cpu_device_when_there_is_no_gpu_but_auto_does_not()
+    {
+        var pocl6 = new IlgpuDeviceInfo("opencl:0:0", DeviceKind.OpenCl, "cpu-device", false, "Portable Computing Language / cpu-device: CPU, OpenCL 3.0, OpenCL C 3.0", null);
+        var discovery = new IlgpuDiscovery([pocl6, IlgpuCpu], "no CUDA driver (libcuda.so.1 not found)", null);
+
+        Assert.Equal("opencl:0:0", IlgpuDevices.Select(DeviceRequest.Parse("opencl"), discovery).Request);
+        var error = Assert.Throws<DeviceUnavailableException>(() => IlgpuDevices.Select(DeviceRequest.Parse("opencl"), discovery, openClGpusOnly: true));
+        Assert.Equal("Device = 'opencl': no usable OpenCL GPU (opencl:0:0 cpu-device: not a GPU)", error.Message);
+    }
+
     private static readonly IlgpuDeviceInfo IlgpuCpu = new("ilgpu-cpu", DeviceKind.IlgpuCpu, "ILGPU CPU accelerator", false, "ILGPU's CPU accelerator", null);
 
     [Fact]

@@ -115,22 +115,6 @@ public sealed class VerbTests : IDisposable
         _cli.AssertUserError(2, "truncated", "train", "--resume", run, "--epochs", "3");
     }
 
-    [Theory]
-    [InlineData(1)]
-    [InlineData(2)]   // the fused step
-    public void Train_on_ilgpu_cpu_gives_the_cpu_parameters_bit_for_bit(int step)
-    {
-        string cpu = Train("cpu", 1, "--hidden", "64");
-        string ilgpu = Train("ilgpu-cpu", 1, "--hidden", "64", "--device", "ilgpu-cpu", $"--Kernels:Step={step}");
-
-        Assert.Contains("device: ilgpu-cpu: ", _cli.Output, StringComparison.Ordinal);
-        float[] expected = Checkpoint.Load(new RunDirectory(cpu).Checkpoint).Parameters;
-        float[] actual = Checkpoint.Load(new RunDirectory(ilgpu).Checkpoint).Parameters;
-        Assert.Equal(expected.Length, actual.Length);
-        int differing = expected.Zip(actual, (a, b) => BitConverter.SingleToInt32Bits(a) != BitConverter.SingleToInt32Bits(b)).Count(d => d);
-        Assert.True(differing == 0, $"{differing} of {expected.Length} parameters differ between cpu and ilgpu-cpu");
-    }
-
     [Fact]
     public void A_device_that_is_not_there_is_an_error_not_a_fallback()
     {

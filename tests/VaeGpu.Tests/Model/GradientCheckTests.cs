@@ -69,8 +69,19 @@ public sealed class GradientCheckTests
             if (IlgpuTestDevice.SkipReason(device) is null) yield return device.ToString();
     }
 
-    private static IAccelerator Create(string device) =>
-        device == "cpu" ? new CpuAccelerator(threads: 2) : IlgpuTestDevice.Create(DeviceRequest.Parse(device));
+    /// <summary>
+    /// The accelerator of a case, and whether the case owns it. A GPU or OpenCL device is made once and
+    /// shared by its cases: ILGPU names generated types from a process-wide counter, so every new
+    /// context recompiles all the OpenCL C (about 10 s a context on PoCL), which 15 cases would pay 15 times.
+    /// </summary>
+    private static (IAccelerator Accelerator, bool Owned) Create(string device) => device switch
+    {
+        "cpu" => (new CpuAccelerator(threads: 2), true),
+        "ilgpu-cpu" => (IlgpuTestDevice.Create(IlgpuTestDevice.IlgpuCpu), true),
+        _ => (Shared.GetOrAdd(device, d => new Lazy<IAccelerator>(() => IlgpuTestDevice.Create(DeviceRequest.Parse(d)))).Value, false),
+    };
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<IAccelerator>> Shared = new();
 
     [Theory]
     [MemberData(nameof(Cases))]
@@ -89,7 +100,8 @@ public sealed class GradientCheckTests
             input[i] = kind == LikelihoodKind.Bernoulli ? random.Next(2) : (float)random.NextDouble();
 
         // The accelerator: loss with gradient, then backward, at a non-zero step (the noise's Philox step).
-        using IAccelerator accelerator = Create(device);
+        (IAccelerator accelerator, bool owned) = Create(device);
+        using IDisposable? owner = owned ? accelerator : null;
         using var model = new VaeModel(accelerator, architecture);
         // Parameters of our own (not the library's init, which may change): weights ±1.5/√in, biases
         // mostly positive so that few ReLU units are dead on all rows; step 17 for the noise.

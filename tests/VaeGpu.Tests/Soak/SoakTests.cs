@@ -38,8 +38,10 @@ public sealed class SoakTests : IDisposable
     {
         // ilgpu-cpu takes ~1.5 s a cycle here (an ILGPU context, one OS thread per lane): 20 keeps CI bounded.
         var data = new TheoryData<string, int> { { "cpu", 50 }, { "ilgpu-cpu", 20 } };
-        foreach (DeviceRequest device in new[] { IlgpuTestDevice.Cuda, IlgpuTestDevice.OpenCl })
-            if (IlgpuTestDevice.SkipReason(device) is null) data.Add(device.ToString(), 50);
+        // A new OpenCL context recompiles all the generated OpenCL C (ILGPU numbers its generated names from a
+        // process-wide counter, so nothing is reused): about 10 s a cycle on PoCL, so OpenCL runs 6 cycles.
+        if (IlgpuTestDevice.SkipReason(IlgpuTestDevice.Cuda) is null) data.Add(IlgpuTestDevice.Cuda.ToString(), 50);
+        if (IlgpuTestDevice.SkipReason(IlgpuTestDevice.OpenCl) is null) data.Add(IlgpuTestDevice.OpenCl.ToString(), 6);
         return data;
     }
 

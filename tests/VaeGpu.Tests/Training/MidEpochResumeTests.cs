@@ -12,6 +12,7 @@ namespace VaeGpu.Tests.Training;
 /// the <see cref="PartialEpoch"/>) end with the parameters, Adam moments and epoch losses of one that
 /// never stopped, bit for bit: the batch order is a function of (seed, epoch) and the noise of (seed, step).
 /// </summary>
+[Trait("CpuPaths", "all")] // .ci/run runs these again on the AVX2 and the scalar CPU paths
 public sealed class MidEpochResumeTests
 {
     public static TheoryData<string> Devices => new("cpu", "ilgpu-cpu");

@@ -34,6 +34,7 @@ public sealed class TrainerTests
     }
 
     [Fact]
+    [Trait("CpuPaths", "all")] // .ci/run runs it again on the AVX2 and the scalar CPU paths
     public void Two_epochs_then_three_more_from_saved_state_equal_five_uninterrupted_epochs()
     {
         ImageSet train = TrainingFixtures.EmbeddedData.Train.Slice(0, 950); // 950 = 9 full batches of 100 and one of 50
@@ -52,6 +53,7 @@ public sealed class TrainerTests
     }
 
     [Fact]
+    [Trait("CpuPaths", "all")] // .ci/run runs it again on the AVX2 and the scalar CPU paths
     public void The_same_seed_gives_the_same_run_and_another_seed_another_run()
     {
         ImageSet train = TrainingFixtures.EmbeddedData.Train.Slice(0, 300);
@@ -66,6 +68,7 @@ public sealed class TrainerTests
     }
 
     [Fact]
+    [Trait("CpuPaths", "all")] // .ci/run runs it again on the AVX2 and the scalar CPU paths
     public void Both_cpu_gemm_versions_train_bit_identically()
     {
         // Version 2 is only faster: same sums in the same order, exp rounded once from double.

@@ -4,7 +4,12 @@ using System.Runtime.Intrinsics;
 
 namespace VaeGpu.Accelerators.Cpu;
 
-/// <summary>Vectorized activations and their derivatives (from the output y) over a row.</summary>
+/// <summary>
+/// Vectorized activations and their derivatives (from the output y) over a row, with the bits of
+/// kernels/Activations.cs (the device kernels' math): tanh and e^−x evaluated in double and rounded
+/// once, as ExactMath does. (TensorPrimitives' float Tanh and Sigmoid differ from it by an ulp, and
+/// between its AVX-512, AVX2 and scalar code.)
+/// </summary>
 internal static class ActivationKernels
 {
     public static void ApplyInPlace(Span<float> values, Activation activation)
@@ -13,11 +18,28 @@ internal static class ActivationKernels
         {
             case Activation.Identity: return;
             case Activation.Relu: TensorPrimitives.Max(values, 0f, values); return;
-            case Activation.Tanh: TensorPrimitives.Tanh(values, values); return;
-            case Activation.Sigmoid: TensorPrimitives.Sigmoid(values, values); return;
+            case Activation.Tanh: ScalarInPlace(values, 0, activation); return;   // no vector tanh in double: Math.Tanh per element
+            case Activation.Sigmoid: SigmoidInPlace(values); return;
             case Activation.LeakyRelu: LeakyReluInPlace(values); return;
             default: throw new ArgumentOutOfRangeException(nameof(activation), activation, null);
         }
+    }
+
+    private static void SigmoidInPlace(Span<float> values)
+    {
+        int done = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var vectors = MemoryMarshal.Cast<float, Vector256<float>>(values);
+            for (int i = 0; i < vectors.Length; i++) vectors[i] = ExactVectorMath.Sigmoid(vectors[i]);
+            done = vectors.Length * Vector256<float>.Count;
+        }
+        ScalarInPlace(values, done, Activation.Sigmoid);
+    }
+
+    private static void ScalarInPlace(Span<float> values, int from, Activation activation)
+    {
+        for (int i = from; i < values.Length; i++) values[i] = ActivationMath.Apply(activation, values[i]);
     }
 
     /// <summary>gradient[i] *= act'(x) written through y[i] = act(x).</summary>

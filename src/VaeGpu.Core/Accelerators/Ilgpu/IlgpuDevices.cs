@@ -35,6 +35,10 @@ public static class IlgpuDevices
 
     private static readonly Lazy<IlgpuDiscovery> Cached = new(Discover);
 
+    // Every path into ILGPU's runtimes goes through this class: its first use points ILGPU's native
+    // imports at the versioned libraries (IlgpuNativeLibraries) before ILGPU makes its first call.
+    static IlgpuDevices() => IlgpuNativeLibraries.Install();
+
     /// <summary>The machine's devices, looked at once per process.</summary>
     public static IlgpuDiscovery Discovery => Cached.Value;
 
@@ -56,7 +60,8 @@ public static class IlgpuDevices
             foreach ((CLDevice device, int platform, int index) in OpenClIndexed(context))
                 devices.Add(new IlgpuDeviceInfo($"opencl:{platform}:{index}", DeviceKind.OpenCl, device.Name,
                     device.DeviceType == CLDeviceType.CL_DEVICE_TYPE_GPU,
-                    $"{device.PlatformName} / {device.Name}: {device.DeviceType}, OpenCL C {device.CVersion}", OpenClProblemOf(device)));
+                    $"{device.PlatformName} / {device.Name}: {TypeName(device.DeviceType)}, OpenCL {device.DeviceVersion}, OpenCL C {VersionText(device.CLStdVersion)}",
+                    OpenClProblemOf(device.CLStdVersion, device.Capabilities.GenericAddressSpace)));
         }
         if (cudaProblem is null && devices.All(d => d.Kind != DeviceKind.Cuda)) cudaProblem = "the CUDA driver reports no device";
         devices.Add(new IlgpuDeviceInfo("ilgpu-cpu", DeviceKind.IlgpuCpu, "ILGPU CPU accelerator", false,
@@ -64,12 +69,18 @@ public static class IlgpuDevices
         return new IlgpuDiscovery(devices, cudaProblem, openClProblem);
     }
 
-    /// <summary>Why ILGPU cannot run kernels on an OpenCL device, or null (ILGPU's own predicate, in words).</summary>
-    internal static string? OpenClProblemOf(CLDevice device)
+    /// <summary>
+    /// Why ILGPU cannot run kernels on an OpenCL device, or null: ILGPU's own predicate
+    /// (<c>CLContextExtensions.OpenCL()</c>: <c>CLStdVersion &gt;= CLBackend.MinimumVersion &amp;&amp;
+    /// Capabilities.GenericAddressSpace</c>), in words. <paramref name="stdVersion"/> is the highest
+    /// <c>-cl-std</c> the device accepts; <c>CVersion</c> (CL_DEVICE_OPENCL_C_VERSION) would not do,
+    /// as every OpenCL 3.0 device reports 1.2 there.
+    /// </summary>
+    internal static string? OpenClProblemOf(CLCVersion stdVersion, bool genericAddressSpace)
     {
-        if (device.CVersion < CLBackend.MinimumVersion)
-            return $"OpenCL C {device.CVersion}: ILGPU's OpenCL backend requires OpenCL C {CLBackend.MinimumVersion} or newer";
-        if (!device.Capabilities.GenericAddressSpace)
+        if (stdVersion < CLBackend.MinimumVersion)
+            return $"OpenCL C {VersionText(stdVersion)}: ILGPU's OpenCL backend requires OpenCL C {VersionText(CLBackend.MinimumVersion)} or newer";
+        if (!genericAddressSpace)
             return "OpenCL without generic address space, which ILGPU's OpenCL backend requires";
         return null;
     }
@@ -78,9 +89,11 @@ public static class IlgpuDevices
     /// The accelerator for a named request. Unusable or missing devices are a one-line
     /// <see cref="UserInputException"/> that says why; nothing falls back to another device.
     /// </summary>
-    public static IlgpuAccelerator Create(DeviceRequest request, IlgpuDiscovery discovery, KernelVersions? versions = null)
+    /// <param name="openClGpusOnly">A bare "opencl" takes only a GPU ("auto" never runs on a CPU OpenCL device).</param>
+    public static IlgpuAccelerator Create(DeviceRequest request, IlgpuDiscovery discovery, KernelVersions? versions = null,
+        bool openClGpusOnly = false)
     {
-        IlgpuDeviceInfo info = Select(request, discovery);
+        IlgpuDeviceInfo info = Select(request, discovery, openClGpusOnly);
         LibDeviceResult math = info.Kind == DeviceKind.Cuda ? LibDeviceSearch.Find() : new LibDeviceResult(null, [], null);
         Context context = KernelContext.Create(builder => Register(builder, info.Kind), math.Files);
         Device device = Find(context, info);
@@ -99,8 +112,12 @@ public static class IlgpuDevices
         }
     }
 
-    /// <summary>The device a request names; a one-line error when it is absent or unusable.</summary>
-    public static IlgpuDeviceInfo Select(DeviceRequest request, IlgpuDiscovery discovery)
+    /// <summary>
+    /// The device a request names; a one-line error when it is absent or unusable. A bare "opencl" is the
+    /// first usable OpenCL GPU, else (unless <paramref name="openClGpusOnly"/>) the first usable OpenCL
+    /// device of any type, such as PoCL's CPU device.
+    /// </summary>
+    public static IlgpuDeviceInfo Select(DeviceRequest request, IlgpuDiscovery discovery, bool openClGpusOnly = false)
     {
         IlgpuDeviceInfo? device;
         switch (request.Kind)
@@ -121,7 +138,9 @@ public static class IlgpuDevices
                         ?? throw new DeviceUnavailableException($"Device = '{request}': no such OpenCL device (found {List(discovery, DeviceKind.OpenCl)})");
                 else
                     device = openCl.FirstOrDefault(x => x.IsUsable && x.IsGpu)
-                        ?? throw new DeviceUnavailableException($"Device = '{request}': no usable OpenCL GPU ({Reasons(openCl)})");
+                        ?? (openClGpusOnly ? null : openCl.FirstOrDefault(x => x.IsUsable))
+                        ?? throw new DeviceUnavailableException(
+                            $"Device = '{request}': no usable OpenCL {(openClGpusOnly ? "GPU" : "device")} ({Reasons(openCl)})");
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(request), request.Kind, "not an ILGPU device request");
@@ -195,6 +214,12 @@ public static class IlgpuDevices
         while (inner.InnerException is not null && inner.Message.Length < 20) inner = inner.InnerException;
         return $"{inner.GetType().Name}: {inner.Message}".ReplaceLineEndings(" ");
     }
+
+    /// <summary>"3.0" (ILGPU's own text is "CL3.0").</summary>
+    private static string VersionText(CLCVersion version) => $"{version.Major}.{version.Minor}";
+
+    /// <summary>"CPU", "GPU" (ILGPU's own text is "CL_DEVICE_TYPE_CPU").</summary>
+    private static string TypeName(CLDeviceType type) => type.ToString().Replace("CL_DEVICE_TYPE_", "", StringComparison.Ordinal);
 
     private static string Size(long bytes) => $"{bytes / (1024.0 * 1024 * 1024):0.#} GiB";
 }

@@ -57,11 +57,27 @@ public sealed class CudaVersion2AcceleratorOpTests : AcceleratorOpTests
     protected override string? SkipReason => IlgpuTestDevice.SkipReason(IlgpuTestDevice.Cuda);
 }
 
-/// <summary>The same suite on the first OpenCL GPU that ILGPU can use; skips visibly without one.</summary>
+/// <summary>
+/// The same suite on the OpenCL device of <see cref="IlgpuTestDevice.OpenCl"/> (the first usable OpenCL GPU,
+/// or PoCL 6's CPU device in CI) with the GPU launch geometry; skips visibly without one.
+/// </summary>
 [RequiresDevice(DeviceKind.OpenCl)]
 public sealed class OpenClAcceleratorOpTests : AcceleratorOpTests
 {
     private static readonly Lazy<IAccelerator> Shared = new(() => IlgpuTestDevice.Create(IlgpuTestDevice.OpenCl));
+
+    protected override IAccelerator CreateAccelerator() => Shared.Value;
+
+    protected override bool OwnsAccelerator => false;
+
+    protected override string? SkipReason => IlgpuTestDevice.SkipReason(IlgpuTestDevice.OpenCl);
+}
+
+/// <summary>Version 2 of every kernel family (8×8 GEMMs, the fused step) on the OpenCL test device; skips visibly without one.</summary>
+[RequiresDevice(DeviceKind.OpenCl)]
+public sealed class OpenClVersion2AcceleratorOpTests : AcceleratorOpTests
+{
+    private static readonly Lazy<IAccelerator> Shared = new(() => IlgpuTestDevice.Create(IlgpuTestDevice.OpenCl, new KernelVersions(2, 2, 2)));
 
     protected override IAccelerator CreateAccelerator() => Shared.Value;
 

@@ -10,7 +10,8 @@ namespace VaeGpu.Tests.Accelerators.Ilgpu;
 /// </summary>
 public sealed class IlgpuPhiloxTests
 {
-    public static TheoryData<string> Devices => ["ilgpu-cpu", "cuda", "opencl"];
+    public static TheoryData<string> Devices =>
+        [IlgpuTestDevice.IlgpuCpu.ToString(), IlgpuTestDevice.Cuda.ToString(), IlgpuTestDevice.OpenCl.ToString()];
 
     [Theory]
     [MemberData(nameof(Devices))]
