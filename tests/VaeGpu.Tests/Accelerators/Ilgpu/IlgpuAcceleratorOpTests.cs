@@ -1,3 +1,4 @@
+using VaeGpu.Accelerators.Ilgpu;
 using VaeGpu.Accelerators;
 using VaeGpu.Configuration;
 using VaeGpu.Kernels;
@@ -71,6 +72,11 @@ public sealed class OpenClAcceleratorOpTests : AcceleratorOpTests
     protected override bool OwnsAccelerator => false;
 
     protected override string? SkipReason => IlgpuTestDevice.SkipReason(IlgpuTestDevice.OpenCl);
+
+    /// <summary>An OpenCL device gets the GPU tile (16×16 threads), not the 4×4 one of ilgpu-cpu, even on PoCL's CPU device.</summary>
+    [SuiteFact]
+    public void The_suite_runs_the_gpu_launch_geometry() =>
+        Assert.Contains("linear v1 (64×64×16 tiles", ((IlgpuAccelerator)Accelerator).KernelDescription, StringComparison.Ordinal);
 }
 
 /// <summary>Version 2 of every kernel family (8×8 GEMMs, the fused step) on the OpenCL test device; skips visibly without one.</summary>
@@ -84,6 +90,10 @@ public sealed class OpenClVersion2AcceleratorOpTests : AcceleratorOpTests
     protected override bool OwnsAccelerator => false;
 
     protected override string? SkipReason => IlgpuTestDevice.SkipReason(IlgpuTestDevice.OpenCl);
+
+    [SuiteFact]
+    public void The_suite_runs_the_gpu_launch_geometry() =>
+        Assert.Contains("linear v2 (128×128×16 tiles", ((IlgpuAccelerator)Accelerator).KernelDescription, StringComparison.Ordinal);
 }
 
 /// <summary>200 training steps of the default model on CUDA against the CPU accelerator; skips visibly without a GPU.</summary>
