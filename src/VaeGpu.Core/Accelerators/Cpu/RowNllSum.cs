@@ -25,7 +25,7 @@ internal unsafe struct RowNllSum
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Add(int column, double term) => _lanes[column & (Lanes - 1)] += term;
 
-    /// <summary>Adds eight lanes that a vector path accumulated (lane k: its columns ≡ k mod 8, in order), to empty lanes.</summary>
+    /// <summary>Takes the eight lanes a vector path accumulated (lane k: its columns ≡ k mod 8, in order); the lanes must still be empty.</summary>
     public void Set(Vector512<double> lanes)
     {
         fixed (double* target = _lanes) lanes.Store(target);
