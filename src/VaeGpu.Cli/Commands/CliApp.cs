@@ -18,6 +18,7 @@ public sealed class CliApp(CommandRegistry registry, CliConsole console)
 
     public int Run(string[] args)
     {
+        ConfigurationSources.Bound = null;
         try
         {
             if (args.Length == 0 || HelpWords.Contains(args[0], StringComparer.OrdinalIgnoreCase))
@@ -33,6 +34,12 @@ public sealed class CliApp(CommandRegistry registry, CliConsole console)
                 return Success;
             }
             return command.Run(args[1..]);
+        }
+        catch (ConfigException e) when (!e.Message.Contains(" (from ", StringComparison.Ordinal))
+        {
+            // A value refused after binding (a range, a file it names): say where it was set, as a parse error does.
+            console.Error.WriteLine($"error: {OneLine(e.Message)}{ConfigurationSources.FromWhere(e.Key)}");
+            return e.ExitCode;
         }
         catch (UserInputException e)
         {

@@ -37,7 +37,7 @@ public sealed class EvalCommand(CliConsole console) : ICommand
         (double loss, double lossError) = AnalysisMath.MeanAndError(elbo.Losses());
         double recon = elbo.Recon.Average(), kl = elbo.Kl.Average();
         int pixels = data.Test.PixelsPerImage;
-        console.Out.WriteLine($"test -ELBO {loss:F3} nats  (reconstruction {recon:F3}, KL {kl:F3}) over {elbo.Count:N0} {(data.Test.IsTable ? "records" : "images")}" +
+        console.Out.WriteLine($"test -ELBO {loss:F3} nats  (reconstruction {recon:F3}, KL {kl:F3}) over {elbo.Count:N0} {data.Test.Noun}" +
             $"  ± {lossError:F3} (standard error), {BitsPerDim(loss, pixels):F4} bits/dim");
 
         var report = new Dictionary<string, object?>

@@ -25,7 +25,8 @@ public sealed class InterpolateCommand(CliConsole console) : ICommand
         using SavedRun saved = SavedRun.Open(CommandSwitches.Interpolate, ExpandFlags(args));
         bool spherical = saved.Validator.SphericalPath();
         int steps = saved.Validator.InterpolationSteps();
-        string path = saved.OutputPath("interpolation.png");
+        // A table run's path is records, in the file's units: the two ends and the decoded steps.
+        string path = saved.OutputPath(saved.Inputs.IsTable ? "interpolation.csv" : "interpolation.png");
         DataSplit data = saved.Data(console);
         ImageSet images = data.Test;
         (int from, int to) = saved.Validator.InterpolationEnds(images.Count);
@@ -40,8 +41,6 @@ public sealed class InterpolateCommand(CliConsole console) : ICommand
         tiles.Add(images.ImageAsFloats(to));
         if (images.IsTable)
         {
-            // A table run's path is records, in the file's units: the two ends and the decoded steps.
-            path = saved.Options.Sample.Out is null ? saved.Run.File("interpolation.csv") : path;
             RunTables.Write(path, saved.Inputs, tiles.Select((values, i) =>
                 (i == 0 ? $"from{from}" : i == tiles.Count - 1 ? $"to{to}" : $"step{i - 1}", values)));
         }

@@ -44,7 +44,7 @@ public sealed class LatentsCommand(CliConsole console) : ICommand
         }
         AtomicFile.WriteAllText(path, csv.ToString());
         string which = saved.Options.Data.Input is null ? "test " : "";
-        console.Out.WriteLine($"wrote the posterior means of {images.Count:N0} {which}{(images.IsTable ? "records" : "images")} ({latent} dimensions) to {path}");
+        console.Out.WriteLine($"wrote the posterior means of {images.Count:N0} {which}{images.Noun} ({latent} dimensions) to {path}");
 
         // The manifold is a picture: a table run has no image to draw.
         if (latent == 2 && !images.IsTable)

@@ -20,7 +20,7 @@ public sealed class ReconstructCommand(CliConsole console) : ICommand
         int count = saved.Validator.SampleCount();
         float noise = saved.Validator.Noise();
         (ImageSet images, _) = saved.InputOrTest(console);
-        string noun = images.IsTable ? "records" : "images";
+        string noun = images.Noun;
         string which = saved.Options.Data.Input is null ? "test " : "";
         // A table's output is every record (or Count of them) and its reconstruction, as CSV.
         if (images.IsTable)

@@ -10,7 +10,7 @@ public static class RunFiles
 {
     /// <summary>
     /// Loads a verb's options. When the verb names an existing run (train --resume DIR, or --run DIR),
-    /// the run's own config.json replaces appsettings.json as the base, so the run keeps the settings it
+    /// the run's own config.json is layered over appsettings.json, so the run keeps the settings it
     /// was trained with; environment variables and the command line still override them.
     /// </summary>
     public static VaeGpuOptions LoadOptions(CommandSwitches switches, string[] args, bool resumeKey)
@@ -26,8 +26,10 @@ public static class RunFiles
     }
 
     /// <summary>
-    /// Where the saved run lived is not a setting to inherit: the directory may have been moved since,
-    /// and its Resume/Out values describe how it was started, not what is asked now.
+    /// A saved config.json as a base: without the per-invocation settings (<see cref="Runs.InvocationSettings"/>; a run
+    /// saved before that rule still holds them) and without the Run section, since where the run lived is
+    /// not a setting to inherit (the directory may have been moved since) and its Resume/Out values describe
+    /// how it was started, not what is asked now.
     /// </summary>
     private static string WithoutRunSection(string json, string path)
     {
@@ -44,9 +46,10 @@ public static class RunFiles
             throw new UserInputException($"{path}: not valid JSON ({e.Message})");
         }
         if (root is not JsonObject settings) throw new UserInputException($"{path}: not a JSON object");
+        Runs.InvocationSettings.RemoveFrom(settings);
         // The Resolved section is a record of what ran (Runs.RunRecord), not a setting.
         foreach (string name in settings.Select(pair => pair.Key)
-                     .Where(name => name.Equals("Run", StringComparison.OrdinalIgnoreCase) || name.Equals(Runs.RunRecord.SectionName, StringComparison.OrdinalIgnoreCase))
+                     .Where(name => name.Equals(Runs.RunRecord.SectionName, StringComparison.OrdinalIgnoreCase))
                      .ToList())
             settings.Remove(name);
         return settings.ToJsonString();

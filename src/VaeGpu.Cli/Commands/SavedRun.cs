@@ -107,7 +107,7 @@ public sealed class SavedRun : IDisposable
         if (Options.Data.Input is { } input)
         {
             ImageSet set = Input(input);
-            return (set, $"{Path.GetFullPath(input)}: {set.Count:N0} {(set.IsTable ? "records" : "images")} (--input)");
+            return (set, $"{Path.GetFullPath(input)}: {set.Count:N0} {set.Noun} (--input)");
         }
         DataSplit data = Data(console);
         return (data.Test, data.Description);
@@ -122,7 +122,26 @@ public sealed class SavedRun : IDisposable
     {
         string path = Options.Sample.Out ?? Run.File(defaultName);
         RunGuard.RefuseTrainFile(Run, path, "Sample:Out");
+        // A directory is reported as one (by EnsureWritableFile) rather than as a name without the extension.
+        if (Options.Sample.Out is { } asked && !Directory.Exists(asked)) RefuseOtherExtension(asked, Path.GetExtension(defaultName));
         return VaeGpu.Io.OutputPath.EnsureWritableFile(path, "Sample:Out");
+    }
+
+    /// <summary>
+    /// An --out whose extension is not the format written ("x.jpg" for a PNG, "it.png" for a table run's
+    /// CSV) would hand the user a file that every program opens wrongly: refused, naming the one to use.
+    /// </summary>
+    private void RefuseOtherExtension(string asked, string extension)
+    {
+        if (Path.GetExtension(asked).Equals(extension, StringComparison.OrdinalIgnoreCase)) return;
+        string format = extension.ToLowerInvariant() switch
+        {
+            ".png" => "a PNG image",
+            ".csv" => Inputs.IsTable ? "CSV text (a table run's records are rows, not images)" : "CSV text",
+            ".json" => "JSON",
+            _ => extension,
+        };
+        throw new ConfigException("Sample:Out", asked, $"this verb writes {format}; name a {extension} file");
     }
 
     public void Dispose()

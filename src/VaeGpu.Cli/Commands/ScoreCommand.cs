@@ -33,7 +33,7 @@ public sealed class ScoreCommand(CliConsole console) : ICommand
         // Read everything that can be wrong before any work, so a mistake leaves no file behind.
         double? threshold = percentile is double p ? TrainScores.Load(saved.Run.File(TrainScores.FileName)).Threshold(p) : null;
         (ImageSet images, string description) = saved.InputOrTest(console);
-        string noun = images.IsTable ? "records" : "images";
+        string noun = images.Noun;
 
         using var scorer = new ExampleScorer(saved.Model, images, batchSize, saved.Checkpoint.Seed);
         double[] scores = samples == 0

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using VaeGpu.Accelerators;
 using VaeGpu.Analysis;
 using VaeGpu.Cli.Configuration;
@@ -72,6 +73,7 @@ public sealed class TrainCommand(CliConsole console, Func<StopSignal>? stopSigna
         FeatureScaling inputs = FeatureScaling.Fit(data.Train, data.FeatureNames ?? [], dataSettings.Standardize);
         data = data with { Train = inputs.Apply(data.Train), Test = inputs.Apply(data.Test) };
         VaeArchitecture architecture = validator.Architecture(data.Train.PixelsPerImage, data.Train.IsTable);
+        RefuseBernoulliOutsideUnitRange(architecture, data, options, dataSettings.Standardize);
         KernelChoice kernels = validator.Kernels();
 
         bool created = !Directory.Exists(run.Path);
@@ -113,7 +115,7 @@ public sealed class TrainCommand(CliConsole console, Func<StopSignal>? stopSigna
         if (data.Notice is not null) console.Error.WriteLine($"note: {data.Notice}");
         reporter.Line($"data: {data.Description}");
         if (excluded is int left)
-            reporter.Line($"class {FashionMnistClasses.Describe(left)} left out of training: {data.Train.Count:N0} training images remain");
+            reporter.Line($"class {FashionMnistClasses.Describe(left)} left out of training: {data.Train.Count:N0} training {data.Train.Noun} remain");
 
         int completedEpochs = resumed?.Epoch ?? 0;
         PartialEpoch? partialStart = resumed?.Partial;
@@ -136,7 +138,7 @@ public sealed class TrainCommand(CliConsole console, Func<StopSignal>? stopSigna
             }
 
             var record = new RunRecord(accelerator.Name, data.Source, data.Description, data.Train.Count, data.Test.Count);
-            string configJson = RunRecord.ConfigJson(options, RequestOf(accelerator, device), record);
+            string configJson = RunRecord.ConfigJson(options, architecture.Likelihood, record);
             var writer = new RunWriter(run, configJson, architecture, settings.Seed, inputs, replaceOld, onSaved);
 
             using var trainer = new Trainer(accelerator, architecture, settings, data.Train);
@@ -208,15 +210,6 @@ public sealed class TrainCommand(CliConsole console, Func<StopSignal>? stopSigna
               $"resume with: train --resume {run.Path}"
             : $"stopped by {stop.Signal} before any step: nothing was saved";
 
-    /// <summary>The --device value that names what ran: "cpu", "cuda:0", "ilgpu-cpu" (auto is resolved).</summary>
-    private static string RequestOf(IAccelerator accelerator, DeviceRequest device)
-    {
-        if (device.Kind != DeviceKind.Auto && device.Kind != DeviceKind.OpenCl && device.Kind != DeviceKind.Cuda)
-            return device.ToString();
-        int colon = accelerator.Name.IndexOf(": ", StringComparison.Ordinal);
-        return colon > 0 ? accelerator.Name[..colon] : "cpu";
-    }
-
     /// <summary>The data a run trains on (raw: tables not yet standardized); a resume must find the data its run was trained on.</summary>
     private static DataSplit ResolveData(VaeGpuOptions options, OptionsValidator validator, ulong seed, RunDirectory? from)
     {
@@ -230,13 +223,29 @@ public sealed class TrainCommand(CliConsole console, Func<StopSignal>? stopSigna
         }
     }
 
+    /// <summary>
+    /// A Bernoulli likelihood is a distribution over [0, 1]; on a table's standardized features (negative
+    /// about half the time) its "NLL" is no likelihood at all, so training would report figures that mean nothing.
+    /// </summary>
+    private static void RefuseBernoulliOutsideUnitRange(VaeArchitecture architecture, DataSplit data, VaeGpuOptions options, bool standardized)
+    {
+        if (architecture.Likelihood.Kind != LikelihoodKind.Bernoulli || data.Train.Features is not { } train) return;
+        float[] test = data.Test.Features ?? [];
+        float min = Math.Min(TensorPrimitives.Min<float>(train), test.Length > 0 ? TensorPrimitives.Min<float>(test) : float.PositiveInfinity);
+        float max = Math.Max(TensorPrimitives.Max<float>(train), test.Length > 0 ? TensorPrimitives.Max<float>(test) : float.NegativeInfinity);
+        if (min >= 0f && max <= 1f) return;
+        throw new ConfigException("Model:Likelihood", options.Model.Likelihood,
+            $"the Bernoulli likelihood models values from 0 to 1, but the table's {(standardized ? "standardized " : "")}features range " +
+            $"from {min:G4} to {max:G4}; use gaussian (auto picks it for a table), or Data:Standardize=false with features scaled to [0, 1]");
+    }
+
     private static void CheckSameData(RunDirectory from, CheckpointData resumed, DataSplit data, VaeGpuOptions options)
     {
         if (RunRecord.Read(resumed.ConfigJson) is not { } recorded) return; // a run from before the record existed
         bool same = recorded.Data == data.Source && recorded.TrainImages == data.Train.Count && recorded.TestImages == data.Test.Count;
         if (!same)
             throw new ConfigException("Data:Dir", options.Data.Dir ?? data.Source,
-                $"gives {data.Source} ({data.Train.Count:N0} train / {data.Test.Count:N0} test images), but the run in {from.Path} was trained on " +
+                $"gives {data.Source} ({data.Train.Count:N0} train / {data.Test.Count:N0} test {data.Train.Noun}), but the run in {from.Path} was trained on " +
                 $"{recorded.Data} ({recorded.TrainImages:N0} / {recorded.TestImages:N0}); a resume must use the run's data");
     }
 

@@ -35,6 +35,12 @@ public static class VerbHelp
                 output.WriteLine($"  {"--Section:Key=value".PadRight(width)}  any setting of appsettings.json");
         }
         output.WriteLine($"  {"--help".PadRight(Math.Max(6, switches.All.Select(s => s.Name.Length).DefaultIfEmpty(6).Max()))}  show this text");
+        if (ReferenceEquals(switches, CommandSwitches.Train))
+        {
+            output.WriteLine();
+            output.WriteLine("The run's config.json keeps every setting for later resumes except those of this invocation only:");
+            output.WriteLine($"  {string.Join(", ", Runs.InvocationSettings.Sections.Select(s => s is "Device" ? s : s + ":*").Concat(Runs.InvocationSettings.Keys))}.");
+        }
         output.WriteLine();
         output.WriteLine("example:");
         output.WriteLine($"  VaeGpu.Cli {switches.Example}");

@@ -33,7 +33,7 @@ public sealed class CommandSwitches
     public static CommandSwitches Eval { get; } = new("eval", "eval --run runs/quick --iw 100",
         new("--run", "Run:Dir", "the trained run"),
         new("--data", "Data:Dir", "data directory (default: the run's)"),
-        new("--device", "Device", "where to compute (default: the run's)"),
+        new("--device", "Device", "where to compute: auto, cpu, cuda[:N], opencl[:P:D], ilgpu-cpu"),
         new("--iw", "Analysis:ImportanceSamples", "importance samples per image for -log p(x); 0 skips it"),
         new("--out", "Sample:Out", "JSON file to write (default: RUNDIR/eval.json)"));
 
@@ -41,13 +41,13 @@ public sealed class CommandSwitches
         new("--run", "Run:Dir", "the trained run"),
         new("--count", "Sample:Count", "images to draw"),
         new("--out", "Sample:Out", "PNG (CSV for a table run) to write (default: RUNDIR/sample.png or .csv)"),
-        new("--device", "Device", "where to compute (default: the run's)"));
+        new("--device", "Device", "where to compute: auto, cpu, cuda[:N], opencl[:P:D], ilgpu-cpu"));
 
     public static CommandSwitches Reconstruct { get; } = new("reconstruct", "reconstruct --run runs/quick --count 16 --noise 0.2",
         new("--run", "Run:Dir", "the trained run"),
         new("--count", "Sample:Count", "test images to reconstruct"),
         new("--out", "Sample:Out", "PNG (CSV for a table run) to write (default: RUNDIR/reconstruct.png or .csv)"),
-        new("--device", "Device", "where to compute (default: the run's)"),
+        new("--device", "Device", "where to compute: auto, cpu, cuda[:N], opencl[:P:D], ilgpu-cpu"),
         new("--noise", "Analysis:Noise", "salt-and-pepper probability on the inputs"),
         new("--input", "Data:Input", "new data to reconstruct instead of the test set"));
 
@@ -59,7 +59,7 @@ public sealed class CommandSwitches
         new("--steps", "Analysis:Steps", "decoded images on the path, ends included"),
         new("--out", "Sample:Out", "PNG to write (default: RUNDIR/interpolation.png)"),
         new("--data", "Data:Dir", "data directory (default: the run's)"),
-        new("--device", "Device", "where to compute (default: the run's)"),
+        new("--device", "Device", "where to compute: auto, cpu, cuda[:N], opencl[:P:D], ilgpu-cpu"),
         new("--spherical", null, "follow the great circle instead of the straight line", "off"));
 
     public static CommandSwitches Latents { get; } = new("latents", "latents --run runs/quick --out codes.csv",
@@ -67,7 +67,7 @@ public sealed class CommandSwitches
         new("--out", "Sample:Out", "CSV to write (default: RUNDIR/latents.csv)"),
         new("--data", "Data:Dir", "data directory (default: the run's)"),
         new("--input", "Data:Input", "new data to encode instead of the test set"),
-        new("--device", "Device", "where to compute (default: the run's)"));
+        new("--device", "Device", "where to compute: auto, cpu, cuda[:N], opencl[:P:D], ilgpu-cpu"));
 
     public static CommandSwitches Score { get; } = new("score", "score --run runs/quick --iw 50",
         new("--run", "Run:Dir", "the trained run"),
@@ -76,7 +76,7 @@ public sealed class CommandSwitches
         new("--iw", "Analysis:ScoreImportanceSamples", "importance samples per image; 0 scores by -ELBO"),
         new("--threshold", "Analysis:Threshold", "flag records above this percentile of the training scores"),
         new("--out", "Sample:Out", "CSV to write (default: RUNDIR/scores.csv)"),
-        new("--device", "Device", "where to compute (default: the run's)"));
+        new("--device", "Device", "where to compute: auto, cpu, cuda[:N], opencl[:P:D], ilgpu-cpu"));
 
     public static CommandSwitches Devices { get; } = new("devices", "devices");
 

@@ -17,7 +17,7 @@ internal static class ConfigurationChecker
         {
             if (OptionsSchema.TryGetLeaf(key, out OptionsSchema.Leaf? leaf))
             {
-                if (value is not null && Problem(leaf.Type, value) is { } problem)
+                if (value is not null && Problem(leaf, value) is { } problem)
                     throw new ConfigException(leaf.Key, value, $"{problem} (from {ConfigurationSources.Describe(root, key)})");
             }
             else if (OptionsSchema.IsSectionKey(key))
@@ -58,9 +58,10 @@ internal static class ConfigurationChecker
         return keys is null ? $"settings are {OptionsSchema.TopLevelNames()}" : $"{key[..colon]} has {keys}";
     }
 
-    /// <summary>What is wrong with <paramref name="text"/> as a <paramref name="type"/>, or null; parses as the binder's converters do.</summary>
-    private static string? Problem(Type type, string text)
+    /// <summary>What is wrong with <paramref name="text"/> as the value of <paramref name="leaf"/>, or null; parses as the binder's converters do.</summary>
+    private static string? Problem(OptionsSchema.Leaf leaf, string text)
     {
+        Type type = leaf.Type;
         text = text.Trim();
         CultureInfo invariant = CultureInfo.InvariantCulture;
         if (type == typeof(string))
@@ -69,8 +70,9 @@ internal static class ConfigurationChecker
         {
             if (int.TryParse(text, NumberStyles.Integer, invariant, out _))
                 return null;
+            // The key's own range, not int's: "from -2147483648" would invite a value the validator refuses.
             return BigInteger.TryParse(text, NumberStyles.Integer, invariant, out _)
-                ? $"out of range (a whole number from {int.MinValue} to {int.MaxValue})"
+                ? $"out of range ({WholeNumberRanges.Of(leaf.Key).Description})"
                 : "not a whole number";
         }
         if (type == typeof(ulong))
@@ -87,8 +89,6 @@ internal static class ConfigurationChecker
             return double.TryParse(text, NumberStyles.Float, invariant, out _) ? null : "not a number";
         if (type == typeof(float))
             return float.TryParse(text, NumberStyles.Float, invariant, out _) ? null : "not a number";
-        if (type == typeof(bool))
-            return bool.TryParse(text, out _) ? null : "not true or false";
         throw new NotSupportedException($"option type {type} has no value check; add one to {nameof(ConfigurationChecker)}");
     }
 }

@@ -6,8 +6,8 @@ using VaeGpu.Configuration;
 namespace VaeGpu.Cli.Configuration;
 
 /// <summary>
-/// Builds a verb's configuration from, in increasing precedence: appsettings.json beside the executable
-/// (or, on resume, the run's saved config.json instead), VAEGPU__Section__Key environment variables,
+/// Builds a verb's configuration from, in increasing precedence: appsettings.json beside the executable,
+/// the run's saved config.json (on resume and for the analysis verbs), VAEGPU__Section__Key environment variables,
 /// and the command line (the verb's switches and --Section:Key=value); then binds it to
 /// <see cref="VaeGpuOptions"/>. Every user mistake comes out as a one-line <see cref="UserInputException"/>.
 /// </summary>
@@ -23,8 +23,9 @@ public static class ConfigurationLoader
         Bind(Build(switches, args), switches);
 
     /// <summary>
-    /// Loads and binds the options with <paramref name="baseJson"/> (a run's saved config.json) in place
-    /// of appsettings.json, so a resumed run keeps its settings unless the environment or command line override them.
+    /// Loads and binds the options with <paramref name="baseJson"/> (a run's saved config.json) over
+    /// appsettings.json, so a resumed run keeps its settings unless the environment or command line override
+    /// them; what config.json does not hold (the per-invocation settings) comes from appsettings.json.
     /// </summary>
     public static VaeGpuOptions Load(CommandSwitches switches, IReadOnlyList<string> args, string baseJson, string baseName = "the saved config.json") =>
         Bind(Build(switches, args, baseJson, baseName), switches);
@@ -38,7 +39,7 @@ public static class ConfigurationLoader
 
     public static IConfigurationRoot Build(CommandSwitches switches, IReadOnlyList<string> args, string baseJson, string baseName = "the saved config.json")
     {
-        var builder = new ConfigurationBuilder().Add(new NamedJsonStreamSource
+        var builder = new ConfigurationBuilder().AddJsonFile(SettingsFilePath, optional: true, reloadOnChange: false).Add(new NamedJsonStreamSource
         {
             Stream = new MemoryStream(Encoding.UTF8.GetBytes(baseJson)),
             Name = baseName,
@@ -50,6 +51,7 @@ public static class ConfigurationLoader
     public static VaeGpuOptions Bind(IConfigurationRoot root, CommandSwitches switches)
     {
         ConfigurationChecker.Check(root, switches);
+        ConfigurationSources.Bound = root;
         var options = new VaeGpuOptions();
         try
         {

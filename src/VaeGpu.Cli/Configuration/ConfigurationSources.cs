@@ -10,6 +10,26 @@ internal static class ConfigurationSources
 {
     public enum Origin { None, File, BaseJson, Environment, CommandLine, Other }
 
+    // The configuration the running command bound last. OptionsValidator (in Core) checks ranges after
+    // binding and sees only values, so CliApp names a refused value's source from this. AsyncLocal, not
+    // a static, so that commands run side by side in one process (the tests) each see their own.
+    private static readonly AsyncLocal<IConfigurationRoot?> BoundRoot = new();
+
+    /// <summary>The configuration the running command bound last, or null before it bound any.</summary>
+    public static IConfigurationRoot? Bound
+    {
+        get => BoundRoot.Value;
+        set => BoundRoot.Value = value;
+    }
+
+    /// <summary>" (from environment variable VAEGPU__X__Y)" for a key the bound configuration holds, else "".</summary>
+    public static string FromWhere(string key)
+    {
+        if (Bound is not { } root || OriginOf(root, key, out string description) == Origin.None)
+            return "";
+        return $" (from {description})";
+    }
+
     /// <summary>The source whose value is in force: the last provider that has the key.</summary>
     public static Origin OriginOf(IConfigurationRoot root, string key, out string description)
     {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using VaeGpu.Cli.Configuration;
+using VaeGpu.Accelerators;
 using VaeGpu.Configuration;
 
 namespace VaeGpu.Cli.Runs;
@@ -8,20 +9,28 @@ namespace VaeGpu.Cli.Runs;
 /// <summary>
 /// What a run actually used, as opposed to what was asked: the device "auto" picked and the data a null
 /// Data:Dir fell back to, with image counts. It is written into config.json as the "Resolved" section
-/// (and as the resolved Device and Data:Dir), and read back when the run is resumed, so that a resume
+/// (and as the resolved Data:Dir), and read back when the run is resumed, so that a resume
 /// on other data is refused instead of silently training on it.
 /// </summary>
 public sealed record RunRecord(string DeviceName, string Data, string DataDescription, int TrainImages, int TestImages)
 {
     public const string SectionName = "Resolved";
 
-    /// <summary>config.json: the effective options with Device and Data:Dir resolved, plus the Resolved section.</summary>
-    public static string ConfigJson(VaeGpuOptions options, string device, RunRecord record)
+    /// <summary>
+    /// config.json: the run's settings (<see cref="InvocationSettings"/> left out) with Data:Dir, Model:Likelihood
+    /// and Model:GaussianSigma resolved to what the run used, plus the Resolved section.
+    /// </summary>
+    public static string ConfigJson(VaeGpuOptions options, Likelihood likelihood, RunRecord record)
     {
         string json = ConfigurationLoader.ToJson(options);
         var root = (JsonObject)JsonNode.Parse(json)!;
-        root[nameof(VaeGpuOptions.Device)] = device;
+        InvocationSettings.RemoveFrom(root);
         ((JsonObject)root[nameof(VaeGpuOptions.Data)]!)[nameof(DataOptions.Dir)] = record.Data;
+        var model = (JsonObject)root[nameof(VaeGpuOptions.Model)]!;
+        model[nameof(ModelOptions.Likelihood)] = likelihood.Kind == LikelihoodKind.Bernoulli ? "bernoulli" : "gaussian";
+        // A Bernoulli run keeps the σ it was given: it has none of its own, and auto stays auto for a later switch.
+        if (likelihood.Kind != LikelihoodKind.Bernoulli)
+            model[nameof(ModelOptions.GaussianSigma)] = likelihood.Sigma;
         root[SectionName] = JsonSerializer.SerializeToNode(record);
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }

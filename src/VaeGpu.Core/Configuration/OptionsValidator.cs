@@ -24,10 +24,10 @@ public sealed class OptionsValidator(VaeGpuOptions options)
     /// <summary>The kernel versions of the `Kernels` section, each checked against the versions that exist.</summary>
     public KernelChoice Kernels() => new(
         new VaeGpu.Kernels.KernelVersions(
-            InRange("Kernels:Linear", Options.Kernels.Linear, 1, VaeGpu.Kernels.KernelVersions.LatestLinear),
-            InRange("Kernels:Elbo", Options.Kernels.Elbo, 1, VaeGpu.Kernels.KernelVersions.LatestElbo),
-            InRange("Kernels:Step", Options.Kernels.Step, 1, VaeGpu.Kernels.KernelVersions.LatestStep)),
-        InRange("Kernels:CpuGemm", Options.Kernels.CpuGemm, 1, Accelerators.Cpu.CpuAccelerator.LatestGemmVersion));
+            Whole("Kernels:Linear", Options.Kernels.Linear),
+            Whole("Kernels:Elbo", Options.Kernels.Elbo),
+            Whole("Kernels:Step", Options.Kernels.Step)),
+        Whole("Kernels:CpuGemm", Options.Kernels.CpuGemm));
 
     /// <summary>How to read the data sources (Data:*), checked.</summary>
     public Data.DataSettings Data()
@@ -49,9 +49,9 @@ public sealed class OptionsValidator(VaeGpuOptions options)
             "rgb" => true,
             _ => throw new ConfigException("Data:Color", data.Color, "unknown colour mode (use grey or rgb)"),
         };
-        int skip = AtLeast("Data:SkipRows", data.SkipRows, 0);
-        int width = InRange("Data:Width", data.Width, 0, MaxWidth);
-        int height = InRange("Data:Height", data.Height, 0, MaxWidth);
+        int skip = Whole("Data:SkipRows", data.SkipRows);
+        int width = Whole("Data:Width", data.Width);
+        int height = Whole("Data:Height", data.Height);
         if ((width == 0) != (height == 0))
             throw new ConfigException(width == 0 ? "Data:Width" : "Data:Height", "0", "set both Data:Width and Data:Height, or neither");
         if (!double.IsFinite(data.TestFraction) || data.TestFraction <= 0 || data.TestFraction > 0.9)
@@ -77,7 +77,7 @@ public sealed class OptionsValidator(VaeGpuOptions options)
         ArgumentOutOfRangeException.ThrowIfLessThan(inputSize, 1);
         ModelOptions model = Options.Model;
         IReadOnlyList<int> hidden = HiddenWidths(model.Hidden);
-        int latent = InRange("Model:Latent", model.Latent, 1, MaxLatent);
+        int latent = Whole("Model:Latent", model.Latent);
         if (!ActivationMath.TryParseHidden(model.Activation, out Activation activation))
             throw new ConfigException("Model:Activation", model.Activation, "unknown activation (use relu, tanh or leaky_relu)");
         return new VaeArchitecture(inputSize, hidden, latent, activation, Likelihood(table), LogVarClamp());
@@ -88,8 +88,8 @@ public sealed class OptionsValidator(VaeGpuOptions options)
     public TrainingSettings Training()
     {
         TrainingOptions training = Options.Training;
-        int epochs = AtLeast("Training:Epochs", training.Epochs, 1);
-        int batchSize = InRange("Training:BatchSize", training.BatchSize, 1, MaxBatchSize);
+        int epochs = Whole("Training:Epochs", training.Epochs);
+        int batchSize = Whole("Training:BatchSize", training.BatchSize);
         var adam = new AdamSettings(
             Positive("Training:LearningRate", training.LearningRate),
             UnitInterval("Training:Beta1", training.Beta1),
@@ -98,8 +98,8 @@ public sealed class OptionsValidator(VaeGpuOptions options)
         float beta = Single("Training:Beta", training.Beta);
         if (beta < 0f)
             throw new ConfigException("Training:Beta", Text(training.Beta), "must be at least 0");
-        int warmup = AtLeast("Training:WarmupSteps", training.WarmupSteps, 0);
-        int reportEvery = AtLeast("Training:ReportEvery", training.ReportEvery, 1);
+        int warmup = Whole("Training:WarmupSteps", training.WarmupSteps);
+        int reportEvery = Whole("Training:ReportEvery", training.ReportEvery);
         return new TrainingSettings(epochs, batchSize, training.Seed, new KlWeight(beta, warmup), adam, reportEvery)
         {
             CaptureSteps = training.CudaGraphs,
@@ -107,11 +107,11 @@ public sealed class OptionsValidator(VaeGpuOptions options)
     }
 
     /// <summary>Steps between mid-epoch checkpoints; 0 means every few minutes of wall-clock time.</summary>
-    public int CheckpointEverySteps() => AtLeast("Training:CheckpointEverySteps", Options.Training.CheckpointEverySteps, 0);
+    public int CheckpointEverySteps() => Whole("Training:CheckpointEverySteps", Options.Training.CheckpointEverySteps);
 
-    public int EvalBatchSize() => InRange("Training:EvalBatchSize", Options.Training.EvalBatchSize, 1, MaxBatchSize);
+    public int EvalBatchSize() => Whole("Training:EvalBatchSize", Options.Training.EvalBatchSize);
 
-    public int SampleCount() => InRange("Sample:Count", Options.Sample.Count, 1, MaxSampleCount);
+    public int SampleCount() => Whole("Sample:Count", Options.Sample.Count);
 
     public const int MaxImportanceSamples = 1_000_000;
     public const int MaxInterpolationSteps = 1024;
@@ -119,17 +119,17 @@ public sealed class OptionsValidator(VaeGpuOptions options)
     /// <summary>The class left out of training, or null to keep every class.</summary>
     public int? ExcludeClass()
     {
-        int value = InRange("Training:ExcludeClass", Options.Training.ExcludeClass, -1, 255);
+        int value = Whole("Training:ExcludeClass", Options.Training.ExcludeClass);
         return value < 0 ? null : value;
     }
 
     /// <summary>eval's importance samples per image; 0 skips -log p(x).</summary>
     public int ImportanceSamples() =>
-        InRange("Analysis:ImportanceSamples", Options.Analysis.ImportanceSamples, 0, MaxImportanceSamples);
+        Whole("Analysis:ImportanceSamples", Options.Analysis.ImportanceSamples);
 
     /// <summary>score's importance samples per image; 0 scores by -ELBO.</summary>
     public int ScoreImportanceSamples() =>
-        InRange("Analysis:ScoreImportanceSamples", Options.Analysis.ScoreImportanceSamples, 0, MaxImportanceSamples);
+        Whole("Analysis:ScoreImportanceSamples", Options.Analysis.ScoreImportanceSamples);
 
     /// <summary>interpolate's two test image indices, each below <paramref name="testCount"/>.</summary>
     public (int From, int To) InterpolationEnds(int testCount)
@@ -139,7 +139,7 @@ public sealed class OptionsValidator(VaeGpuOptions options)
         return (from, to);
     }
 
-    public int InterpolationSteps() => InRange("Analysis:Steps", Options.Analysis.Steps, 2, MaxInterpolationSteps);
+    public int InterpolationSteps() => Whole("Analysis:Steps", Options.Analysis.Steps);
 
     /// <summary>True for spherical interpolation, false for linear.</summary>
     public bool SphericalPath() => Options.Analysis.Path?.Trim().ToLowerInvariant() switch
@@ -166,14 +166,31 @@ public sealed class OptionsValidator(VaeGpuOptions options)
     public string RunDir() =>
         Options.Run.Dir ?? throw new ConfigException("Run:Dir", null, "required: the directory of an existing training run");
 
-    private Likelihood Likelihood(bool table)
+    /// <summary>Model:GaussianSigma's auto for a table: its features are standardized to variance 1.</summary>
+    public const float TableSigma = 1f;
+
+    /// <summary>Model:GaussianSigma's auto for images: a tenth of the [0, 1] pixel range.</summary>
+    public const float ImageSigma = 0.1f;
+
+    /// <summary>Model:GaussianSigma as a number: auto resolved for a table or for images.</summary>
+    public float GaussianSigma(bool table)
     {
-        ModelOptions model = Options.Model;
-        float sigma = model.GaussianSigma;
+        string? text = Options.Model.GaussianSigma?.Trim();
+        if (string.IsNullOrEmpty(text) || text.Equals("auto", StringComparison.OrdinalIgnoreCase))
+            return table ? TableSigma : ImageSigma;
+        if (!float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float sigma))
+            throw new ConfigException("Model:GaussianSigma", text, "not a number (use auto or a number greater than 0)");
         // Checked even for a Bernoulli model: a nonsense σ is a mistake wherever it sits, and it
         // would surface later if the likelihood were switched on resume or from the command line.
         if (!float.IsFinite(sigma) || sigma <= 0f)
-            throw new ConfigException("Model:GaussianSigma", Text(sigma), "must be a finite number greater than 0");
+            throw new ConfigException("Model:GaussianSigma", text, "must be a finite number greater than 0");
+        return sigma;
+    }
+
+    private Likelihood Likelihood(bool table)
+    {
+        ModelOptions model = Options.Model;
+        float sigma = GaussianSigma(table);
         Likelihood likelihood = model.Likelihood?.Trim().ToLowerInvariant() switch
         {
             "auto" => table ? Accelerators.Likelihood.Gaussian(sigma) : Accelerators.Likelihood.Bernoulli,
@@ -216,8 +233,12 @@ public sealed class OptionsValidator(VaeGpuOptions options)
         return widths;
     }
 
-    private static int AtLeast(string key, int value, int min) =>
-        value >= min ? value : throw new ConfigException(key, Text(value), $"must be at least {min}");
+    /// <summary>A whole-number setting checked against its range in <see cref="WholeNumberRanges"/>.</summary>
+    private static int Whole(string key, int value)
+    {
+        WholeNumberRanges.Range range = WholeNumberRanges.Of(key);
+        return range.Contains(value) ? value : throw new ConfigException(key, Text(value), range.Requirement);
+    }
 
     private static int InRange(string key, int value, int min, int max) =>
         value >= min && value <= max ? value : throw new ConfigException(key, Text(value), $"must be {min} to {max}");

@@ -116,8 +116,11 @@ public sealed class ModelOptions
     /// <summary>auto (bernoulli for images, gaussian for tables) | bernoulli | gaussian.</summary>
     public string Likelihood { get; set; } = "auto";
 
-    /// <summary>The fixed σ of the Gaussian likelihood (with <see cref="LearnSigma"/>, every feature's starting σ).</summary>
-    public float GaussianSigma { get; set; } = 0.1f;
+    /// <summary>
+    /// The fixed σ of the Gaussian likelihood (with <see cref="LearnSigma"/>, every feature's starting σ): a number, or
+    /// auto (1 for a table, whose features are standardized; 0.1 for images, whose pixels lie in [0, 1]).
+    /// </summary>
+    public string GaussianSigma { get; set; } = "auto";
 
     /// <summary>Learn σ per feature (Gaussian likelihood only).</summary>
     public bool LearnSigma { get; set; }

@@ -27,6 +27,9 @@ public sealed record FeatureScaling(
 
     public const string FileName = "features.json";
 
+    // Derived from kind, so not written: features.json keeps one key per fact, all in camelCase (files
+    // written before this still carry "IsTable", which reading ignores).
+    [JsonIgnore]
     public bool IsTable => Kind == "table";
 
     /// <summary>Fits mean and standard deviation per feature on <paramref name="train"/>; a constant feature keeps std 1.</summary>

@@ -62,6 +62,9 @@ public sealed class ImageSet
 
     public bool IsTable => Features is not null;
 
+    /// <summary>What the examples are called in messages: "records" for a table, "images" otherwise.</summary>
+    public string Noun => IsTable ? "records" : "images";
+
     /// <summary>One id per example (a table's id column, an image's file name), or null.</summary>
     public string[]? Ids { get; }
 

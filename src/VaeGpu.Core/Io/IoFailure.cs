@@ -21,6 +21,10 @@ public static class IoFailure
     {
         if (error is UnauthorizedAccessException) return "permission denied";
         if (error is DirectoryNotFoundException) return "a directory on the path does not exist";
+        // ENOENT on creating a file whose directory exists: a kernel file system (/proc, /sys) that
+        // holds only the files the kernel makes. .NET's "Could not find file" reads as a missing input.
+        if (error is FileNotFoundException { FileName: { } name } && Directory.Exists(Path.GetDirectoryName(name)))
+            return "this file system does not let files be created here (a kernel file system such as /proc?)";
         int errno = error.HResult & 0xFFFF;
         return errno switch
         {

@@ -22,7 +22,7 @@ public sealed class BreastCancerRunFixture : IDisposable
         var cli = new CliHarness();
         Run = Temp.File("run");
         int code = cli.Run(["train", "--data", Data, .. SklearnData.TableSettings, .. Model, "--epochs", "40",
-            "--exclude-class", "0", "--Model:GaussianSigma=1", "--out", Run]);
+            "--exclude-class", "0", "--out", Run]);
         Assert.True(code == 0, cli.Error);
         TrainOutput = cli.Output;
     }

@@ -165,7 +165,7 @@ public sealed class CommandLineTests
     [InlineData("--seed", "1e3", "Training:Seed", "not a whole number")]
     [InlineData("--lr", "fast", "Training:LearningRate", "not a number")]
     [InlineData("--Training:CudaGraphs", "sometimes", "Training:CudaGraphs", "not true or false")]
-    [InlineData("--Model:GaussianSigma", "0,1", "Model:GaussianSigma", "not a number")]
+    [InlineData("--Data:PixelMax", "0,1", "Data:PixelMax", "not a number")]
     public void A_value_of_the_wrong_type_names_key_value_and_source(string name, string value, string key, string reason)
     {
         var error = Assert.Throws<ConfigException>(() => ConfigurationLoader.Load(CommandSwitches.Train, [name, value]));
@@ -174,6 +174,20 @@ public sealed class CommandLineTests
         Assert.StartsWith($"{key} = '{value}': {reason}", error.Message, StringComparison.Ordinal);
         Assert.EndsWith("(from the command line)", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', error.Message);
+    }
+
+    /// <summary>Too large for an int: the message gives the key's own range, not int's (which would invite a negative).</summary>
+    [Theory]
+    [InlineData("--warmup-steps", "99999999999", "Training:WarmupSteps", "a whole number of at least 0")]
+    [InlineData("--warmup-steps", "-99999999999", "Training:WarmupSteps", "a whole number of at least 0")]
+    [InlineData("--batch-size", "99999999999", "Training:BatchSize", "a whole number from 1 to 65536")]
+    [InlineData("--exclude-class", "-99999999999", "Training:ExcludeClass", "a whole number from -1 to 255")]
+    public void A_whole_number_beyond_int_states_the_keys_own_range(string name, string value, string key, string range)
+    {
+        var error = Assert.Throws<ConfigException>(() => ConfigurationLoader.Load(CommandSwitches.Train, [name, value]));
+
+        Assert.StartsWith($"{key} = '{value}': out of range ({range})", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(int.MinValue.ToString(System.Globalization.CultureInfo.InvariantCulture), error.Message, StringComparison.Ordinal);
     }
 
     private static CommandSwitches ByVerb(string verb) => Documented.Keys.Single(s => s.Verb == verb);

@@ -13,7 +13,7 @@ public sealed class ConfigJsonTests
         Model =
         {
             Hidden = "512,256", Latent = 32, Activation = "tanh", Likelihood = "gaussian",
-            GaussianSigma = 0.05f, LogVarMin = -10.5f, LogVarMax = 7.25f,
+            GaussianSigma = "0.05", LogVarMin = -10.5f, LogVarMax = 7.25f,
         },
         Training =
         {

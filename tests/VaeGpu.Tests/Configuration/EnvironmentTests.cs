@@ -63,6 +63,32 @@ public sealed class EnvironmentTests
 
         Assert.Equal("Training:BatchSize = 'big': not a whole number (from environment variable VAEGPU__Training__BatchSize)", error.Message);
     }
+
+    /// <summary>A range is checked after binding (OptionsValidator), yet the line still names the variable, as a parse error does.</summary>
+    [Theory]
+    [InlineData("VAEGPU__Training__WarmupSteps", "-5", "Training:WarmupSteps = '-5': must be at least 0")]
+    [InlineData("VAEGPU__Training__BatchSize", "0", "Training:BatchSize = '0': must be 1 to 65536")]
+    [InlineData("VAEGPU__Model__GaussianSigma", "-1", "Model:GaussianSigma = '-1': must be a finite number greater than 0")]
+    public void A_prefixed_variable_out_of_range_names_the_variable(string variable, string value, string says)
+    {
+        using var _ = new EnvironmentVariable(variable, value);
+        using var temp = new TempDirectory();
+        var cli = new Commands.CliHarness();
+
+        cli.AssertUserError(2, $"{says} (from environment variable {variable})",
+            "train", "--device", "cpu", "--data", "embedded", "--epochs", "1", "--out", temp.File("run"));
+        Assert.False(Directory.Exists(temp.File("run")));
+    }
+
+    [Fact]
+    public void A_value_out_of_range_on_the_command_line_says_so()
+    {
+        using var temp = new TempDirectory();
+        var cli = new Commands.CliHarness();
+
+        cli.AssertUserError(2, "Training:WarmupSteps = '-5': must be at least 0 (from the command line)",
+            "train", "--device", "cpu", "--data", "embedded", "--warmup-steps", "-5", "--out", temp.File("run"));
+    }
 }
 
 /// <summary>Sets an environment variable for the life of a test and restores the old value.</summary>

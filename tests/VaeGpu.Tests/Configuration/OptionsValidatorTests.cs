@@ -95,6 +95,8 @@ public sealed class OptionsValidatorTests
         { "Model:GaussianSigma", "0", "0" },
         { "Model:GaussianSigma", "-0.1", "-0.1" },
         { "Model:GaussianSigma", "NaN", "NaN" },
+        { "Model:GaussianSigma", "0,1", "0,1" },
+        { "Model:GaussianSigma", "wide", "wide" },
         { "Model:LogVarMin", "20", "20" },
         { "Model:LogVarMin", "NaN", "NaN" },
         { "Model:LogVarMax", "Infinity", "Infinity" },
@@ -142,6 +144,61 @@ public sealed class OptionsValidatorTests
 
         Assert.StartsWith("Data:Dir = (missing): required", data.Message, StringComparison.Ordinal);
         Assert.StartsWith("Run:Dir = (missing): required", run.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_whole_number_setting_has_a_range()
+    {
+        string[] missing = OptionsSchema.Leaves.Where(leaf => leaf.Type == typeof(int)).Select(leaf => leaf.Key).Where(key => !WholeNumberRanges.ByKey.ContainsKey(key)).ToArray();
+
+        Assert.True(missing.Length == 0, $"no WholeNumberRanges entry for {string.Join(", ", missing)}");
+    }
+
+    /// <summary>The range the checker states is the one the validator enforces: its ends pass, one beyond fails, naming the key.</summary>
+    [Theory]
+    [MemberData(nameof(StaticRanges))]
+    public void The_validator_enforces_each_stated_range(string key)
+    {
+        WholeNumberRanges.Range range = WholeNumberRanges.Of(key);
+        foreach (int inside in new[] { range.Min, range.Max })
+            Assert.Null(RefusalOf(key, inside));
+        if (range.Min > int.MinValue)
+            Assert.Equal($"{key} = '{range.Min - 1}': {range.Requirement}", RefusalOf(key, range.Min - 1));
+        if (range.Max < int.MaxValue)
+            Assert.Equal($"{key} = '{range.Max + 1}': {range.Requirement}", RefusalOf(key, range.Max + 1));
+    }
+
+    // From and To are test image indices, also bounded by the test set (InterpolationEnds).
+    public static TheoryData<string> StaticRanges() =>
+        new(WholeNumberRanges.ByKey.Keys.Where(key => key is not ("Analysis:From" or "Analysis:To")));
+
+    /// <summary>The validator's message for <paramref name="key"/> = <paramref name="value"/>, or null when no check refuses that key.</summary>
+    private static string? RefusalOf(string key, int value)
+    {
+        // Data:Width and Data:Height go together: the other one is set to a valid size (0 with 0), so that only the range is tested.
+        int partner = value == 0 ? 0 : Math.Clamp(value, 1, OptionsValidator.MaxWidth);
+        string[] args = key switch
+        {
+            "Data:Width" => [$"--Data:Width={value}", $"--Data:Height={partner}"],
+            "Data:Height" => [$"--Data:Width={partner}", $"--Data:Height={value}"],
+            _ => [$"--{key}={value}"],
+        };
+        var validator = new OptionsValidator(ConfigurationLoader.Load(CommandSwitches.Train, args));
+        try
+        {
+            ValidateEverything(validator);
+            validator.CheckpointEverySteps();
+            validator.ExcludeClass();
+            validator.ImportanceSamples();
+            validator.ScoreImportanceSamples();
+            validator.InterpolationSteps();
+            validator.Data();
+            return null;
+        }
+        catch (ConfigException e) when (e.Key == key)
+        {
+            return e.Message;
+        }
     }
 
     private static void ValidateEverything(OptionsValidator validator)

@@ -50,8 +50,8 @@ public sealed unsafe class CpuAccelerator : IAccelerator
     /// <summary>The GEMM version in use (see the constructor).</summary>
     public int GemmVersion { get; }
 
-    /// <summary>"gemm v2, 8×32 Vector512 FMA": which kernels run, for benchmark tables.</summary>
-    public string KernelDescription => _gemm2?.Description ?? "gemm v1, 6×16 Vector256 FMA";
+    /// <summary>"gemm v2, 8×32 Vector512 FMA, ...": which kernels run, for benchmark tables.</summary>
+    public string KernelDescription => _gemm2?.Description ?? "gemm v1, 6×16 Vector256 FMA, strided packing, Parallel.For";
 
     public string Name => $"cpu ({Threads} threads, {SimdDescription})";
 

@@ -52,7 +52,9 @@ internal sealed unsafe class Gemm2 : IDisposable
 
     public int NR { get; }
 
-    public string Description => Wide ? "gemm v2, 8×32 Vector512 FMA" : "gemm v2, 6×16 Vector256 FMA";
+    // The packing and the pool are named too: on a machine without AVX-512 both versions run a 6×16
+    // Vector256 tile, and those are what make this one 2–3× faster than version 1 there.
+    public string Description => (Wide ? "gemm v2, 8×32 Vector512 FMA" : "gemm v2, 6×16 Vector256 FMA") + ", contiguous packing, own worker pool";
 
     public void Multiply<TEpilogue>(GemmOperand a, GemmOperand b, float* c, int ldc,
         int m, int n, int k, TEpilogue epilogue) where TEpilogue : struct, IGemmEpilogue
