@@ -17,7 +17,7 @@ internal static class ConfigurationChecker
         {
             if (OptionsSchema.TryGetLeaf(key, out OptionsSchema.Leaf? leaf))
             {
-                if (value is not null && Problem(leaf, value) is { } problem)
+                if (value is not null && (Problem(leaf, value) ?? PathProblem(leaf, value)) is { } problem)
                     throw new ConfigException(leaf.Key, value, $"{problem} (from {ConfigurationSources.Describe(root, key)})");
             }
             else if (OptionsSchema.IsSectionKey(key))
@@ -57,6 +57,17 @@ internal static class ConfigurationChecker
         string? keys = colon > 0 ? OptionsSchema.KeysOf(key[..colon]) : null;
         return keys is null ? $"settings are {OptionsSchema.TopLevelNames()}" : $"{key[..colon]} has {keys}";
     }
+
+    /// <summary>
+    /// On Linux .NET decodes arguments and environment variables as UTF-8 and turns each byte it cannot
+    /// decode into U+FFFD, so the name the user typed is lost: an existing file is then "not found" and
+    /// a new one gets another name. Managed code cannot get the bytes back; the name is refused here,
+    /// before any verb creates anything.
+    /// </summary>
+    private static string? PathProblem(OptionsSchema.Leaf leaf, string value) =>
+        leaf.IsPath && value.Contains('\uFFFD')
+            ? "the path is not valid UTF-8 (a byte the system could not decode became U+FFFD); rename it or use a UTF-8 name"
+            : null;
 
     /// <summary>What is wrong with <paramref name="text"/> as the value of <paramref name="leaf"/>, or null; parses as the binder's converters do.</summary>
     private static string? Problem(OptionsSchema.Leaf leaf, string text)

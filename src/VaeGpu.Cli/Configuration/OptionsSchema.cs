@@ -10,8 +10,8 @@ namespace VaeGpu.Cli.Configuration;
 /// </summary>
 internal static class OptionsSchema
 {
-    /// <summary>A bindable value: its canonical key ("Training:Epochs"), its type and how to read it.</summary>
-    public sealed record Leaf(string Key, Type Type, Func<VaeGpuOptions, object?> Read);
+    /// <summary>A bindable value: its canonical key ("Training:Epochs"), its type, how to read it, and whether it is a path.</summary>
+    public sealed record Leaf(string Key, Type Type, Func<VaeGpuOptions, object?> Read, bool IsPath = false);
 
     public static IReadOnlyList<Leaf> Leaves { get; } = CollectLeaves();
 
@@ -51,7 +51,8 @@ internal static class OptionsSchema
                 continue;
             }
             foreach (PropertyInfo inner in top.PropertyType.GetProperties())
-                leaves.Add(new Leaf($"{top.Name}:{inner.Name}", inner.PropertyType, options => inner.GetValue(top.GetValue(options))));
+                leaves.Add(new Leaf($"{top.Name}:{inner.Name}", inner.PropertyType, options => inner.GetValue(top.GetValue(options)),
+                    inner.IsDefined(typeof(PathSettingAttribute))));
         }
         return leaves.ToArray();
     }

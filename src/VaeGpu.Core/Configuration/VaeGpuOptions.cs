@@ -44,12 +44,15 @@ public sealed class KernelOptions
 public sealed class DataOptions
 {
     /// <summary>What to train on (--data): an IDX directory, a CSV/TSV or Parquet file, an image folder, or "embedded".</summary>
+    [PathSetting]
     public string? Dir { get; set => field = OptionalText.Normalize(value); }
 
     /// <summary>A separate test file or folder; null splits Dir by TestFraction.</summary>
+    [PathSetting]
     public string? Test { get; set => field = OptionalText.Normalize(value); }
 
     /// <summary>New data to score, encode or reconstruct with a trained run (score/latents/reconstruct --input).</summary>
+    [PathSetting]
     public string? Input { get; set => field = OptionalText.Normalize(value); }
 
     /// <summary>auto | idx | csv | tsv | parquet | images.</summary>
@@ -91,12 +94,15 @@ public sealed class DataOptions
 public sealed class RunOptions
 {
     /// <summary>Where a new training run writes its files.</summary>
+    [PathSetting]
     public string? Out { get; set => field = OptionalText.Normalize(value); }
 
     /// <summary>A run directory whose latest checkpoint training continues from.</summary>
+    [PathSetting]
     public string? Resume { get; set => field = OptionalText.Normalize(value); }
 
     /// <summary>An existing run, for eval, sample and reconstruct.</summary>
+    [PathSetting]
     public string? Dir { get; set => field = OptionalText.Normalize(value); }
 
     /// <summary>Lets train --out replace a directory that already holds a run (train --overwrite).</summary>
@@ -173,6 +179,7 @@ public sealed class SampleOptions
     public int Count { get; set; } = 64;
 
     /// <summary>The image file to write.</summary>
+    [PathSetting]
     public string? Out { get; set => field = OptionalText.Normalize(value); }
 }
 

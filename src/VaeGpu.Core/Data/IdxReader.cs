@@ -1,12 +1,12 @@
 using System.Buffers.Binary;
-using System.IO.Compression;
 
 namespace VaeGpu.Data;
 
 /// <summary>
 /// Reads IDX files (the MNIST / Fashion-MNIST format): images (magic 0x00000803: unsigned bytes,
 /// dimensions count × rows × cols) and labels (magic 0x00000801: unsigned bytes, one dimension), all
-/// header integers big-endian. Gzip is recognised by its magic bytes 1F 8B rather than the file name.
+/// header integers big-endian. Gzip is recognised by its magic bytes 1F 8B rather than the file name,
+/// and a truncated or corrupt gzip file is refused (<see cref="GzipFile"/>).
 /// Every defect of the input is reported as a one-line <see cref="UserInputException"/> naming the file.
 /// </summary>
 public static class IdxReader
@@ -17,7 +17,7 @@ public static class IdxReader
     public static ImageSet ReadImages(string path)
     {
         string fullPath = Path.GetFullPath(path);
-        using Stream stream = OpenFile(fullPath);
+        using Stream stream = DataFiles.OpenRead(fullPath);
         return ReadImages(stream, fullPath);
     }
 
@@ -31,7 +31,7 @@ public static class IdxReader
     public static byte[] ReadLabels(string path)
     {
         string fullPath = Path.GetFullPath(path);
-        using Stream stream = OpenFile(fullPath);
+        using Stream stream = DataFiles.OpenRead(fullPath);
         return ReadLabels(stream, fullPath);
     }
 
@@ -39,45 +39,20 @@ public static class IdxReader
     public static byte[] ReadLabels(Stream stream, string displayName) =>
         Read(stream, displayName, LabelLayout).Data;
 
-    private static Stream OpenFile(string fullPath)
-    {
-        try
-        {
-            return new FileStream(fullPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new UserInputException($"{fullPath}: file not found");
-        }
-        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
-        {
-            throw new UserInputException($"{fullPath}: cannot be read: {OneLine(e.Message)}");
-        }
-    }
-
     private static (int[] Dims, byte[] Data) Read(Stream stream, string name, IdxLayout layout)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        // Peeking at the first bytes needs a stream that can go back; a resource or file stream can,
-        // anything else is copied first.
+        // Peeking at the first bytes and reading a gzip trailer need a stream that can go back; a
+        // resource or file stream can, anything else is copied first.
         Stream seekable = stream.CanSeek ? stream : CopyToMemory(stream);
-        bool gzipped = StartsWithGzipMagic(seekable);
+        bool gzipped = DataFiles.IsGzip(seekable);
         if (!gzipped && name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) && seekable.Length > seekable.Position)
         {
             throw new UserInputException($"{name}: not a gzip file (the name ends in .gz but the bytes do not start with 1F 8B)");
         }
 
-        try
-        {
-            using Stream content = gzipped ? new GZipStream(seekable, CompressionMode.Decompress, leaveOpen: true) : new NonClosing(seekable);
-            return ReadContent(content, gzipped ? $"{name} (after gzip decompression)" : name, name, layout);
-        }
-        catch (InvalidDataException)
-        {
-            // The runtime's own wording ("unsupported compression method", ...) misleads more than it
-            // helps for a damaged download, so it is not passed on.
-            throw new UserInputException($"{name}: corrupt gzip stream: the compressed data is damaged and cannot be decompressed");
-        }
+        using Stream content = gzipped ? new GzipFile(seekable, name, leaveOpen: true) : new NonClosing(seekable);
+        return GzipFile.BlameDamage(content, () => ReadContent(content, gzipped ? $"{name} (after gzip decompression)" : name, name, layout));
     }
 
     private static (int[] Dims, byte[] Data) ReadContent(Stream content, string described, string name, IdxLayout layout)
@@ -145,15 +120,6 @@ public static class IdxReader
         return dims;
     }
 
-    private static bool StartsWithGzipMagic(Stream stream)
-    {
-        long start = stream.Position;
-        Span<byte> first = stackalloc byte[2];
-        int read = stream.ReadAtLeast(first, 2, throwOnEndOfStream: false);
-        stream.Position = start;
-        return read == 2 && first[0] == 0x1F && first[1] == 0x8B;
-    }
-
     private static long CountRemainingBytes(Stream stream)
     {
         var buffer = new byte[1 << 16];
@@ -173,8 +139,6 @@ public static class IdxReader
         memory.Position = 0;
         return memory;
     }
-
-    private static string OneLine(string text) => text.ReplaceLineEndings(" ").Trim();
 
     /// <summary>Lets the reading code dispose its stream uniformly without closing the caller's.</summary>
     private sealed class NonClosing(Stream inner) : Stream

@@ -77,7 +77,10 @@ public static class PngWriter
         output.Write(typeBytes);
         output.Write(data);
 
-        uint crc = Crc32.Finish(Crc32.Update(Crc32.Update(Crc32.Start, typeBytes), data));
+        var crc32 = new System.IO.Hashing.Crc32(); // the CRC-32 PNG puts after every chunk, over type and data
+        crc32.Append(typeBytes);
+        crc32.Append(data);
+        uint crc = crc32.GetCurrentHashAsUInt32();
         BinaryPrimitives.WriteUInt32BigEndian(word, crc);
         output.Write(word);
     }

@@ -46,6 +46,17 @@ internal sealed class CliHarness(Func<StopSignal>? stop = null)
     }
 
     /// <summary>
+    /// Trains a small model on <paramref name="data"/> and expects a one-line user error (exit 2) that
+    /// says each of <paramref name="mustSay"/>, with no directory left at <paramref name="run"/>.
+    /// </summary>
+    public void AssertTrainFails(string data, string run, string[] extra, params string[] mustSay)
+    {
+        AssertUserError(2, mustSay[0], ["train", "--device", "cpu", "--data", data, "--epochs", "1", "--hidden", "8", "--latent", "2", "--out", run, .. extra]);
+        foreach (string text in mustSay) Assert.Contains(text, Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(run), "a failed run must leave no run directory");
+    }
+
+    /// <summary>
     /// Every file under <paramref name="directory"/> with its bytes, to compare a run before and after a
     /// command that must not touch it. The lock files are left out: they are the lock, not the run.
     /// </summary>

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.IO.Compression;
 
 namespace VaeGpu.Tests.Data;
 
@@ -22,15 +21,7 @@ public static class IdxBytes
 
     public static byte[] Labels(byte[] labels) => Idx(0x00000801, [labels.Length], labels);
 
-    public static byte[] Gzip(byte[] raw)
-    {
-        using var output = new MemoryStream();
-        using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true))
-        {
-            gzip.Write(raw);
-        }
-        return output.ToArray();
-    }
+    public static byte[] Gzip(byte[] raw) => GzipBytes.Complete(raw);
 
     public static byte[] RandomBytes(int seed, int length, int maxExclusive = 256)
     {

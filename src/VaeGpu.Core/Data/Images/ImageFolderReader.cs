@@ -16,9 +16,11 @@ public static class ImageFolderReader
     {
         string folder = Path.GetFullPath(path);
         if (!Directory.Exists(folder)) throw new UserInputException($"{folder}: folder not found");
+        string[] subfolders = Directory.EnumerateDirectories(folder).Select(d => Reachable(d, folder)).ToArray();
         List<string> files = Directory.EnumerateFiles(folder, "*", SearchOption.TopDirectoryOnly)
-            .Concat(Directory.EnumerateDirectories(folder).SelectMany(d => Directory.EnumerateFiles(d, "*", SearchOption.TopDirectoryOnly)))
+            .Concat(subfolders.SelectMany(d => Directory.EnumerateFiles(d, "*", SearchOption.TopDirectoryOnly)))
             .Where(f => Extensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))
+            .Select(f => Reachable(f, folder))
             .Order(StringComparer.Ordinal).ToList();
         if (files.Count == 0)
             throw new UserInputException($"{folder}: empty folder: no .png, .jpg or .jpeg files in it or in its subfolders");
@@ -61,6 +63,17 @@ public static class ImageFolderReader
     }
 
     /// <summary>
+    /// .NET decodes a file name as UTF-8 and turns each byte it cannot decode into U+FFFD, so an entry
+    /// whose name is not UTF-8 is listed under a name that does not exist and cannot be opened. A real
+    /// U+FFFD in a UTF-8 name exists under its own name and passes.
+    /// </summary>
+    private static string Reachable(string entry, string folder) =>
+        Path.GetFileName(entry).Contains('\uFFFD') && !Path.Exists(entry)
+            ? throw new UserInputException(
+                $"{folder}: the entry '{Path.GetRelativePath(folder, entry)}' has a name that is not valid UTF-8 (U+FFFD stands for the bytes the system could not decode), so it cannot be opened; rename it to a UTF-8 name")
+            : entry;
+
+    /// <summary>
     /// Decodes into RGBA8888 in the file's own colour space (so no colour management changes a value;
     /// Skia refuses colour-to-Gray8 decoding), whatever the file holds; <see cref="CopyPixels"/> then
     /// keeps the channels asked for.
@@ -68,19 +81,24 @@ public static class ImageFolderReader
     private static SKBitmap Decode(string file)
     {
         using FileStream stream = DataFiles.OpenRead(file);
-        using SKCodec? codec = SKCodec.Create(stream);
-        if (codec is null) throw new UserInputException($"{file}: not a readable PNG or JPEG image (unknown or corrupt data)");
+        using SKCodec? codec = SKCodec.Create(stream, out SKCodecResult opened);
+        if (codec is null)
+            throw opened == SKCodecResult.IncompleteInput ? Truncated(file) : new UserInputException($"{file}: not a readable PNG or JPEG image (unknown or corrupt data)");
         SKImageInfo info = codec.Info.WithColorType(SKColorType.Rgba8888)
             .WithAlphaType(codec.Info.AlphaType == SKAlphaType.Opaque ? SKAlphaType.Opaque : SKAlphaType.Unpremul);
         var bitmap = new SKBitmap(info);
+        // IncompleteInput: Skia decoded what the file holds and filled the rest; a partial image is not training data.
         SKCodecResult result = codec.GetPixels(info, bitmap.GetPixels());
         if (result != SKCodecResult.Success)
         {
             bitmap.Dispose();
-            throw new UserInputException($"{file}: corrupt image: decoding stopped ({result})");
+            throw result == SKCodecResult.IncompleteInput ? Truncated(file) : new UserInputException($"{file}: corrupt image: decoding stopped ({result})");
         }
         return bitmap;
     }
+
+    private static UserInputException Truncated(string file) =>
+        new($"{file}: truncated image: the file ends before the image does; copy it again");
 
     private static SKBitmap Resize(SKBitmap bitmap, int width, int height, string file) =>
         bitmap.Resize(new SKImageInfo(width, height, bitmap.ColorType, bitmap.AlphaType), new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear))

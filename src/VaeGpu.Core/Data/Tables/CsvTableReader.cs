@@ -1,28 +1,22 @@
 using System.Globalization;
-using System.IO.Compression;
 using nietras.SeparatedValues;
 
 namespace VaeGpu.Data.Tables;
 
 /// <summary>
-/// Reads a CSV or TSV file (optionally gzipped) with Sep: Data:SkipRows leading lines dropped, a
-/// header row or positional names (Data:Header), every non-label, non-id, non-excluded cell a number.
-/// A ragged row, a non-numeric, empty or NaN cell is a one-line error naming the file, the line and
-/// the column.
+/// Reads a CSV or TSV file (optionally gzipped, refused when truncated or corrupt) with Sep:
+/// Data:SkipRows leading lines dropped, a header row or positional names (Data:Header), every
+/// non-label, non-id, non-excluded cell a number. A ragged row, a non-numeric, empty or NaN cell is a
+/// one-line error naming the file, the line and the column.
 /// </summary>
 public static class CsvTableReader
 {
     public static TableData Read(string path, char separator, DataSettings settings)
     {
         string file = Path.GetFullPath(path);
-        try
-        {
-            return Read(file, separator, settings, Open(file));
-        }
-        catch (InvalidDataException)
-        {
-            throw new UserInputException($"{file}: corrupt gzip stream: the compressed data is damaged and cannot be decompressed");
-        }
+        using Stream content = Open(file);
+        // A cell or row defect in the output of a damaged gzip file is reported as the damage.
+        return GzipFile.BlameDamage(content, () => Read(file, separator, settings, new StreamReader(content, leaveOpen: true)));
     }
 
     private static TableData Read(string file, char separator, DataSettings settings, TextReader opened)
@@ -88,11 +82,9 @@ public static class CsvTableReader
         return new TableData(file, columns, features.ToArray(), places.Count, labels?.ToArray(), ids?.ToArray(), places.ToArray());
     }
 
-    private static TextReader Open(string file)
+    private static Stream Open(string file)
     {
-        Stream stream = DataFiles.OpenRead(file);
-        if (DataFiles.IsGzip(stream))
-            stream = new GZipStream(stream, CompressionMode.Decompress);
-        return new StreamReader(stream);
+        FileStream stream = DataFiles.OpenRead(file);
+        return DataFiles.IsGzip(stream) ? new GzipFile(stream, file) : stream;
     }
 }

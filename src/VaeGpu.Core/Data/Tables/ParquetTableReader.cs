@@ -17,6 +17,7 @@ public static class ParquetTableReader
     {
         string file = Path.GetFullPath(path);
         using FileStream stream = DataFiles.OpenRead(file);
+        ThrowIfTruncated(stream, file);
         try
         {
             return ReadAsync(stream, file, settings).GetAwaiter().GetResult();
@@ -26,6 +27,29 @@ public static class ParquetTableReader
             // Parquet.Net reports a damaged file with several exception types; none is the user's to debug.
             throw new UserInputException($"{file}: not a readable Parquet file ({e.Message.ReplaceLineEndings(" ").Trim()})");
         }
+    }
+
+    /// <summary>
+    /// A Parquet file is "PAR1", the row groups, the footer, the footer's 4-byte length and "PAR1"
+    /// again, so a file cut anywhere has the first magic without the last. Checked here because
+    /// Parquet.Net says only "not a parquet file, head: 50415231, tail: ...".
+    /// </summary>
+    private static void ThrowIfTruncated(FileStream stream, string file)
+    {
+        const int Magic = 4, Least = Magic + 4 + Magic;
+        Span<byte> head = stackalloc byte[Magic], tail = stackalloc byte[Magic];
+        bool parquet = stream.ReadAtLeast(head, Magic, throwOnEndOfStream: false) == Magic && head.SequenceEqual("PAR1"u8);
+        bool whole = stream.Length >= Least;
+        if (parquet && whole)
+        {
+            stream.Position = stream.Length - Magic;
+            stream.ReadExactly(tail);
+            whole = tail.SequenceEqual("PAR1"u8);
+        }
+        stream.Position = 0;
+        if (parquet && !whole)
+            throw new UserInputException(
+                $"{file}: truncated Parquet file: it starts with PAR1 but its end (the footer and the closing PAR1) is missing; the file was cut short, copy it again");
     }
 
     private static async Task<TableData> ReadAsync(Stream stream, string file, DataSettings settings)
