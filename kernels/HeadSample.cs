@@ -45,8 +45,17 @@ public static class HeadSampleKernels
     }
 }
 
+/// <summary>The fused head kernel (step version 2), loaded for one accelerator.</summary>
+public interface IHeadSampleLauncher
+{
+    /// <summary>head = x · wᵀ + b (2·latent outputs), then z, eps and kl from it as <see cref="ReparameterizeKernels.Forward"/> does.</summary>
+    void Forward(AcceleratorStream stream, ArrayView<float> x, ArrayView<float> w, ArrayView<float> b, ArrayView<float> head,
+        ArrayView<float> z, ArrayView<float> eps, ArrayView<float> kl, ArrayView<uint> counter, int rows, int inFeatures, int latent,
+        float logVarMin, float logVarMax, ulong seed, uint noiseStream, float temperature);
+}
+
 /// <summary>Loads the fused head kernel once per accelerator and launches it on a stream.</summary>
-public sealed class HeadSampleLauncher<TTile>(Accelerator accelerator, LaunchCounter launches) where TTile : struct, IGemmTile
+public sealed class HeadSampleLauncher<TTile>(Accelerator accelerator, LaunchCounter launches) : IHeadSampleLauncher where TTile : struct, IGemmTile
 {
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
         ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<uint>, int, int, int, SampleSettings> _forward =

@@ -43,12 +43,17 @@ public static class KernelCatalog
         Implicit(typeof(ReduceKernels), nameof(ReduceKernels.AdvanceCounter)),
     ];
 
-    /// <summary>A GEMM kernel at <paramref name="version"/> (its register block type argument): "LinearKernels.Forward v2".</summary>
+    /// <summary>A GEMM kernel at <paramref name="version"/> (its register block type argument, from <see cref="KernelVersionMap"/>): "LinearKernels.Forward v2".</summary>
     private static KernelEntry Gemm(Type type, string name, int version)
     {
-        MethodInfo method = type.GetMethod(name, BindingFlags.Public | BindingFlags.Static)!
-            .MakeGenericMethod(typeof(GpuTile), version == 1 ? typeof(Block4x4) : typeof(Block8x8));
+        MethodInfo method = KernelVersionMap.Block(version, $"{type.Name}.{name}", new GpuGemm(type.GetMethod(name, BindingFlags.Public | BindingFlags.Static)!));
         return new KernelEntry($"{type.Name}.{name} v{version}", method, ExplicitlyGrouped: true, UsesFma: true, RegisterBlocked: true);
+    }
+
+    /// <summary>A GEMM kernel closed over the GPU tile and one register block.</summary>
+    private sealed class GpuGemm(MethodInfo definition) : IBlockChoice<MethodInfo>
+    {
+        public MethodInfo With<TBlock>() where TBlock : struct, IRegisterBlock => definition.MakeGenericMethod(typeof(GpuTile), typeof(TBlock));
     }
 
     private static KernelEntry Grouped(Type type, string name, bool fma)

@@ -1,7 +1,7 @@
 namespace VaeGpu.Kernels;
 
 /// <summary>
-/// Kernel launches issued through one <see cref="IKernelSet"/>: what `bench` divides by the steps to
+/// Kernel launches issued through one <see cref="KernelLaunchers"/>: what `bench` divides by the steps to
 /// report launches per step (a CUDA graph replays the same launches as one graph launch).
 /// </summary>
 public sealed class LaunchCounter

@@ -89,8 +89,27 @@ public static class ReduceKernels
     public static void AdvanceCounter(Index1D element, ArrayView<uint> counter) => counter[0] = counter[0] + 1u;
 }
 
+/// <summary>The reduction and data kernels, loaded for one accelerator; the methods carry IAccelerator's op names.</summary>
+public interface IReduceLauncher
+{
+    void Reduce(AcceleratorStream stream, ArrayView<float> source, ArrayView<float> destination);
+
+    void ReduceToSlot(AcceleratorStream stream, ArrayView<float> source, ArrayView<float> log, int width, int component, ArrayView<uint> cursor);
+
+    void GatherRows(AcceleratorStream stream, ArrayView<byte> images, ArrayView<int> indices, ArrayView<float> destination, int rows, int rowLength);
+
+    void GatherBatch(AcceleratorStream stream, ArrayView<byte> images, ArrayView<int> order, ArrayView<uint> cursor, int batchSize,
+        ArrayView<float> destination, int rows, int rowLength);
+
+    void AdvanceCounter(AcceleratorStream stream, ArrayView<uint> counter);
+
+    /// <summary>Step version 2: Σ nll and Σ kl into the log's slot and both counters advanced, in one launch (<see cref="ReduceKernels.FinishStep{TTile}"/>).</summary>
+    void FinishStep(AcceleratorStream stream, ArrayView<float> nll, ArrayView<float> kl, ArrayView<float> log,
+        ArrayView<uint> stepCounter, ArrayView<uint> cursor);
+}
+
 /// <summary>Loads the reduction and data kernels once per accelerator and launches them on a stream.</summary>
-public sealed class ReduceLauncher<TTile> where TTile : struct, IGemmTile
+public sealed class ReduceLauncher<TTile> : IReduceLauncher where TTile : struct, IGemmTile
 {
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, int> _sum;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<byte>, int, ArrayView<int>, ArrayView<float>, int> _gather;
@@ -114,7 +133,6 @@ public sealed class ReduceLauncher<TTile> where TTile : struct, IGemmTile
             ReduceKernels.FinishStep<TTile>);
     }
 
-    /// <summary>The end of a step in one launch (step version 2): see <see cref="ReduceKernels.FinishStep{TTile}"/>.</summary>
     public void FinishStep(AcceleratorStream stream, ArrayView<float> nll, ArrayView<float> kl, ArrayView<float> log,
         ArrayView<uint> stepCounter, ArrayView<uint> cursor)
     {
@@ -125,7 +143,7 @@ public sealed class ReduceLauncher<TTile> where TTile : struct, IGemmTile
     /// <summary>The one group of the fixed-order sums: as many lanes as a GEMM tile.</summary>
     private static KernelConfig OneGroup() => new(1, default(TTile).ThreadsM * default(TTile).ThreadsN);
 
-    public void SumToSlot(AcceleratorStream stream, ArrayView<float> source, ArrayView<float> log, int width, int component,
+    public void ReduceToSlot(AcceleratorStream stream, ArrayView<float> source, ArrayView<float> log, int width, int component,
         ArrayView<uint> cursor)
     {
         _launches.Add();
@@ -140,7 +158,7 @@ public sealed class ReduceLauncher<TTile> where TTile : struct, IGemmTile
         _gatherBatch(stream, rows * rowLength, images, (int)(images.Length / rowLength), order, cursor, batchSize, destination, rowLength);
     }
 
-    public void Sum(AcceleratorStream stream, ArrayView<float> source, ArrayView<float> destination)
+    public void Reduce(AcceleratorStream stream, ArrayView<float> source, ArrayView<float> destination)
     {
         _launches.Add();
         _sum(stream, OneGroup(), source, destination, (int)source.Length);

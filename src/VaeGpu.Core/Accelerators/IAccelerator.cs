@@ -122,11 +122,8 @@ public interface IAccelerator : IDisposable
     /// </summary>
     void GatherBatchLinearForward(DeviceSpan<byte> images, DeviceSpan<int> order, DeviceSpan<uint> cursor, int batchSize,
         DeviceSpan<float> input, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> y,
-        int rows, int inFeatures, int outFeatures, Activation activation)
-    {
-        GatherBatch(images, order, cursor, batchSize, input, rows, inFeatures);
-        LinearForward(input, w, b, y, rows, inFeatures, outFeatures, activation);
-    }
+        int rows, int inFeatures, int outFeatures, Activation activation) =>
+        UnfusedStep.GatherBatchLinearForward(this, images, order, cursor, batchSize, input, w, b, y, rows, inFeatures, outFeatures, activation);
 
     /// <summary>
     /// The encoder's head and the sample in one op: head = x · wᵀ + b (<see cref="LinearForward"/> with
@@ -135,11 +132,8 @@ public interface IAccelerator : IDisposable
     /// </summary>
     void HeadAndReparameterize(DeviceSpan<float> x, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> head,
         DeviceSpan<float> z, DeviceSpan<float> eps, DeviceSpan<float> kl, int rows, int inFeatures, int latent,
-        LogVarClamp clamp, NoiseSource noise, DeviceSpan<uint> counter)
-    {
-        LinearForward(x, w, b, head, rows, inFeatures, 2 * latent, Activation.Identity);
-        Reparameterize(head, z, eps, kl, rows, latent, clamp, noise, counter);
-    }
+        LogVarClamp clamp, NoiseSource noise, DeviceSpan<uint> counter) =>
+        UnfusedStep.HeadAndReparameterize(this, x, w, b, head, z, eps, kl, rows, inFeatures, latent, clamp, noise, counter);
 
     /// <summary>
     /// The end of a training step, after Adam (which reads the step counter): Σ nll and Σ kl into slot
@@ -149,12 +143,6 @@ public interface IAccelerator : IDisposable
     /// 2 does it all in one launch (same bits).
     /// </summary>
     void FinishStep(DeviceSpan<float> nll, DeviceSpan<float> kl, DeviceSpan<float> log, DeviceSpan<uint> stepCounter,
-        DeviceSpan<uint> cursor)
-    {
-        OpShapes.FinishStep(this, nll, kl, log, stepCounter, cursor);
-        ReduceToSlot(nll, log, 2, 0, cursor);
-        ReduceToSlot(kl, log, 2, 1, cursor);
-        AdvanceCounter(stepCounter);
-        AdvanceCounter(cursor);
-    }
+        DeviceSpan<uint> cursor) =>
+        UnfusedStep.FinishStep(this, nll, kl, log, stepCounter, cursor);
 }

@@ -16,7 +16,7 @@ public sealed class IlgpuAccelerator : IAccelerator, IStepCapture
     private readonly Context _context;
     private readonly Accelerator _accelerator;
     private readonly AcceleratorStream _stream;
-    private readonly IKernelSet _kernels;
+    private readonly KernelLaunchers _kernels;
     private MemoryBuffer1D<double, Stride1D.Dense>? _elboPartials;
     private bool _capturing;
 
@@ -32,7 +32,7 @@ public sealed class IlgpuAccelerator : IAccelerator, IStepCapture
         {
             _accelerator = device.CreateAccelerator(context);
             _stream = _accelerator.CreateStream();
-            _kernels = KernelSet.Load(_accelerator, versions);
+            _kernels = KernelLaunchers.Load(_accelerator, versions);
         }
         catch
         {
@@ -118,7 +118,7 @@ public sealed class IlgpuAccelerator : IAccelerator, IStepCapture
         int rows, int inFeatures, int outFeatures, Activation activation)
     {
         OpShapes.LinearForward(this, x, w, b, y, rows, inFeatures, outFeatures);
-        _kernels.LinearForward(_stream, View(x), View(w), View(b), View(y), rows, inFeatures, outFeatures, (int)activation);
+        _kernels.Linear.Forward(_stream, View(x), View(w), View(b), View(y), rows, inFeatures, outFeatures, (int)activation);
     }
 
     public void LinearBackward(DeviceSpan<float> dy, DeviceSpan<float> x, DeviceSpan<float> w,
@@ -126,7 +126,7 @@ public sealed class IlgpuAccelerator : IAccelerator, IStepCapture
         int rows, int inFeatures, int outFeatures, Activation inputActivation)
     {
         bool wantsDx = OpShapes.LinearBackward(this, dy, x, w, dw, db, dx, rows, inFeatures, outFeatures);
-        _kernels.LinearBackward(_stream, View(dy), View(x), View(w), View(dw), View(db), wantsDx ? View(dx) : default,
+        _kernels.Linear.Backward(_stream, View(dy), View(x), View(w), View(dw), View(db), wantsDx ? View(dx) : default,
             wantsDx, rows, inFeatures, outFeatures, (int)inputActivation);
     }
 
@@ -153,10 +153,10 @@ public sealed class IlgpuAccelerator : IAccelerator, IStepCapture
     {
         bool wantsGradient = OpShapes.ElboOutput(this, h, w, b, target, nll, dLogits, rows, hidden, outFeatures, likelihood, logSigma);
         if (rows == 0) return;
-        ArrayView<double> partial = ElboPartials(_kernels.ElboPartialLength(rows, outFeatures));
+        ArrayView<double> partial = ElboPartials(_kernels.Elbo.PartialLength(rows, outFeatures));
         // Without a gradient the kernel never writes dLogits; it still needs a view of the right type.
         ArrayView<float> gradient = wantsGradient ? View(dLogits) : View(nll);
-        _kernels.ElboOutput(_stream, View(h), View(w), View(b), View(target), partial, gradient, View(nll),
+        _kernels.Elbo.Output(_stream, View(h), View(w), View(b), View(target), partial, gradient, View(nll),
             rows, hidden, outFeatures, (int)likelihood.Kind, likelihood.Sigma, logSigma.IsNone ? View(nll) : View(logSigma),
             gradScale, wantsGradient);
     }
@@ -165,7 +165,7 @@ public sealed class IlgpuAccelerator : IAccelerator, IStepCapture
         int rows, int features, float gradScale)
     {
         OpShapes.LogSigmaGradient(this, dLogits, logSigma, dLogSigma, rows, features, gradScale);
-        _kernels.LogSigmaGradient(_stream, View(dLogits), View(logSigma), View(dLogSigma), rows, features, gradScale);
+        _kernels.Elbo.LogSigmaGradient(_stream, View(dLogits), View(logSigma), View(dLogSigma), rows, features, gradScale);
     }
 
     public void AdamStep(DeviceSpan<float> parameters, DeviceSpan<float> gradients, DeviceSpan<float> m,
@@ -180,63 +180,79 @@ public sealed class IlgpuAccelerator : IAccelerator, IStepCapture
     {
         OpShapes.Require(nameof(Reduce), "source", source, source.Length, this);
         OpShapes.Require(nameof(Reduce), "destination", destination, 1, this);
-        _kernels.Sum(_stream, View(source), View(destination));
+        _kernels.Reduce.Reduce(_stream, View(source), View(destination));
     }
 
     public void GatherRows(DeviceSpan<byte> images, DeviceSpan<int> indices, DeviceSpan<float> destination,
         int rows, int rowLength)
     {
         OpShapes.GatherRows(this, images, indices, destination, rows, rowLength);
-        _kernels.GatherRows(_stream, View(images), View(indices), View(destination), rows, rowLength);
+        _kernels.Reduce.GatherRows(_stream, View(images), View(indices), View(destination), rows, rowLength);
     }
 
     public void GatherBatch(DeviceSpan<byte> images, DeviceSpan<int> order, DeviceSpan<uint> cursor, int batchSize,
         DeviceSpan<float> destination, int rows, int rowLength)
     {
         OpShapes.GatherBatch(this, images, order, cursor, batchSize, destination, rows, rowLength);
-        _kernels.GatherBatch(_stream, View(images), View(order), View(cursor), batchSize, View(destination), rows, rowLength);
+        _kernels.Reduce.GatherBatch(_stream, View(images), View(order), View(cursor), batchSize, View(destination), rows, rowLength);
     }
 
     public void ReduceToSlot(DeviceSpan<float> source, DeviceSpan<float> log, int width, int component, DeviceSpan<uint> cursor)
     {
         OpShapes.ReduceToSlot(this, source, log, width, component, cursor);
-        _kernels.SumToSlot(_stream, View(source), View(log), width, component, View(cursor));
+        _kernels.Reduce.ReduceToSlot(_stream, View(source), View(log), width, component, View(cursor));
     }
 
     public void AdvanceCounter(DeviceSpan<uint> counter)
     {
         OpShapes.Require(nameof(AdvanceCounter), "counter", counter, 1, this);
-        _kernels.AdvanceCounter(_stream, View(counter));
+        _kernels.Reduce.AdvanceCounter(_stream, View(counter));
     }
 
-    /// <summary>Two launches at step version 1, one at version 2 (<see cref="IKernelSet.GatherBatchLinearForward"/>).</summary>
+    /// <summary>One launch at step version 2 (<see cref="GatherLinearKernels"/>); the two plain ops at version 1.</summary>
     public void GatherBatchLinearForward(DeviceSpan<byte> images, DeviceSpan<int> order, DeviceSpan<uint> cursor, int batchSize,
         DeviceSpan<float> input, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> y,
         int rows, int inFeatures, int outFeatures, Activation activation)
     {
+        // The fused kernel writes input from its column tiles: a layer without outputs has none.
+        if (!_kernels.FusedStep || rows == 0 || outFeatures == 0)
+        {
+            UnfusedStep.GatherBatchLinearForward(this, images, order, cursor, batchSize, input, w, b, y, rows, inFeatures, outFeatures, activation);
+            return;
+        }
         OpShapes.GatherBatch(this, images, order, cursor, batchSize, input, rows, inFeatures);
         OpShapes.LinearForward(this, input, w, b, y, rows, inFeatures, outFeatures);
-        _kernels.GatherBatchLinearForward(_stream, View(images), View(order), View(cursor), batchSize, View(input), View(w), View(b), View(y),
+        _kernels.Linear.GatherForward(_stream, View(images), View(order), View(cursor), batchSize, View(input), View(w), View(b), View(y),
             rows, inFeatures, outFeatures, (int)activation);
     }
 
-    /// <summary>Two launches at step version 1, one at version 2 (<see cref="IKernelSet.HeadAndReparameterize"/>).</summary>
+    /// <summary>One launch at step version 2 (<see cref="HeadSampleKernels"/>); the two plain ops at version 1.</summary>
     public void HeadAndReparameterize(DeviceSpan<float> x, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> head,
         DeviceSpan<float> z, DeviceSpan<float> eps, DeviceSpan<float> kl, int rows, int inFeatures, int latent,
         LogVarClamp clamp, NoiseSource noise, DeviceSpan<uint> counter)
     {
+        if (_kernels.HeadSample is not { } fused)
+        {
+            UnfusedStep.HeadAndReparameterize(this, x, w, b, head, z, eps, kl, rows, inFeatures, latent, clamp, noise, counter);
+            return;
+        }
         OpShapes.LinearForward(this, x, w, b, head, rows, inFeatures, 2 * latent);
         OpShapes.Reparameterize(this, head, z, eps, kl, rows, latent, clamp, counter);
-        _kernels.HeadAndReparameterize(_stream, View(x), View(w), View(b), View(head), View(z), View(eps), View(kl), View(counter),
+        fused.Forward(_stream, View(x), View(w), View(b), View(head), View(z), View(eps), View(kl), View(counter),
             rows, inFeatures, latent, clamp.Min, clamp.Max, noise.Seed, noise.Stream, noise.Temperature);
     }
 
-    /// <summary>Four launches at step version 1, one at version 2 (<see cref="IKernelSet.FinishStep"/>).</summary>
+    /// <summary>One launch at step version 2 (<see cref="ReduceKernels.FinishStep{TTile}"/>); the four plain ops at version 1.</summary>
     public void FinishStep(DeviceSpan<float> nll, DeviceSpan<float> kl, DeviceSpan<float> log, DeviceSpan<uint> stepCounter,
         DeviceSpan<uint> cursor)
     {
+        if (!_kernels.FusedStep)
+        {
+            UnfusedStep.FinishStep(this, nll, kl, log, stepCounter, cursor);
+            return;
+        }
         OpShapes.FinishStep(this, nll, kl, log, stepCounter, cursor);
-        _kernels.FinishStep(_stream, View(nll), View(kl), View(log), View(stepCounter), View(cursor));
+        _kernels.Reduce.FinishStep(_stream, View(nll), View(kl), View(log), View(stepCounter), View(cursor));
     }
 
     /// <summary>Raw Philox blocks drawn on the device: what the tests compare bit for bit with the CPU.</summary>
