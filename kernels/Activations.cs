@@ -3,17 +3,17 @@ using System.Runtime.CompilerServices;
 namespace VaeGpu.Kernels;
 
 /// <summary>
-/// Element-wise activations by code (the values of VaeGpu.Accelerators.Activation), and their
-/// derivatives written through the output y, so that backward passes never need the pre-activation.
-/// Device code: an unknown code is the identity (the host validates codes before any launch).
+/// Element-wise activations by code (the values of <see cref="Activation"/>), and their derivatives
+/// written through the output y, so that backward passes never need the pre-activation. Device code:
+/// an unknown code is the identity. The host calls the <see cref="Activation"/> overloads.
 /// </summary>
 public static class Activations
 {
-    public const int Identity = 0;
-    public const int Relu = 1;
-    public const int Tanh = 2;
-    public const int LeakyRelu = 3;
-    public const int Sigmoid = 4;
+    public const int Identity = (int)Activation.Identity;
+    public const int Relu = (int)Activation.Relu;
+    public const int Tanh = (int)Activation.Tanh;
+    public const int LeakyRelu = (int)Activation.LeakyRelu;
+    public const int Sigmoid = (int)Activation.Sigmoid;
 
     public const float LeakySlope = 0.01f;
 
@@ -37,4 +37,12 @@ public static class Activations
         if (activation == Sigmoid) return y * (1f - y);
         return 1f;
     }
+
+    /// <summary>act(x) on the host: the same code the device kernels run.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Apply(Activation activation, float x) => Apply((int)activation, x);
+
+    /// <summary>dy/dx through y = act(x), on the host.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float DerivativeFromOutput(Activation activation, float y) => DerivativeFromOutput((int)activation, y);
 }

@@ -7,10 +7,10 @@ namespace VaeGpu.Kernels;
 /// The decoder's output layer fused with the reconstruction loss; the register block type argument is
 /// the version (<see cref="Block4x4"/> = 1, <see cref="Block8x8"/> = 2; same bits).
 /// Output   logits = h[rows × hidden] · wᵀ + b (w is [out × hidden]) stay in registers; for each
-///          element the NLL of the target and, when writeGradient is 1, dLogits = gradScale · ∂NLL/∂logit
+///          element the NLL of the target and, when dLogits is not empty, dLogits = gradScale · ∂NLL/∂logit
 ///          are computed in the GEMM's epilogue. Each group writes, per row, the double sum of its
 ///          columns' NLL to partial[row · columnTiles + tile] (threads in column order, each thread's
-///          four columns in order): logits are never stored.
+///          block columns in order): logits are never stored.
 /// RowSums  nll[row] = Σ_t partial[row · columnTiles + t], tiles in order: a fixed-order reduction, no atomics.
 /// LogSigmaGradient  for a Gaussian with σ learned per feature: dLogSigma[j] = Σ_rows of
 ///          PixelLoss.LogSigmaGradient (from dLogits), one thread per feature, rows in order.
@@ -20,9 +20,11 @@ public static class ElboKernels
 {
     public static void Output<TTile, TBlock>(ArrayView<float> h, ArrayView<float> w, ArrayView<float> b, ArrayView<float> target,
         ArrayView<double> partial, ArrayView<float> dLogits, int rows, int hidden, int outFeatures,
-        int likelihood, float sigma, ArrayView<float> logSigma, float gradScale, int writeGradient)
+        int likelihood, float sigma, ArrayView<float> logSigma, float gradScale)
         where TTile : struct, IGemmTile where TBlock : struct, IRegisterBlock
     {
+        // No gradient is asked for with an empty dLogits view, as no dx is for LinearBackward.
+        bool writeGradient = dLogits.Length > 0;
         TBlock acc = GemmCore.Accumulate<TTile, TBlock>(
             new Operand(h, hidden, 1), new Operand(w, 1, hidden), rows, outFeatures, hidden);
         ArrayView<double> rowParts = SharedMemory.Allocate<double>(default(TBlock).Size * default(TTile).ThreadsM * default(TTile).ThreadsN);
@@ -41,7 +43,7 @@ public static class ElboKernels
                     float columnLogSigma = likelihood == PixelLoss.GaussianLearned ? logSigma[col] : 0f;
                     LossTerm term = PixelLoss.Nll(likelihood, sigma, columnLogSigma, acc.Get(i, j) + b[col], target[at]);
                     sum += term.Nll;
-                    if (writeGradient != 0) dLogits[at] = gradScale * term.Gradient;
+                    if (writeGradient) dLogits[at] = gradScale * term.Gradient;
                 }
             }
             rowParts[(ty + i * threadsM) * threadsN + tx] = sum;
@@ -84,10 +86,11 @@ public interface IElboLauncher
     /// <summary>Doubles of scratch that <see cref="Output"/> needs for <paramref name="rows"/> × <paramref name="outFeatures"/>.</summary>
     int PartialLength(int rows, int outFeatures);
 
-    /// <param name="logSigma">Per-feature logσ for <see cref="PixelLoss.GaussianLearned"/>; any float view otherwise.</param>
+    /// <param name="dLogits">Where the gradient goes; an empty view (default) when none is wanted.</param>
+    /// <param name="logSigma">Per-feature logσ for <see cref="PixelLoss.GaussianLearned"/>; an empty view otherwise.</param>
     void Output(AcceleratorStream stream, ArrayView<float> h, ArrayView<float> w, ArrayView<float> b, ArrayView<float> target,
         ArrayView<double> partial, ArrayView<float> dLogits, ArrayView<float> nll, int rows, int hidden, int outFeatures,
-        int likelihood, float sigma, ArrayView<float> logSigma, float gradScale, bool writeGradient);
+        int likelihood, float sigma, ArrayView<float> logSigma, float gradScale);
 
     void LogSigmaGradient(AcceleratorStream stream, ArrayView<float> dLogits, ArrayView<float> logSigma, ArrayView<float> dLogSigma,
         int rows, int columns, float gradScale);
@@ -97,7 +100,7 @@ public interface IElboLauncher
 public sealed class ElboLauncher<TTile, TBlock> : IElboLauncher where TTile : struct, IGemmTile where TBlock : struct, IRegisterBlock
 {
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-        ArrayView<double>, ArrayView<float>, int, int, int, int, float, ArrayView<float>, float, int> _output;
+        ArrayView<double>, ArrayView<float>, int, int, int, int, float, ArrayView<float>, float> _output;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float> _logSigmaGradient;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<double>, int, ArrayView<float>> _rowSums;
 
@@ -107,7 +110,7 @@ public sealed class ElboLauncher<TTile, TBlock> : IElboLauncher where TTile : st
     {
         _launches = launches;
         _output = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            ArrayView<double>, ArrayView<float>, int, int, int, int, float, ArrayView<float>, float, int>(ElboKernels.Output<TTile, TBlock>);
+            ArrayView<double>, ArrayView<float>, int, int, int, int, float, ArrayView<float>, float>(ElboKernels.Output<TTile, TBlock>);
         _logSigmaGradient = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float>(
             ElboKernels.LogSigmaGradient);
         _rowSums = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<double>, int, ArrayView<float>>(ElboKernels.RowSums);
@@ -115,10 +118,9 @@ public sealed class ElboLauncher<TTile, TBlock> : IElboLauncher where TTile : st
 
     public int PartialLength(int rows, int outFeatures) => rows * GemmCore.ColumnTiles<TTile, TBlock>(outFeatures);
 
-    /// <param name="dLogits">Where the gradient goes; ignored (may be any float view) when <paramref name="writeGradient"/> is false.</param>
     public void Output(AcceleratorStream stream, ArrayView<float> h, ArrayView<float> w, ArrayView<float> b, ArrayView<float> target,
         ArrayView<double> partial, ArrayView<float> dLogits, ArrayView<float> nll, int rows, int hidden, int outFeatures,
-        int likelihood, float sigma, ArrayView<float> logSigma, float gradScale, bool writeGradient)
+        int likelihood, float sigma, ArrayView<float> logSigma, float gradScale)
     {
         if (rows == 0) return;
         int columnTiles = GemmCore.ColumnTiles<TTile, TBlock>(outFeatures);
@@ -126,7 +128,7 @@ public sealed class ElboLauncher<TTile, TBlock> : IElboLauncher where TTile : st
         {
             _launches.Add();
             _output(stream, GemmCore.Config<TTile, TBlock>(rows, outFeatures), h, w, b, target, partial, dLogits,
-                rows, hidden, outFeatures, likelihood, sigma, logSigma, gradScale, writeGradient ? 1 : 0);
+                rows, hidden, outFeatures, likelihood, sigma, logSigma, gradScale);
         }
         _launches.Add();
         _rowSums(stream, rows, partial, columnTiles, nll);

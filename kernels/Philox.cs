@@ -88,14 +88,33 @@ public static class Philox
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double Angle(uint bits) => TwoPi * Uniform(bits);
 
+    /// <summary>
+    /// One Box-Muller normal of a pair of words: r·cos θ (or r·sin θ), r = √(−2 ln u(radiusBits)),
+    /// θ = 2π·u(angleBits), in double rounded once. The one place the normals are computed, for the
+    /// device kernels and the host alike.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float BoxMuller(uint radiusBits, uint angleBits, bool sine)
+    {
+        double radius = Radius(radiusBits);
+        double angle = Angle(angleBits);
+        return sine ? (float)(radius * Math.Sin(angle)) : (float)(radius * Math.Cos(angle));
+    }
+
+    /// <summary>Normal number <paramref name="lane"/> (0 to 3) of a block: Box-Muller of (X, Y) for lanes 0 and 1, of (Z, W) for 2 and 3, cosine first.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Normal(PhiloxBlock r, uint lane)
+    {
+        bool secondPair = (lane & 2u) != 0;
+        return BoxMuller(secondPair ? r.Z : r.X, secondPair ? r.W : r.Y, (lane & 1u) != 0);
+    }
+
     /// <summary>Normal number <paramref name="element"/> of (seed, stream, step).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Normal(uint seedLow, uint seedHigh, uint stream, uint step, uint element)
-    {
-        PhiloxBlock r = Block(seedLow, seedHigh, stream, step, element >> 2);
-        bool secondPair = (element & 2u) != 0;
-        double radius = Radius(secondPair ? r.Z : r.X);
-        double angle = Angle(secondPair ? r.W : r.Y);
-        return (element & 1u) != 0 ? (float)(radius * Math.Sin(angle)) : (float)(radius * Math.Cos(angle));
-    }
+    public static float Normal(uint seedLow, uint seedHigh, uint stream, uint step, uint element) =>
+        Normal(Block(seedLow, seedHigh, stream, step, element >> 2), element & 3u);
+
+    /// <summary>The 64-bit seed as Philox's key: the low 32 bits are key0, the high 32 bits key1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static PhiloxBlock Compute(PhiloxBlock c, ulong seed) => Compute(c, (uint)seed, (uint)(seed >> 32));
 }

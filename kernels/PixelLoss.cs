@@ -12,14 +12,14 @@ public struct LossTerm
 /// <summary>
 /// Per-pixel (per-feature) negative log-likelihoods with their gradients: the loss of the fused
 /// decoder-output kernel and of the CPU accelerator's loss epilogue. Codes are the values of
-/// VaeGpu.Accelerators.LikelihoodKind. Device code.
+/// <see cref="LikelihoodKind"/>. Device code.
 /// </summary>
 public static class PixelLoss
 {
-    public const int Bernoulli = 0;
-    public const int Gaussian = 1;
+    public const int Bernoulli = (int)LikelihoodKind.Bernoulli;
+    public const int Gaussian = (int)LikelihoodKind.Gaussian;
     /// <summary>Gaussian with a learned σ per feature: the output layer's feature j has σ_j = exp(logσ_j), a parameter.</summary>
-    public const int GaussianLearned = 2;
+    public const int GaussianLearned = (int)LikelihoodKind.GaussianLearned;
 
     /// <summary>½·ln 2π.</summary>
     public const float HalfLogTwoPi = 0.9189385332046727f;

@@ -44,7 +44,7 @@ public static class ReparameterizeKernels
     {
         int row = index / latent, j = index - row * latent;
         long step = counter[0];
-        float weight = (warmupSteps <= 0 ? beta : beta * Math.Min(1f, (float)(step + 1) / warmupSteps)) * klScale;
+        float weight = ReparameterizeMath.KlWeight(beta, warmupSteps, step) * klScale;
         int muAt = 2 * row * latent + j, logVarAt = muAt + latent;
         float upstream = dz[index];
         dHead[muAt] = ReparameterizeMath.MuGradient(upstream, head[muAt], weight);

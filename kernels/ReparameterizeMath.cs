@@ -10,6 +10,14 @@ namespace VaeGpu.Kernels;
 /// </summary>
 public static class ReparameterizeMath
 {
+    /// <summary>
+    /// The KL weight at <paramref name="step"/> (counted from 0): β · min(1, (step + 1) / warmupSteps), or β
+    /// without a warm-up, in float as written. The backward kernel and the host (KlWeight.At) both call it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float KlWeight(float beta, int warmupSteps, long step) =>
+        warmupSteps <= 0 ? beta : beta * Math.Min(1f, (float)(step + 1) / warmupSteps);
+
     /// <summary>logvar clamped to [min, max] before use.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float ClampLogVar(float logVar, float min, float max) => Math.Min(Math.Max(logVar, min), max);

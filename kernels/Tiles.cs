@@ -3,9 +3,9 @@ namespace VaeGpu.Kernels;
 /// <summary>
 /// Compile-time geometry of the tiled GEMMs, as a struct type argument that ILGPU folds into
 /// constants (shared-memory sizes must be constants). A group of ThreadsN × ThreadsM threads computes
-/// a (4·ThreadsM) × (4·ThreadsN) block of C, each thread a 4×4 register block held in scalar
-/// accumulators (<see cref="Accumulator4x4"/>), with K streamed through shared memory in slices of
-/// TileK. A kernel research version is a new tile type or a new numbered kernel.
+/// a (S·ThreadsM) × (S·ThreadsN) block of C, each thread an S×S register block held in scalar fields
+/// (<see cref="IRegisterBlock"/>: S = 4 at version 1, 8 at version 2), with K streamed through shared
+/// memory in slices of TileK. A kernel research version is a new tile type or a new numbered kernel.
 /// </summary>
 public interface IGemmTile
 {

@@ -3,6 +3,7 @@ using VaeGpu.Accelerators;
 using VaeGpu.Benchmarks;
 using VaeGpu.Data;
 using VaeGpu.Random;
+using VaeGpu.Kernels;
 
 namespace VaeGpu.Bench;
 

@@ -9,6 +9,7 @@ using VaeGpu.Data;
 using VaeGpu.Io;
 using VaeGpu.Model;
 using VaeGpu.Training;
+using VaeGpu.Kernels;
 
 namespace VaeGpu.Cli.Commands;
 

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using VaeGpu.Cli.Configuration;
 using VaeGpu.Accelerators;
 using VaeGpu.Configuration;
+using VaeGpu.Kernels;
 
 namespace VaeGpu.Cli.Runs;
 

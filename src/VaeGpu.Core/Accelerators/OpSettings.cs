@@ -23,8 +23,7 @@ public readonly record struct NoiseSource(ulong Seed, uint Stream, float Tempera
 /// </summary>
 public readonly record struct KlWeight(float Beta, int WarmupSteps)
 {
-    public float At(long step) =>
-        WarmupSteps <= 0 ? Beta : Beta * MathF.Min(1f, (float)(step + 1) / WarmupSteps);
+    public float At(long step) => Kernels.ReparameterizeMath.KlWeight(Beta, WarmupSteps, step);
 }
 
 /// <summary>Adam hyper-parameters (Kingma and Ba 2015), in PyTorch's formulation.</summary>

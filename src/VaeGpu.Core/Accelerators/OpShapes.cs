@@ -1,3 +1,4 @@
+using VaeGpu.Kernels;
 namespace VaeGpu.Accelerators;
 
 /// <summary>

@@ -3,6 +3,7 @@ using VaeGpu.Data;
 using VaeGpu.Model;
 using VaeGpu.Random;
 using VaeGpu.Training;
+using VaeGpu.Kernels;
 
 namespace VaeGpu.Benchmarks;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using VaeGpu.Accelerators;
 using VaeGpu.Model;
 using VaeGpu.Training;
+using VaeGpu.Kernels;
 
 namespace VaeGpu.Configuration;
 
@@ -78,7 +79,7 @@ public sealed class OptionsValidator(VaeGpuOptions options)
         ModelOptions model = Options.Model;
         IReadOnlyList<int> hidden = HiddenWidths(model.Hidden);
         int latent = Whole("Model:Latent", model.Latent);
-        if (!ActivationMath.TryParseHidden(model.Activation, out Activation activation))
+        if (!ActivationNames.TryParseHidden(model.Activation, out Activation activation))
             throw new ConfigException("Model:Activation", model.Activation, "unknown activation (use relu, tanh or leaky_relu)");
         return new VaeArchitecture(inputSize, hidden, latent, activation, Likelihood(table), LogVarClamp());
     }

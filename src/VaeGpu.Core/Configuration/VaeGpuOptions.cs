@@ -1,3 +1,4 @@
+using VaeGpu.Kernels;
 namespace VaeGpu.Configuration;
 
 // Bindable shapes of the configuration (appsettings.json, VAEGPU__* environment variables, the command

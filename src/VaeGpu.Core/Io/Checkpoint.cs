@@ -4,6 +4,7 @@ using System.Text;
 using VaeGpu.Accelerators;
 using VaeGpu.Model;
 using VaeGpu.Training;
+using VaeGpu.Kernels;
 
 namespace VaeGpu.Io;
 

@@ -1,4 +1,5 @@
 using VaeGpu.Accelerators;
+using VaeGpu.Kernels;
 
 namespace VaeGpu.Model;
 

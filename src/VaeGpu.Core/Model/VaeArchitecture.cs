@@ -1,4 +1,6 @@
 using VaeGpu.Accelerators;
+using VaeGpu.Kernels;
+using VaeGpu.Configuration;
 
 namespace VaeGpu.Model;
 
@@ -23,6 +25,6 @@ public sealed record VaeArchitecture(
 
     public override string ToString() =>
         $"{InputSize}-{string.Join('-', Hidden)}-{Latent}-{string.Join('-', Hidden.Reverse())}-{InputSize} " +
-        $"{ActivationMath.ConfigName(Activation)} " +
+        $"{ActivationNames.ConfigName(Activation)} " +
         (Likelihood.LearnsSigma ? "gaussian (learned σ)" : Likelihood.Kind.ToString().ToLowerInvariant());
 }

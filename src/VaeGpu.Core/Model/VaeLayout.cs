@@ -1,5 +1,6 @@
 using VaeGpu.Accelerators;
 using VaeGpu.Random;
+using VaeGpu.Kernels;
 
 namespace VaeGpu.Model;
 

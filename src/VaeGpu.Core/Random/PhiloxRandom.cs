@@ -1,3 +1,5 @@
+using VaeGpu.Kernels;
+
 namespace VaeGpu.Random;
 
 /// <summary>
@@ -14,7 +16,7 @@ public sealed class PhiloxRandom
     private readonly uint _stream;
     private readonly uint _substream;
     private ulong _nextBlockIndex;
-    private UInt4 _block;
+    private PhiloxBlock _block;
     private int _wordsUsed = WordsPerBlock;
     private float _spareNormal;
     private bool _hasSpareNormal;
@@ -34,7 +36,7 @@ public sealed class PhiloxRandom
             // than initialization or shuffling draws, and wrapping around would silently repeat them.
             if (_nextBlockIndex > uint.MaxValue)
                 throw new InvalidOperationException("Philox substream exhausted (2^34 numbers drawn)");
-            _block = Philox4x32.Compute(new UInt4((uint)_nextBlockIndex, _substream, _stream, 0), _seed);
+            _block = Philox.Compute(new PhiloxBlock((uint)_nextBlockIndex, _substream, _stream, 0), _seed);
             _nextBlockIndex++;
             _wordsUsed = 0;
         }
@@ -48,8 +50,8 @@ public sealed class PhiloxRandom
         };
     }
 
-    /// <summary>Uniform in (0, 1), never 0 or 1 (see <see cref="PhiloxNormal.ToUniform"/>).</summary>
-    public float NextUniform() => PhiloxNormal.ToUniform(NextUInt32());
+    /// <summary>Uniform in (0, 1), never 0 or 1 (see <see cref="Philox.Uniform"/>).</summary>
+    public float NextUniform() => Philox.Uniform(NextUInt32());
 
     /// <summary>Uniform in [lo, hi]; float rounding can reach either end when the range is wide.</summary>
     public float NextUniform(float lo, float hi)
@@ -70,9 +72,9 @@ public sealed class PhiloxRandom
 
         uint radiusBits = NextUInt32();
         uint angleBits = NextUInt32();
-        PhiloxNormal.BoxMuller(radiusBits, angleBits, out float first, out _spareNormal);
+        _spareNormal = Philox.BoxMuller(radiusBits, angleBits, sine: true);
         _hasSpareNormal = true;
-        return first;
+        return Philox.BoxMuller(radiusBits, angleBits, sine: false);
     }
 
     /// <summary>

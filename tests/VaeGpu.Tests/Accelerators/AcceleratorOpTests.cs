@@ -1,6 +1,7 @@
 using VaeGpu.Accelerators;
 using VaeGpu.Tests.Accelerators.Reference;
 using VaeGpu.Random;
+using VaeGpu.Kernels;
 
 namespace VaeGpu.Tests.Accelerators;
 
@@ -149,7 +150,7 @@ public abstract class AcceleratorOpTests : IDisposable
         var random = new System.Random(Seed(2, rows, inFeatures, outFeatures, (int)inputActivation));
         // x is the output of the layer below, so it is act(something): tanh in (−1, 1), relu ≥ 0 with exact zeros.
         float[] x = RandomValues(random, rows * inFeatures, 2.0);
-        for (int i = 0; i < x.Length; i++) x[i] = ActivationMath.Apply(inputActivation, x[i]);
+        for (int i = 0; i < x.Length; i++) x[i] = Activations.Apply(inputActivation, x[i]);
         float[] dy = RandomValues(random, rows * outFeatures, 1.0);
         float[] w = RandomValues(random, outFeatures * inFeatures, 1.0 / Math.Sqrt(inFeatures));
 

@@ -1,5 +1,6 @@
 using VaeGpu.Accelerators;
 using VaeGpu.Accelerators.Cpu;
+using VaeGpu.Kernels;
 
 namespace VaeGpu.Tests.Accelerators;
 

@@ -4,6 +4,7 @@ using VaeGpu.Data;
 using VaeGpu.Model;
 using VaeGpu.Tests.Training;
 using VaeGpu.Training;
+using VaeGpu.Kernels;
 
 namespace VaeGpu.Tests.Accelerators;
 

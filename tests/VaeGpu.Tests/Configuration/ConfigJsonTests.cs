@@ -1,5 +1,6 @@
 using VaeGpu.Cli.Configuration;
 using VaeGpu.Configuration;
+using VaeGpu.Kernels;
 
 namespace VaeGpu.Tests.Configuration;
 

@@ -3,6 +3,7 @@ using VaeGpu.Cli.Configuration;
 using VaeGpu.Configuration;
 using VaeGpu.Model;
 using VaeGpu.Training;
+using VaeGpu.Kernels;
 
 namespace VaeGpu.Tests.Configuration;
 

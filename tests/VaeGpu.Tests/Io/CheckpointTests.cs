@@ -5,6 +5,7 @@ using VaeGpu.Configuration;
 using VaeGpu.Io;
 using VaeGpu.Model;
 using VaeGpu.Random;
+using VaeGpu.Kernels;
 
 namespace VaeGpu.Tests.Io;
 

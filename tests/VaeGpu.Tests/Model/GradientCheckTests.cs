@@ -5,6 +5,7 @@ using VaeGpu.Configuration;
 using VaeGpu.Tests.Accelerators.Ilgpu;
 using VaeGpu.Tests.Accelerators.Reference;
 using VaeGpu.Random;
+using VaeGpu.Kernels;
 
 namespace VaeGpu.Tests.Model;
 

@@ -1,3 +1,4 @@
+using VaeGpu.Kernels;
 using VaeGpu.Random;
 
 namespace VaeGpu.Tests.Random;
@@ -9,8 +10,8 @@ public class PhiloxNormalTests
     [Fact]
     public void UniformEndsStayStrictlyInsideTheUnitInterval()
     {
-        float smallest = PhiloxNormal.ToUniform(0);
-        float largest = PhiloxNormal.ToUniform(uint.MaxValue);
+        float smallest = Philox.Uniform(0);
+        float largest = Philox.Uniform(uint.MaxValue);
 
         Assert.True(smallest > 0f);
         Assert.True(largest < 1f);
@@ -22,9 +23,9 @@ public class PhiloxNormalTests
     [Fact]
     public void UniformUsesTheTopBits()
     {
-        Assert.Equal(PhiloxNormal.ToUniform(0), PhiloxNormal.ToUniform(0x1FF));
-        Assert.True(PhiloxNormal.ToUniform(0x200) > PhiloxNormal.ToUniform(0x1FF));
-        Assert.Equal(0.5f + MathF.ScaleB(1f, -24), PhiloxNormal.ToUniform(0x8000_0000));
+        Assert.Equal(Philox.Uniform(0), Philox.Uniform(0x1FF));
+        Assert.True(Philox.Uniform(0x200) > Philox.Uniform(0x1FF));
+        Assert.Equal(0.5f + MathF.ScaleB(1f, -24), Philox.Uniform(0x8000_0000));
     }
 
     [Fact]
@@ -33,7 +34,7 @@ public class PhiloxNormalTests
         const uint stream = 7, step = 123_456;
         for (int block = 0; block < 50; block++)
         {
-            UInt4 bits = Philox4x32.Compute(new UInt4((uint)block, step, stream, 0), unchecked((uint)Seed), (uint)(Seed >> 32));
+            PhiloxBlock bits = Philox.Compute(new PhiloxBlock((uint)block, step, stream, 0), unchecked((uint)Seed), (uint)(Seed >> 32));
             // Evaluated in double and rounded once (the contract that makes devices agree bit for bit).
             float[] expected =
             [

@@ -1,3 +1,4 @@
+using VaeGpu.Kernels;
 using VaeGpu.Random;
 
 namespace VaeGpu.Tests.Random;
@@ -12,8 +13,8 @@ public class PhiloxRandomTests
         var random = new PhiloxRandom(Seed, stream: 3, substream: 9);
         for (uint block = 0; block < 3; block++)
         {
-            UInt4 expected = Philox4x32.Compute(new UInt4(block, 9, 3, 0), Seed);
-            Assert.Equal(expected, new UInt4(random.NextUInt32(), random.NextUInt32(), random.NextUInt32(), random.NextUInt32()));
+            PhiloxBlock expected = Philox.Compute(new PhiloxBlock(block, 9, 3, 0), Seed);
+            Assert.Equal(expected, new PhiloxBlock(random.NextUInt32(), random.NextUInt32(), random.NextUInt32(), random.NextUInt32()));
         }
     }
 
@@ -71,8 +72,8 @@ public class PhiloxRandomTests
     public void NormalsComeInBoxMullerPairs()
     {
         var random = new PhiloxRandom(Seed, 0, 0);
-        UInt4 block = Philox4x32.Compute(new UInt4(0, 0, 0, 0), Seed);
-        PhiloxNormal.BoxMuller(block.X, block.Y, out float first, out float second);
+        PhiloxBlock block = Philox.Compute(new PhiloxBlock(0, 0, 0, 0), Seed);
+        float first = Philox.BoxMuller(block.X, block.Y, sine: false), second = Philox.BoxMuller(block.X, block.Y, sine: true);
 
         Assert.Equal(first, random.NextNormal());
         Assert.Equal(second, random.NextNormal());

@@ -8,6 +8,7 @@ using VaeGpu.Model;
 using VaeGpu.Tests.Accelerators.Ilgpu;
 using VaeGpu.Tests.Training;
 using VaeGpu.Training;
+using VaeGpu.Kernels;
 
 namespace VaeGpu.Tests.Soak;
 

@@ -4,6 +4,7 @@ using VaeGpu.Data;
 using VaeGpu.Model;
 using VaeGpu.Tests.Accelerators.Ilgpu;
 using VaeGpu.Training;
+using VaeGpu.Kernels;
 
 namespace VaeGpu.Tests.Training;
 

@@ -3,6 +3,7 @@ using VaeGpu.Accelerators.Cpu;
 using VaeGpu.Data;
 using VaeGpu.Model;
 using VaeGpu.Training;
+using VaeGpu.Kernels;
 
 namespace VaeGpu.Tests.Training;
 

@@ -2,6 +2,7 @@ using VaeGpu.Accelerators;
 using VaeGpu.Data;
 using VaeGpu.Model;
 using VaeGpu.Training;
+using VaeGpu.Kernels;
 
 namespace VaeGpu.Tests.Training;
 

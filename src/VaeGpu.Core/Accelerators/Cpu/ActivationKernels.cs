@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using VaeGpu.Kernels;
 
 namespace VaeGpu.Accelerators.Cpu;
 
@@ -39,7 +40,7 @@ internal static class ActivationKernels
 
     private static void ScalarInPlace(Span<float> values, int from, Activation activation)
     {
-        for (int i = from; i < values.Length; i++) values[i] = ActivationMath.Apply(activation, values[i]);
+        for (int i = from; i < values.Length; i++) values[i] = Activations.Apply(activation, values[i]);
     }
 
     /// <summary>gradient[i] *= act'(x) written through y[i] = act(x).</summary>
@@ -49,7 +50,7 @@ internal static class ActivationKernels
         var gradientVectors = MemoryMarshal.Cast<float, Vector256<float>>(gradient);
         var yVectors = MemoryMarshal.Cast<float, Vector256<float>>(y);
         var one = Vector256<float>.One;
-        var slope = Vector256.Create(ActivationMath.LeakySlope);
+        var slope = Vector256.Create(Activations.LeakySlope);
         for (int i = 0; i < gradientVectors.Length; i++)
         {
             Vector256<float> v = yVectors[i];
@@ -64,19 +65,19 @@ internal static class ActivationKernels
             gradientVectors[i] *= derivative;
         }
         for (int i = gradientVectors.Length * Vector256<float>.Count; i < gradient.Length; i++)
-            gradient[i] *= ActivationMath.DerivativeFromOutput(activation, y[i]);
+            gradient[i] *= Activations.DerivativeFromOutput(activation, y[i]);
     }
 
     private static void LeakyReluInPlace(Span<float> values)
     {
         var vectors = MemoryMarshal.Cast<float, Vector256<float>>(values);
-        var slope = Vector256.Create(ActivationMath.LeakySlope);
+        var slope = Vector256.Create(Activations.LeakySlope);
         for (int i = 0; i < vectors.Length; i++)
         {
             Vector256<float> v = vectors[i];
             vectors[i] = Vector256.ConditionalSelect(Vector256.GreaterThan(v, Vector256<float>.Zero), v, v * slope);
         }
         for (int i = vectors.Length * Vector256<float>.Count; i < values.Length; i++)
-            values[i] = ActivationMath.Apply(Activation.LeakyRelu, values[i]);
+            values[i] = Activations.Apply(Activation.LeakyRelu, values[i]);
     }
 }

@@ -1,5 +1,6 @@
 using System.Runtime.Intrinsics;
 using VaeGpu.Random;
+using VaeGpu.Kernels;
 
 namespace VaeGpu.Accelerators.Cpu;
 

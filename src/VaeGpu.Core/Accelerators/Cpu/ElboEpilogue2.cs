@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using VaeGpu.Kernels;
 
 namespace VaeGpu.Accelerators.Cpu;
 

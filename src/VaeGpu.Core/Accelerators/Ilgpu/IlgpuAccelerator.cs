@@ -154,11 +154,8 @@ public sealed class IlgpuAccelerator : IAccelerator, IStepCapture
         bool wantsGradient = OpShapes.ElboOutput(this, h, w, b, target, nll, dLogits, rows, hidden, outFeatures, likelihood, logSigma);
         if (rows == 0) return;
         ArrayView<double> partial = ElboPartials(_kernels.Elbo.PartialLength(rows, outFeatures));
-        // Without a gradient the kernel never writes dLogits; it still needs a view of the right type.
-        ArrayView<float> gradient = wantsGradient ? View(dLogits) : View(nll);
-        _kernels.Elbo.Output(_stream, View(h), View(w), View(b), View(target), partial, gradient, View(nll),
-            rows, hidden, outFeatures, (int)likelihood.Kind, likelihood.Sigma, logSigma.IsNone ? View(nll) : View(logSigma),
-            gradScale, wantsGradient);
+        _kernels.Elbo.Output(_stream, View(h), View(w), View(b), View(target), partial, wantsGradient ? View(dLogits) : default, View(nll),
+            rows, hidden, outFeatures, (int)likelihood.Kind, likelihood.Sigma, logSigma.IsNone ? default : View(logSigma), gradScale);
     }
 
     public void LogSigmaGradient(DeviceSpan<float> dLogits, DeviceSpan<float> logSigma, DeviceSpan<float> dLogSigma,

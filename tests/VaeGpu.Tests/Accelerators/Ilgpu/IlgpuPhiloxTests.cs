@@ -1,3 +1,4 @@
+using VaeGpu.Kernels;
 using VaeGpu.Accelerators.Ilgpu;
 using VaeGpu.Configuration;
 using VaeGpu.Random;
@@ -38,8 +39,8 @@ public sealed class IlgpuPhiloxTests
             Assert.Equal(0xDEADBEEFu, bits[^1]);
             for (int i = 0; i < blocks; i++)
             {
-                UInt4 expected = Philox4x32.Compute(new UInt4(unchecked(firstBlock + (uint)i), step, stream, 0), seed);
-                Assert.Equal(expected, new UInt4(bits[1 + 4 * i], bits[2 + 4 * i], bits[3 + 4 * i], bits[4 + 4 * i]));
+                PhiloxBlock expected = Philox.Compute(new PhiloxBlock(unchecked(firstBlock + (uint)i), step, stream, 0), seed);
+                Assert.Equal(expected, new PhiloxBlock(bits[1 + 4 * i], bits[2 + 4 * i], bits[3 + 4 * i], bits[4 + 4 * i]));
             }
         }
     }

@@ -1,4 +1,5 @@
 using VaeGpu.Accelerators;
+using VaeGpu.Kernels;
 
 namespace VaeGpu.Tests.Accelerators.Reference;
 
@@ -14,7 +15,7 @@ public static class ReferenceOps
         Activation.Identity => x,
         Activation.Relu => x > 0 ? x : 0,
         Activation.Tanh => Math.Tanh(x),
-        Activation.LeakyRelu => x > 0 ? x : (double)ActivationMath.LeakySlope * x,
+        Activation.LeakyRelu => x > 0 ? x : (double)Activations.LeakySlope * x,
         Activation.Sigmoid => 1.0 / (1.0 + Math.Exp(-x)),
         _ => throw new ArgumentOutOfRangeException(nameof(activation)),
     };
@@ -25,7 +26,7 @@ public static class ReferenceOps
         Activation.Identity => 1,
         Activation.Relu => y > 0 ? 1 : 0,
         Activation.Tanh => 1 - y * y,
-        Activation.LeakyRelu => y > 0 ? 1 : (double)ActivationMath.LeakySlope,
+        Activation.LeakyRelu => y > 0 ? 1 : (double)Activations.LeakySlope,
         Activation.Sigmoid => y * (1 - y),
         _ => throw new ArgumentOutOfRangeException(nameof(activation)),
     };
