@@ -24,12 +24,12 @@ public static class DeviceProbe
         var lines = new List<DeviceStatus>();
         if (discovery.CudaProblem is { } cuda) lines.Add(new DeviceStatus("cuda", Usable: false, cuda));
         foreach (IlgpuDeviceInfo device in discovery.Devices.Where(d => d.Kind == DeviceKind.Cuda))
-            lines.Add(new DeviceStatus(device.Request, device.IsUsable, $"{device.Details}; {LibDeviceSearch.Find().Description}"));
+            lines.Add(new DeviceStatus(device.Request.ToString(), device.IsUsable, $"{device.Details}; {LibDeviceSearch.Find().Description}"));
         if (discovery.OpenClProblem is { } openCl) lines.Add(new DeviceStatus("opencl", Usable: false, openCl));
         else if (discovery.Devices.All(d => d.Kind != DeviceKind.OpenCl))
             lines.Add(new DeviceStatus("opencl", Usable: false, "the OpenCL loader lists no device"));
         foreach (IlgpuDeviceInfo device in discovery.Devices.Where(d => d.Kind is DeviceKind.OpenCl or DeviceKind.IlgpuCpu))
-            lines.Add(new DeviceStatus(device.Request, device.IsUsable,
+            lines.Add(new DeviceStatus(device.Request.ToString(), device.IsUsable,
                 device.UnusableReason is { } reason ? $"{device.Details}; {reason}" : device.Details));
         return lines;
     }

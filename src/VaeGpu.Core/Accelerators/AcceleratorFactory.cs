@@ -1,4 +1,3 @@
-using VaeGpu.Configuration;
 using VaeGpu.Accelerators.Cpu;
 using VaeGpu.Accelerators.Ilgpu;
 

@@ -13,6 +13,8 @@ public abstract class ForwardingAccelerator(IAccelerator inner) : IAccelerator
 
     public virtual string Name => Inner.Name;
 
+    public DeviceRequest Request => Inner.Request;
+
     /// <summary>Every op goes through here; the default runs it.</summary>
     protected virtual void Op(string name, Action call) => call();
 

@@ -21,6 +21,9 @@ public interface IAccelerator : IDisposable
     /// <summary>What the user sees: "cpu (2 threads, AVX-512)", "opencl: NVIDIA H100", ...</summary>
     string Name { get; }
 
+    /// <summary>The --device value that selects this accelerator again (cpu, cuda:0, opencl:0:1, ilgpu-cpu): what auto resolved to.</summary>
+    DeviceRequest Request { get; }
+
     /// <summary>A buffer of <paramref name="length"/> elements whose contents are undefined until written (zero on the CPU only).</summary>
     DeviceBuffer<T> Allocate<T>(int length) where T : unmanaged;
 

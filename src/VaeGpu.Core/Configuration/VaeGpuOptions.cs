@@ -1,4 +1,5 @@
 using VaeGpu.Kernels;
+using VaeGpu.Accelerators;
 namespace VaeGpu.Configuration;
 
 // Bindable shapes of the configuration (appsettings.json, VAEGPU__* environment variables, the command

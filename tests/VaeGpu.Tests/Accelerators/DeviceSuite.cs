@@ -3,6 +3,7 @@ using VaeGpu.Configuration;
 using VaeGpu.Tests.Accelerators.Ilgpu;
 using Xunit.Sdk;
 using Xunit.v3;
+using VaeGpu.Accelerators;
 
 namespace VaeGpu.Tests.Accelerators;
 

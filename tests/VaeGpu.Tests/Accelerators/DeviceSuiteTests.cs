@@ -1,5 +1,6 @@
 using VaeGpu.Configuration;
 using VaeGpu.Tests.Accelerators.Ilgpu;
+using VaeGpu.Accelerators;
 
 namespace VaeGpu.Tests.Accelerators;
 

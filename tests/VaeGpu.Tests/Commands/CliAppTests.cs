@@ -3,6 +3,7 @@ using VaeGpu.Configuration;
 using VaeGpu.Cli.Commands;
 using VaeGpu.Cli.Devices;
 using VaeGpu.Tests.Configuration;
+using VaeGpu.Accelerators;
 
 namespace VaeGpu.Tests.Commands;
 
@@ -61,8 +62,8 @@ public sealed class CliAppTests
         const string pocl = "OpenCL without generic address space, which ILGPU's OpenCL backend requires";
         var discovery = new IlgpuDiscovery(
         [
-            new IlgpuDeviceInfo("opencl:0:0", DeviceKind.OpenCl, "cpu-device", false, "Portable Computing Language / cpu-device: CPU, OpenCL C 1.2", pocl),
-            new IlgpuDeviceInfo("opencl:1:0", DeviceKind.OpenCl, "gpu", true, "Vendor / gpu: GPU, OpenCL C 3.0", null),
+            new IlgpuDeviceInfo(DeviceRequest.Parse("opencl:0:0"), DeviceKind.OpenCl, "cpu-device", false, "Portable Computing Language / cpu-device: CPU, OpenCL C 1.2", pocl),
+            new IlgpuDeviceInfo(DeviceRequest.Parse("opencl:1:0"), DeviceKind.OpenCl, "gpu", true, "Vendor / gpu: GPU, OpenCL C 3.0", null),
             IlgpuCpu,
         ], "no CUDA driver (libcuda.so.1 not found)", null);
 
@@ -72,22 +73,22 @@ public sealed class CliAppTests
         Assert.Equal(new DeviceStatus("opencl:1:0", true, "Vendor / gpu: GPU, OpenCL C 3.0"), lines[2]);
         var error = Assert.Throws<DeviceUnavailableException>(() => IlgpuDevices.Select(DeviceRequest.Parse("opencl:0:0"), discovery));
         Assert.Equal($"Device = 'opencl:0:0' (cpu-device): {pocl}", error.Message);
-        Assert.Equal("opencl:1:0", IlgpuDevices.Select(DeviceRequest.Parse("opencl"), discovery).Request);
+        Assert.Equal("opencl:1:0", IlgpuDevices.Select(DeviceRequest.Parse("opencl"), discovery).Request.ToString());
         Assert.Throws<DeviceUnavailableException>(() => IlgpuDevices.Select(DeviceRequest.Parse("cuda"), discovery));
     }
 
     [Fact]
     public void A_bare_opencl_takes_a_usable_cpu_device_when_there_is_no_gpu_but_auto_does_not()
     {
-        var pocl6 = new IlgpuDeviceInfo("opencl:0:0", DeviceKind.OpenCl, "cpu-device", false, "Portable Computing Language / cpu-device: CPU, OpenCL 3.0, OpenCL C 3.0", null);
+        var pocl6 = new IlgpuDeviceInfo(DeviceRequest.Parse("opencl:0:0"), DeviceKind.OpenCl, "cpu-device", false, "Portable Computing Language / cpu-device: CPU, OpenCL 3.0, OpenCL C 3.0", null);
         var discovery = new IlgpuDiscovery([pocl6, IlgpuCpu], "no CUDA driver (libcuda.so.1 not found)", null);
 
-        Assert.Equal("opencl:0:0", IlgpuDevices.Select(DeviceRequest.Parse("opencl"), discovery).Request);
+        Assert.Equal("opencl:0:0", IlgpuDevices.Select(DeviceRequest.Parse("opencl"), discovery).Request.ToString());
         var error = Assert.Throws<DeviceUnavailableException>(() => IlgpuDevices.Select(DeviceRequest.Parse("opencl"), discovery, openClGpusOnly: true));
         Assert.Equal("Device = 'opencl': no usable OpenCL GPU (opencl:0:0 cpu-device: not a GPU)", error.Message);
     }
 
-    private static readonly IlgpuDeviceInfo IlgpuCpu = new("ilgpu-cpu", DeviceKind.IlgpuCpu, "ILGPU CPU accelerator", false, "ILGPU's CPU accelerator", null);
+    private static readonly IlgpuDeviceInfo IlgpuCpu = new(DeviceRequest.Parse("ilgpu-cpu"), DeviceKind.IlgpuCpu, "ILGPU CPU accelerator", false, "ILGPU's CPU accelerator", null);
 
     [Fact]
     public void Devices_draws_a_table_on_a_terminal()

@@ -8,6 +8,7 @@ using VaeGpu.Tests.Configuration;
 using VaeGpu.Tests.Data;
 using VaeGpu.Tests.Io;
 using VaeGpu.Tests.Training;
+using VaeGpu.Accelerators;
 
 namespace VaeGpu.Tests.Commands;
 

@@ -1,4 +1,5 @@
 using VaeGpu.Configuration;
+using VaeGpu.Accelerators;
 
 namespace VaeGpu.Tests.Configuration;
 

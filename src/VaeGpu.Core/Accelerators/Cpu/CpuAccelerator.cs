@@ -56,6 +56,8 @@ public sealed unsafe class CpuAccelerator : IAccelerator
 
     public string Name => $"cpu ({Threads} threads, {SimdDescription})";
 
+    public DeviceRequest Request { get; } = new(DeviceKind.Cpu);
+
     public static string SimdDescription =>
         Vector512.IsHardwareAccelerated ? "AVX-512" :
         Vector256.IsHardwareAccelerated ? "AVX2" :

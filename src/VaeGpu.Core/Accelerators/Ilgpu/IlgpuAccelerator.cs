@@ -22,10 +22,10 @@ public sealed class IlgpuAccelerator : IAccelerator, IStepCapture
 
     /// <param name="context">Taken over: disposed with this accelerator.</param>
     /// <param name="device">A device of <paramref name="context"/>.</param>
-    /// <param name="request">The --device text that selects it ("cuda:0", "ilgpu-cpu").</param>
+    /// <param name="request">The --device value that selects it (cuda:0, opencl:0:1, ilgpu-cpu).</param>
     /// <param name="math">For CUDA: where its double math comes from (LibDevice or ILGPU.Algorithms), shown in <see cref="Name"/>.</param>
     /// <param name="versions">Which numbered GEMM kernels to load (the `Kernels` section).</param>
-    internal IlgpuAccelerator(Context context, Device device, string request, KernelVersions versions, string? math = null)
+    internal IlgpuAccelerator(Context context, Device device, DeviceRequest request, KernelVersions versions, string? math = null)
     {
         _context = context;
         try
@@ -45,8 +45,7 @@ public sealed class IlgpuAccelerator : IAccelerator, IStepCapture
         Name = math is null ? $"{request}: {device.Name}" : $"{request}: {device.Name}, {math}";
     }
 
-    /// <summary>The --device text that selects this accelerator.</summary>
-    public string Request { get; }
+    public DeviceRequest Request { get; }
 
     public string Name { get; }
 

@@ -5,15 +5,15 @@ using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
 using ILGPU.Runtime.Cuda;
 using ILGPU.Runtime.OpenCL;
-using VaeGpu.Configuration;
 using VaeGpu.Kernels;
+using VaeGpu.Accelerators;
 
 namespace VaeGpu.Accelerators.Ilgpu;
 
 /// <summary>One ILGPU device as `devices` lists it.</summary>
-/// <param name="Request">The --device text that selects it: cuda:0, opencl:0:1, ilgpu-cpu.</param>
+/// <param name="Request">The --device value that selects it (cuda:0, opencl:0:1, ilgpu-cpu), with its indices always given.</param>
 /// <param name="UnusableReason">Null when VaeGpu can run its kernels there.</param>
-public sealed record IlgpuDeviceInfo(string Request, DeviceKind Kind, string Name, bool IsGpu, string Details, string? UnusableReason)
+public sealed record IlgpuDeviceInfo(DeviceRequest Request, DeviceKind Kind, string Name, bool IsGpu, string Details, string? UnusableReason)
 {
     public bool IsUsable => UnusableReason is null;
 }
@@ -55,16 +55,16 @@ public static class IlgpuDevices
         {
             int cudaIndex = 0;
             foreach (CudaDevice device in context.GetCudaDevices())
-                devices.Add(new IlgpuDeviceInfo($"cuda:{cudaIndex++}", DeviceKind.Cuda, device.Name, true,
+                devices.Add(new IlgpuDeviceInfo(new DeviceRequest(DeviceKind.Cuda, DeviceIndex: cudaIndex++), DeviceKind.Cuda, device.Name, true,
                     $"{device.Name}: compute {device.Architecture}, {device.NumMultiprocessors} SMs, {Size(device.MemorySize)}", null));
             foreach ((CLDevice device, int platform, int index) in OpenClIndexed(context))
-                devices.Add(new IlgpuDeviceInfo($"opencl:{platform}:{index}", DeviceKind.OpenCl, device.Name,
+                devices.Add(new IlgpuDeviceInfo(new DeviceRequest(DeviceKind.OpenCl, platform, index), DeviceKind.OpenCl, device.Name,
                     device.DeviceType == CLDeviceType.CL_DEVICE_TYPE_GPU,
                     $"{device.PlatformName} / {device.Name}: {TypeName(device.DeviceType)}, OpenCL {device.DeviceVersion}, OpenCL C {VersionText(device.CLStdVersion)}",
                     OpenClProblemOf(device.CLStdVersion, device.Capabilities.GenericAddressSpace)));
         }
         if (cudaProblem is null && devices.All(d => d.Kind != DeviceKind.Cuda)) cudaProblem = "the CUDA driver reports no device";
-        devices.Add(new IlgpuDeviceInfo("ilgpu-cpu", DeviceKind.IlgpuCpu, "ILGPU CPU accelerator", false,
+        devices.Add(new IlgpuDeviceInfo(new DeviceRequest(DeviceKind.IlgpuCpu), DeviceKind.IlgpuCpu, "ILGPU CPU accelerator", false,
             $"ILGPU's CPU accelerator ({CpuDevice.NumMultiprocessors} groups of 16 threads): the device kernels as .NET code, for debugging and CI; slow", null));
         return new IlgpuDiscovery(devices, cudaProblem, openClProblem);
     }
@@ -126,15 +126,15 @@ public static class IlgpuDevices
                 return discovery.Devices.First(d => d.Kind == DeviceKind.IlgpuCpu);
             case DeviceKind.Cuda:
                 if (discovery.CudaProblem is { } cudaProblem) throw new DeviceUnavailableException($"Device = '{request}': {cudaProblem}");
-                string name = $"cuda:{request.DeviceIndex ?? 0}";
-                device = discovery.Devices.FirstOrDefault(d => d.Request == name)
+                var wanted = new DeviceRequest(DeviceKind.Cuda, DeviceIndex: request.DeviceIndex ?? 0);
+                device = discovery.Devices.FirstOrDefault(d => d.Request == wanted)
                     ?? throw new DeviceUnavailableException($"Device = '{request}': no such CUDA device (found {List(discovery, DeviceKind.Cuda)})");
                 break;
             case DeviceKind.OpenCl:
                 if (discovery.OpenClProblem is { } openClProblem) throw new DeviceUnavailableException($"Device = '{request}': {openClProblem}");
                 var openCl = discovery.Devices.Where(d => d.Kind == DeviceKind.OpenCl).ToList();
-                if (request.PlatformIndex is { } p && request.DeviceIndex is { } d)
-                    device = openCl.FirstOrDefault(x => x.Request == $"opencl:{p}:{d}")
+                if (request.PlatformIndex is not null && request.DeviceIndex is not null)
+                    device = openCl.FirstOrDefault(x => x.Request == request)
                         ?? throw new DeviceUnavailableException($"Device = '{request}': no such OpenCL device (found {List(discovery, DeviceKind.OpenCl)})");
                 else
                     device = openCl.FirstOrDefault(x => x.IsUsable && x.IsGpu)
@@ -165,8 +165,9 @@ public static class IlgpuDevices
         {
             return info.Kind switch
             {
-                DeviceKind.Cuda => context.GetCudaDevices()[int.Parse(info.Request["cuda:".Length..], System.Globalization.CultureInfo.InvariantCulture)],
-                DeviceKind.OpenCl => OpenClIndexed(context).First(x => $"opencl:{x.Platform}:{x.Index}" == info.Request).Device,
+                DeviceKind.Cuda => context.GetCudaDevices()[info.Request.DeviceIndex!.Value],
+                DeviceKind.OpenCl => OpenClIndexed(context)
+                    .First(x => x.Platform == info.Request.PlatformIndex && x.Index == info.Request.DeviceIndex).Device,
                 _ => context.GetCPUDevices()[0],
             };
         }
@@ -198,7 +199,7 @@ public static class IlgpuDevices
 
     private static string List(IlgpuDiscovery discovery, DeviceKind kind)
     {
-        string[] names = discovery.Devices.Where(d => d.Kind == kind).Select(d => d.Request).ToArray();
+        string[] names = discovery.Devices.Where(d => d.Kind == kind).Select(d => d.Request.ToString()).ToArray();
         return names.Length == 0 ? "none" : string.Join(", ", names);
     }
 

@@ -2,6 +2,7 @@ using VaeGpu.Kernels;
 using VaeGpu.Accelerators.Ilgpu;
 using VaeGpu.Configuration;
 using VaeGpu.Random;
+using VaeGpu.Accelerators;
 
 namespace VaeGpu.Tests.Accelerators.Ilgpu;
 

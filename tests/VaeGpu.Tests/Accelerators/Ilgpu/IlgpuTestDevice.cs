@@ -1,6 +1,7 @@
 using VaeGpu.Accelerators.Ilgpu;
 using VaeGpu.Configuration;
 using VaeGpu.Kernels;
+using VaeGpu.Accelerators;
 
 namespace VaeGpu.Tests.Accelerators.Ilgpu;
 

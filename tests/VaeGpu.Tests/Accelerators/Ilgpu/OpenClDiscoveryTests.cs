@@ -4,6 +4,7 @@ using ILGPU.Backends.OpenCL;
 using VaeGpu.Accelerators.Ilgpu;
 using VaeGpu.Cli.Devices;
 using VaeGpu.Configuration;
+using VaeGpu.Accelerators;
 
 namespace VaeGpu.Tests.Accelerators.Ilgpu;
 
@@ -27,7 +28,7 @@ public sealed class OpenClDiscoveryTests
         IReadOnlyList<DeviceStatus> lines = DeviceProbe.Ilgpu(discovery);
         foreach ((LoaderDevice device, IlgpuDeviceInfo info) in loader.Zip(listed))
         {
-            DeviceStatus line = Assert.Single(lines, l => l.Name == info.Request);
+            DeviceStatus line = Assert.Single(lines, l => l.Name == info.Request.ToString());
             Assert.Equal(info.IsUsable, line.Usable);
             // An OpenCL 3.0 device without the generic address space (PoCL 3.1, NVIDIA's driver) is unusable, and says why.
             if (device.GenericAddressSpace == false)

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace VaeGpu.Configuration;
+namespace VaeGpu.Accelerators;
 
 public enum DeviceKind
 {
