@@ -10,8 +10,9 @@ namespace VaeGpu.Cli.Commands;
 
 /// <summary>
 /// A trained run opened for eval, sample or reconstruct: its options, checkpoint and model on a device.
-/// The run directory stays locked while it is open, so a training cannot rewrite the checkpoint under
-/// an analysis (or an analysis write beside a training that is about to replace the run).
+/// The run directory stays locked, shared with other analysis verbs, while it is open: a training cannot
+/// rewrite the checkpoint under an analysis (or an analysis write beside a training that is about to
+/// replace the run), while eval, sample and score may read one run at once.
 /// </summary>
 public sealed class SavedRun : IDisposable
 {
@@ -41,7 +42,7 @@ public sealed class SavedRun : IDisposable
         var run = RunDirectory.Existing(validator.RunDir(), "Run:Dir");
         DeviceRequest device = validator.Device();
         KernelChoice kernels = validator.Kernels();
-        RunLock runLock = RunLock.Acquire(run.Path, "Run:Dir");
+        RunLock runLock = RunLock.AcquireShared(run.Path, "Run:Dir");
         IAccelerator? accelerator = null;
         try
         {

@@ -2,12 +2,16 @@
 namespace VaeGpu.Io;
 
 /// <summary>
-/// An exclusive OS file lock on a run directory, held while a verb trains in it or reads it, so that two
-/// processes never mix their files in one run. It is flock(2) on ".lock" (what .NET takes for
-/// FileShare.None on Unix; a byte-range lock on Windows): the kernel drops it when the holder's file
+/// An OS file lock on a run directory, so that two processes never mix their files in one run: train
+/// holds it exclusively (<see cref="Acquire"/>), the analysis verbs shared (<see cref="AcquireShared"/>),
+/// so any number of readers work side by side, train is refused while one reads, and a reader is
+/// refused while train writes. Nobody waits: a lock that is taken is a one-line error at once. It is
+/// flock(2) on ".lock", as .NET takes it on Unix (LOCK_EX for FileShare.None, LOCK_SH for a read-only
+/// open that shares reading; a byte-range lock on Windows): the kernel drops it when the holder's file
 /// descriptor closes, which includes exit and kill -9, so a crashed run never leaves the directory locked.
-/// The holder's PID sits in ".lock.pid" beside it, for the message the second process prints: the lock
-/// file itself cannot be read while it is locked.
+/// The exclusive holder's PID sits in ".lock.pid" beside it, for the message the second process prints
+/// (the lock file itself cannot be read while it is locked); readers do not write it, since several
+/// may hold the lock at once and would overwrite each other.
 /// </summary>
 public sealed class RunLock : IDisposable
 {
@@ -24,7 +28,7 @@ public sealed class RunLock : IDisposable
 
     public string Directory { get; }
 
-    /// <summary>Takes the lock or throws a one-line error naming the holder's PID; creates the directory if needed.</summary>
+    /// <summary>The exclusive lock train takes, or a one-line error naming who holds the run; creates the directory if needed.</summary>
     public static RunLock Acquire(string directory, string key)
     {
         string full = Path.GetFullPath(directory);
@@ -37,9 +41,11 @@ public sealed class RunLock : IDisposable
         }
         catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException && IsSharingViolation(e))
         {
-            string holder = ReadOwner(ownerPath) is { } pid ? $"process {pid}" : "another process";
-            throw new UserInputException(
-                $"{full}: in use by {holder} (a train or analysis verb is running in this run directory); wait for it to finish or stop it");
+            // Readers hold it if a shared lock can still be had: say so, rather than name a stale PID.
+            throw new UserInputException(HeldByReaders(lockPath)
+                ? $"{full}: being read by an analysis verb (eval, sample, score, ...) in another process; train waits for " +
+                  "nothing: run it again when the reader has finished, or stop the reader"
+                : $"{full}: in use by {Holder(ownerPath)} (a train is running in this run directory); wait for it to finish or stop it");
         }
         catch (Exception e) when (IoFailure.IsIo(e))
         {
@@ -56,6 +62,51 @@ public sealed class RunLock : IDisposable
         }
         return new RunLock(fileLock, full);
     }
+
+    /// <summary>
+    /// The shared lock an analysis verb takes on an existing run: other readers may hold it too; while
+    /// train holds the run it is a one-line error naming train's PID.
+    /// </summary>
+    public static RunLock AcquireShared(string directory, string key)
+    {
+        string full = Path.GetFullPath(directory);
+        string lockPath = Path.Combine(full, LockFileName), ownerPath = Path.Combine(full, OwnerFileName);
+        try
+        {
+            return new RunLock(OpenShared(lockPath), full);
+        }
+        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException && IsSharingViolation(e))
+        {
+            throw new UserInputException(
+                $"{full}: in use by {Holder(ownerPath)} (a train is writing this run); wait for it to finish or stop it");
+        }
+        catch (Exception e) when (IoFailure.IsIo(e))
+        {
+            throw new ConfigException(key, directory, $"cannot lock {lockPath}: {IoFailure.Reason(e)}");
+        }
+    }
+
+    // Read access and FileShare.Read: .NET takes LOCK_SH. The file is created if a run from before the
+    // lock existed has none (ReadWrite then, which .NET still locks shared on a local file system).
+    private static FileStream OpenShared(string lockPath) => File.Exists(lockPath)
+        ? new FileStream(lockPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite)
+        : new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite);
+
+    /// <summary>Whether a shared lock can be had right now (then released): the exclusive one is refused because of readers.</summary>
+    private static bool HeldByReaders(string lockPath)
+    {
+        try
+        {
+            using FileStream probe = OpenShared(lockPath);
+            return true;
+        }
+        catch (Exception e) when (IoFailure.IsIo(e))
+        {
+            return false;
+        }
+    }
+
+    private static string Holder(string ownerPath) => ReadOwner(ownerPath) is { } pid ? $"process {pid}" : "another process";
 
     // .NET reports a lock held elsewhere as a plain IOException (EWOULDBLOCK from flock); any errno the
     // file system gives for a real failure (no space, read-only) is reported as that instead.

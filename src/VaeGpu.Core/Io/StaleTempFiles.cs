@@ -7,7 +7,8 @@ namespace VaeGpu.Io;
 /// Removes the ".NAME.PID.tmp" files that <see cref="AtomicFile"/> leaves behind when its writer is
 /// killed mid-write (kill -9, power loss): a checkpoint's is megabytes, and nothing else would ever
 /// delete it. Only files of processes no longer running are removed; a live writer's are its own.
-/// Called with the run's lock held, so no other VaeGpu process can be writing in the directory.
+/// Called with the run's lock held: by train exclusively, so no other VaeGpu process writes there; by
+/// an analysis verb shared, where other readers may be writing, but their files carry live PIDs.
 /// </summary>
 public static partial class StaleTempFiles
 {

@@ -125,12 +125,68 @@ public sealed class RunSafetyTests : IDisposable
         {
             string holder = $"in use by process {Environment.ProcessId}";
             _cli.AssertUserError(2, holder, "train", "--resume", run, "--epochs", "2");
-            _cli.AssertUserError(2, holder, "eval", "--run", run, "--iw", "0");
-            _cli.AssertUserError(2, holder, "sample", "--run", run);
+            _cli.AssertUserError(2, $"{holder} (a train is writing this run)", "eval", "--run", run, "--iw", "0");
+            _cli.AssertUserError(2, $"{holder} (a train is writing this run)", "sample", "--run", run);
             CliHarness.AssertUnchanged(before, run);
         }
 
         Assert.Equal(0, _cli.Run("eval", "--run", run, "--iw", "0"));
+    }
+
+    [Fact]
+    public void Analysis_verbs_share_a_run_while_train_is_refused_and_the_run_left_untouched()
+    {
+        string run = Train("run");
+        var before = CliHarness.Snapshot(run);
+
+        using (RunLock.AcquireShared(run, "test"))
+        {
+            // Another reader is welcome: a long eval no longer blocks sample or score.
+            Assert.True(_cli.Run("sample", "--run", run, "--count", "4", "--out", _temp.File("shared.png")) == 0, _cli.Error);
+            Assert.True(_cli.Run("score", "--run", run, "--out", _temp.File("shared.csv")) == 0, _cli.Error);
+            using (RunLock.AcquireShared(run, "test")) { }
+
+            _cli.AssertUserError(2, "being read by an analysis verb", "train", "--resume", run, "--epochs", "2");
+            _cli.AssertUserError(2, "being read by an analysis verb", "train", "--out", run, "--overwrite", "--data", "embedded", "--epochs", "1");
+            CliHarness.AssertUnchanged(before, run);
+        }
+
+        Assert.True(_cli.Run("train", "--resume", run, "--epochs", "2") == 0, _cli.Error);
+    }
+
+    [Fact]
+    public void The_shared_lock_is_flocks_own_so_another_process_reading_shares_it()
+    {
+        string run = Train("run");
+        // util-linux flock(1) takes flock(2)'s shared lock from another process, as another analysis verb would.
+        using var reader = Process.Start(new ProcessStartInfo("flock", ["--shared", "--no-fork", Path.Combine(run, RunLock.LockFileName), "sleep", "60"])
+        {
+            RedirectStandardOutput = true,
+        })!;
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            while (true)
+            {
+                // flock(1) needs a moment to take the lock: until then train would get in (it is refused, not waited for).
+                try
+                {
+                    using RunLock early = RunLock.Acquire(run, "test");
+                }
+                catch (VaeGpu.UserInputException e)
+                {
+                    Assert.Contains("being read by an analysis verb", e.Message, StringComparison.Ordinal);
+                    break;
+                }
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "flock(1) never took the lock");
+                Thread.Sleep(50);
+            }
+            using RunLock shared = RunLock.AcquireShared(run, "test");
+        }
+        finally
+        {
+            if (!reader.HasExited) reader.Kill();
+        }
     }
 
     [Fact]
