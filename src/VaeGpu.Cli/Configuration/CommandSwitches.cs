@@ -30,7 +30,7 @@ public sealed class CommandSwitches
         new("--checkpoint-every", "Training:CheckpointEverySteps", "steps between mid-epoch checkpoints (0: every 5 minutes)"),
         new("--overwrite", null, "let --out replace a directory that holds a run", "off"));
 
-    public static CommandSwitches Eval { get; } = new("eval", "eval --run runs/quick --iw 100",
+    public static CommandSwitches Eval { get; } = new("eval", "eval --run runs/quick --iw 5000",
         new("--run", "Run:Dir", "the trained run"),
         new("--data", "Data:Dir", "data directory (default: the run's)"),
         new("--device", "Device", "where to compute: auto, cpu, cuda[:N], opencl[:P:D], ilgpu-cpu"),

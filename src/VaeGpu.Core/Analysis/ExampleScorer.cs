@@ -7,8 +7,16 @@ using VaeGpu.Random;
 
 namespace VaeGpu.Analysis;
 
-/// <summary>Progress of a long scoring pass: rows (image × sample pairs) done out of the total.</summary>
-public readonly record struct ScoringProgress(long RowsDone, long RowsTotal, int ExamplesDone, TimeSpan Elapsed);
+/// <summary>
+/// Progress of a long scoring pass: rows (image × sample pairs) done out of the total. The first report
+/// comes after about a second of work (<see cref="First"/>), so that a caller can say how long the whole
+/// pass will take before most of it has run; then one every progress interval.
+/// </summary>
+public readonly record struct ScoringProgress(long RowsDone, long RowsTotal, int ExamplesDone, TimeSpan Elapsed, bool First = false)
+{
+    /// <summary>The time per row so far, extrapolated to <paramref name="rows"/> rows.</summary>
+    public TimeSpan Estimate(long rows) => TimeSpan.FromSeconds(Elapsed.TotalSeconds / Math.Max(1, RowsDone) * rows);
+}
 
 /// <summary>
 /// Per-example scores of a trained model through the op interface alone (so on every accelerator):
@@ -56,8 +64,13 @@ public sealed class ExampleScorer : IDisposable
         return evaluator.PerExample();
     }
 
+    /// <summary>The time to the first progress report: long enough to measure, short enough to come before the wait.</summary>
+    public static readonly TimeSpan FirstReportAfter = TimeSpan.FromSeconds(1);
+
     /// <summary>Per-image importance-sampled −log p(x) in nats with <paramref name="samples"/> samples each.</summary>
-    public double[] NegativeLogLikelihood(int samples, Action<ScoringProgress>? progress = null, TimeSpan? progressEvery = null)
+    /// <param name="stopAfter">Asked with the batches done after each one; true ends the pass with an <see cref="OperationCanceledException"/> (Ctrl-C, SIGTERM).</param>
+    public double[] NegativeLogLikelihood(int samples, Action<ScoringProgress>? progress = null, TimeSpan? progressEvery = null,
+        Func<long, bool>? stopAfter = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(samples, 1);
         IAccelerator accelerator = _model.Accelerator;
@@ -79,7 +92,8 @@ public sealed class ExampleScorer : IDisposable
         var eps = new float[batchRows * latent];
         var head = new float[batchRows * 2 * latent];
         var clock = Stopwatch.StartNew();
-        TimeSpan every = progressEvery ?? TimeSpan.FromSeconds(10), next = every;
+        TimeSpan every = progressEvery ?? TimeSpan.FromSeconds(10), next = TimeSpan.Zero < every && every < FirstReportAfter ? every : FirstReportAfter;
+        bool first = true;
 
         for (long batch = 0; batch < batches; batch++)
         {
@@ -114,8 +128,11 @@ public sealed class ExampleScorer : IDisposable
             {
                 next = clock.Elapsed + every;
                 long done = start + rows;
-                progress(new ScoringProgress(done, total, (int)(done / samples), clock.Elapsed));
+                progress(new ScoringProgress(done, total, (int)(done / samples), clock.Elapsed, first));
+                first = false;
             }
+            if (stopAfter is not null && batch + 1 < batches && stopAfter(batch + 1))
+                throw new OperationCanceledException($"stopped after {start + rows:N0} of {total:N0} importance-sampling rows");
         }
 
         double logK = Math.Log(samples);

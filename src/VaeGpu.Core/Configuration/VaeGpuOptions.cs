@@ -188,8 +188,11 @@ public sealed class SampleOptions
 /// <summary>For eval, score, interpolate and reconstruct --noise: what a trained model is used for.</summary>
 public sealed class AnalysisOptions
 {
-    /// <summary>Importance samples per test image for eval's -log p(x) (eval --iw); 0 skips it.</summary>
-    public int ImportanceSamples { get; set; } = 5000;
+    /// <summary>
+    /// Importance samples per test image for eval's -log p(x) (eval --iw); 0 skips it. 100, not the papers'
+    /// 5000: about a minute for 10,000 images on 2 CPU cores instead of about 40.
+    /// </summary>
+    public int ImportanceSamples { get; set; } = 100;
 
     /// <summary>score --threshold P: flag records above the P-th percentile of the training scores; -1: no flags.</summary>
     public double Threshold { get; set; } = -1;

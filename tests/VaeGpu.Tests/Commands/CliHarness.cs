@@ -5,7 +5,7 @@ using VaeGpu.Io;
 namespace VaeGpu.Tests.Commands;
 
 /// <summary>Runs the CLI in-process with captured, non-terminal output.</summary>
-/// <param name="stop">For train: a scripted stop in place of SIGINT/SIGTERM, which a test cannot send to its own process safely.</param>
+/// <param name="stop">For train and eval: a scripted stop in place of SIGINT/SIGTERM, which a test cannot send to its own process safely.</param>
 internal sealed class CliHarness(Func<StopSignal>? stop = null)
 {
     private readonly StringWriter _out = new();
@@ -22,8 +22,8 @@ internal sealed class CliHarness(Func<StopSignal>? stop = null)
         CommandRegistry registry = BuiltInCommands.Create(console);
         if (stop is not null)
         {
-            var withStop = new CommandRegistry().Add(new TrainCommand(console, stop));
-            foreach (ICommand command in registry.Commands.Where(c => c.Name != "train")) withStop.Add(command);
+            var withStop = new CommandRegistry().Add(new TrainCommand(console, stop)).Add(new EvalCommand(console, stop));
+            foreach (ICommand command in registry.Commands.Where(c => c.Name is not ("train" or "eval"))) withStop.Add(command);
             registry = withStop;
         }
         return new CliApp(registry, console).Run(args);
