@@ -2,6 +2,7 @@ using VaeGpu.Accelerators;
 using VaeGpu.Accelerators.Cpu;
 using VaeGpu.Configuration;
 using VaeGpu.Kernels;
+using VaeGpu.Accelerators.Selection;
 
 namespace VaeGpu.Bench;
 

@@ -1,3 +1,4 @@
+using VaeGpu.Cli;
 using VaeGpu.Cli.Commands;
 
 CliConsole console = CliConsole.Standard;

@@ -7,6 +7,7 @@ using VaeGpu.Cli.Devices;
 using VaeGpu.Configuration;
 using VaeGpu.Data;
 using VaeGpu.Kernels;
+using VaeGpu.Accelerators.Selection;
 
 namespace VaeGpu.Cli.Commands;
 

@@ -4,6 +4,7 @@ using VaeGpu.Analysis;
 using VaeGpu.Cli.Configuration;
 using VaeGpu.Data;
 using VaeGpu.Io;
+using VaeGpu.Cli.Runs;
 
 namespace VaeGpu.Cli.Commands;
 

@@ -2,6 +2,7 @@ using VaeGpu.Cli.Configuration;
 using VaeGpu.Configuration;
 using VaeGpu.Data;
 using VaeGpu.Training;
+using VaeGpu.Cli.Runs;
 
 namespace VaeGpu.Cli.Commands;
 
@@ -30,7 +31,7 @@ public sealed class ReconstructCommand(CliConsole console) : ICommand
             int rows = Math.Min(count, images.Count);
             string csvPath = saved.OutputPath("reconstruct.csv");
             float[] both = ImageRenderer.InputsAndReconstructions(saved.Model, images, Enumerable.Range(0, rows).ToArray());
-            RunTables.Write(csvPath, saved.Inputs, TrainCommand.Reconstructions(both, rows, images.PixelsPerImage));
+            RunTables.Write(csvPath, saved.Inputs, RunTables.Reconstructions(both, rows, images.PixelsPerImage));
             console.Out.WriteLine($"wrote {rows} {which}{noun} and their reconstructions to {csvPath}");
             return CliApp.Success;
         }

@@ -1,5 +1,6 @@
 using VaeGpu.Configuration;
 using VaeGpu.Data;
+using VaeGpu.Data.Sources;
 
 namespace VaeGpu.Cli.Commands;
 

@@ -1,6 +1,7 @@
 using VaeGpu.Cli.Configuration;
 using VaeGpu.Data;
 using VaeGpu.Training;
+using VaeGpu.Cli.Runs;
 
 namespace VaeGpu.Cli.Commands;
 

@@ -5,6 +5,9 @@ using VaeGpu.Configuration;
 using VaeGpu.Data;
 using VaeGpu.Io;
 using VaeGpu.Model;
+using VaeGpu.Accelerators.Selection;
+using VaeGpu.Data.Sources;
+using VaeGpu.Io.Checkpoints;
 
 namespace VaeGpu.Cli.Commands;
 
@@ -47,7 +50,7 @@ public sealed class SavedRun : IDisposable
         try
         {
             StaleTempFiles.Remove(run.Path);
-            CheckpointData checkpoint = Io.Checkpoint.Load(run.Checkpoint);
+            CheckpointData checkpoint = Io.Checkpoints.Checkpoint.Load(run.Checkpoint);
             (accelerator, _) = AcceleratorFactory.Create(device, kernels);
             var model = new VaeModel(accelerator, checkpoint.Architecture);
             model.Load(checkpoint.State);

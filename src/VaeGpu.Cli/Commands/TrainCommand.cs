@@ -10,6 +10,8 @@ using VaeGpu.Io;
 using VaeGpu.Model;
 using VaeGpu.Training;
 using VaeGpu.Kernels;
+using VaeGpu.Accelerators.Selection;
+using VaeGpu.Io.Checkpoints;
 
 namespace VaeGpu.Cli.Commands;
 
@@ -22,8 +24,6 @@ namespace VaeGpu.Cli.Commands;
 /// </summary>
 public sealed class TrainCommand(CliConsole console, Func<StopSignal>? stopSignal = null) : ICommand
 {
-    public const int SampleCount = 64;
-    public const int ReconstructionCount = 8;
     public const string OverwriteFlag = "--overwrite";
 
     /// <summary>A finite loss this many times its best step loss (in magnitude) above that best is diverging.</summary>
@@ -289,16 +289,6 @@ public sealed class TrainCommand(CliConsole console, Func<StopSignal>? stopSigna
         scores.Save(run.File(TrainScores.FileName));
         reporter.Line($"training scores: median {scores.Threshold(50):F2}, 95th percentile {scores.Threshold(95):F2}, " +
             $"99th {scores.Threshold(99):F2} nats (-ELBO; {TrainScores.FileName}, for score --threshold)");
-    }
-
-    /// <summary>Input i then its reconstruction i, from [inputs; reconstructions] as InputsAndReconstructions returns them.</summary>
-    public static IEnumerable<(string, float[])> Reconstructions(float[] both, int count, int width)
-    {
-        for (int i = 0; i < count; i++)
-        {
-            yield return ($"input{i}", both.AsSpan(i * width, width).ToArray());
-            yield return ($"reconstruction{i}", both.AsSpan((count + i) * width, width).ToArray());
-        }
     }
 
     private static ImageSet WithoutClass(ImageSet train, int label)

@@ -1,9 +1,9 @@
 using VaeGpu.Analysis;
-using VaeGpu.Cli.Commands;
 using VaeGpu.Data;
 using VaeGpu.Io;
 using VaeGpu.Model;
 using VaeGpu.Training;
+using VaeGpu.Io.Checkpoints;
 
 namespace VaeGpu.Cli.Runs;
 
@@ -15,6 +15,12 @@ namespace VaeGpu.Cli.Runs;
 public sealed class RunWriter(RunDirectory run, string configJson, VaeArchitecture architecture, ulong seed, FeatureScaling inputs,
     bool replaceOld, Action onSaved)
 {
+    /// <summary>Prior samples in samples.png (samples.csv) after every epoch.</summary>
+    public const int SampleCount = 64;
+
+    /// <summary>Test inputs over their reconstructions in reconstructions.png (.csv) after every epoch.</summary>
+    public const int ReconstructionCount = 8;
+
     private bool _replaceOld = replaceOld;
 
     /// <summary>True once this process saved a checkpoint.</summary>
@@ -34,14 +40,14 @@ public sealed class RunWriter(RunDirectory run, string configJson, VaeArchitectu
         {
             // A table run's samples and reconstructions are records, in the file's units.
             RunTables.Write(run.File("samples.csv"), inputs,
-                RunTables.Rows("sample", ImageRenderer.SamplePrior(trainer.Model, TrainCommand.SampleCount, seed), test.PixelsPerImage));
-            int count = Math.Min(TrainCommand.ReconstructionCount, test.Count);
+                RunTables.Rows("sample", ImageRenderer.SamplePrior(trainer.Model, SampleCount, seed), test.PixelsPerImage));
+            int count = Math.Min(ReconstructionCount, test.Count);
             float[] both = ImageRenderer.InputsAndReconstructions(trainer.Model, test, Enumerable.Range(0, count).ToArray());
-            RunTables.Write(run.File("reconstructions.csv"), inputs, TrainCommand.Reconstructions(both, count, test.PixelsPerImage));
+            RunTables.Write(run.File("reconstructions.csv"), inputs, RunTables.Reconstructions(both, count, test.PixelsPerImage));
             return;
         }
-        RunImages.WriteSamples(trainer.Model, run.Samples, TrainCommand.SampleCount, seed, test);
-        RunImages.WriteReconstructions(trainer.Model, run.Reconstructions, test, Math.Min(TrainCommand.ReconstructionCount, test.Count));
+        RunImages.WriteSamples(trainer.Model, run.Samples, SampleCount, seed, test);
+        RunImages.WriteReconstructions(trainer.Model, run.Reconstructions, test, Math.Min(ReconstructionCount, test.Count));
     }
 
     private void SaveCheckpoint(Trainer trainer, int completedEpochs, PartialEpoch? partial)

@@ -1,4 +1,5 @@
 using VaeGpu.Accelerators;
+using VaeGpu.Accelerators.Selection;
 
 namespace VaeGpu.Tests.Accelerators;
 

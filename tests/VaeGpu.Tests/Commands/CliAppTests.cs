@@ -1,3 +1,4 @@
+using VaeGpu.Cli;
 using VaeGpu.Accelerators.Ilgpu;
 using VaeGpu.Configuration;
 using VaeGpu.Cli.Commands;

@@ -1,3 +1,4 @@
+using VaeGpu.Cli;
 using VaeGpu.Cli.Commands;
 using VaeGpu.Cli.Configuration;
 using VaeGpu.Cli.Training;

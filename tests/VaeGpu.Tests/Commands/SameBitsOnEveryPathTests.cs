@@ -9,6 +9,7 @@ using VaeGpu.Tests.Data;
 using VaeGpu.Tests.Io;
 using VaeGpu.Tests.Training;
 using VaeGpu.Accelerators;
+using VaeGpu.Io.Checkpoints;
 
 namespace VaeGpu.Tests.Commands;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using VaeGpu.Cli.Runs;
 using VaeGpu.Io;
 using VaeGpu.Tests.Configuration;
+using VaeGpu.Io.Checkpoints;
 
 namespace VaeGpu.Tests.Commands;
 

@@ -3,6 +3,7 @@ using VaeGpu.Analysis;
 using VaeGpu.Io;
 using VaeGpu.Tests.Configuration;
 using VaeGpu.Tests.Data;
+using VaeGpu.Io.Checkpoints;
 
 namespace VaeGpu.Tests.Commands;
 

@@ -1,6 +1,7 @@
 using VaeGpu.Io;
 using VaeGpu.Tests.Configuration;
 using VaeGpu.Tests.Io;
+using VaeGpu.Io.Checkpoints;
 
 namespace VaeGpu.Tests.Commands;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using VaeGpu.Data;
+using VaeGpu.Data.Sources;
 
 namespace VaeGpu.Tests.Data;
 

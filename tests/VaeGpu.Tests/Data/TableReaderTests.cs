@@ -2,6 +2,7 @@ using System.Globalization;
 using Parquet.Schema;
 using VaeGpu.Configuration;
 using VaeGpu.Data;
+using VaeGpu.Data.Sources;
 
 namespace VaeGpu.Tests.Data;
 

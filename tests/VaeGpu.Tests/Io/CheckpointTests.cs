@@ -6,6 +6,7 @@ using VaeGpu.Io;
 using VaeGpu.Model;
 using VaeGpu.Random;
 using VaeGpu.Kernels;
+using VaeGpu.Io.Checkpoints;
 
 namespace VaeGpu.Tests.Io;
 

@@ -9,6 +9,7 @@ using VaeGpu.Tests.Accelerators.Ilgpu;
 using VaeGpu.Tests.Training;
 using VaeGpu.Training;
 using VaeGpu.Kernels;
+using VaeGpu.Io.Checkpoints;
 
 namespace VaeGpu.Tests.Soak;
 

@@ -6,7 +6,7 @@ using VaeGpu.Model;
 using VaeGpu.Training;
 using VaeGpu.Random;
 
-namespace VaeGpu.Cli.Commands;
+namespace VaeGpu.Cli.Runs;
 
 /// <summary>The PNG grids that train, sample and reconstruct write.</summary>
 public static class RunImages

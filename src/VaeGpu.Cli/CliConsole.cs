@@ -1,6 +1,6 @@
 using Spectre.Console;
 
-namespace VaeGpu.Cli.Commands;
+namespace VaeGpu.Cli;
 
 /// <summary>
 /// Where commands write. Tables and colour only go to a terminal; redirected output gets plain lines

@@ -1,6 +1,6 @@
 using VaeGpu.Kernels;
 
-namespace VaeGpu.Configuration;
+namespace VaeGpu.Model;
 
 /// <summary>The configuration's names of the activations (Model:Activation), both ways.</summary>
 public static class ActivationNames

@@ -6,7 +6,7 @@ using VaeGpu.Model;
 using VaeGpu.Training;
 using VaeGpu.Kernels;
 
-namespace VaeGpu.Io;
+namespace VaeGpu.Io.Checkpoints;
 
 /// <summary>
 /// The training checkpoint file. Layout, little-endian:

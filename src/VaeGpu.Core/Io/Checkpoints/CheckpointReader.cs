@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 
-namespace VaeGpu.Io;
+namespace VaeGpu.Io.Checkpoints;
 
 /// <summary>
 /// Little-endian reads over a checkpoint's bytes that turn running out of bytes into a one-line

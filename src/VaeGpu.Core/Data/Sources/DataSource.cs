@@ -2,7 +2,7 @@ using VaeGpu.Data.Images;
 using VaeGpu.Data.Tables;
 using VaeGpu.Random;
 
-namespace VaeGpu.Data;
+namespace VaeGpu.Data.Sources;
 
 /// <summary>
 /// Reads what --data (and --test, --input) name: an IDX directory (as before: DataLocator), a CSV,

@@ -1,7 +1,7 @@
 using VaeGpu.Model;
 using VaeGpu.Training;
 
-namespace VaeGpu.Io;
+namespace VaeGpu.Io.Checkpoints;
 
 /// <summary>
 /// Everything needed to resume training exactly where it stopped. The arrays are compared by

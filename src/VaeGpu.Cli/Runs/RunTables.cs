@@ -3,7 +3,7 @@ using System.Text;
 using VaeGpu.Data;
 using VaeGpu.Io;
 
-namespace VaeGpu.Cli.Commands;
+namespace VaeGpu.Cli.Runs;
 
 /// <summary>
 /// What a table run writes where an image run writes PNG grids: decoded records as CSV, in the
@@ -34,4 +34,14 @@ public static class RunTables
     /// <summary>RFC 4180 quoting when a name holds a comma, quote or line break.</summary>
     public static string Quote(string text) =>
         text.AsSpan().IndexOfAny(",\"\n\r") < 0 ? text : "\"" + text.Replace("\"", "\"\"") + "\"";
+    /// <summary>Input i then its reconstruction i, from [inputs; reconstructions] as InputsAndReconstructions returns them.</summary>
+    public static IEnumerable<(string, float[])> Reconstructions(float[] both, int count, int width)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            yield return ($"input{i}", both.AsSpan(i * width, width).ToArray());
+            yield return ($"reconstruction{i}", both.AsSpan((count + i) * width, width).ToArray());
+        }
+    }
+
 }

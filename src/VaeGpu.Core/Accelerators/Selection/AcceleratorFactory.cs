@@ -1,7 +1,7 @@
 using VaeGpu.Accelerators.Cpu;
 using VaeGpu.Accelerators.Ilgpu;
 
-namespace VaeGpu.Accelerators;
+namespace VaeGpu.Accelerators.Selection;
 
 /// <summary>
 /// Turns a --device request into an accelerator. "auto" prefers CUDA, then OpenCL on a GPU, then
