@@ -7,7 +7,7 @@ namespace VaeGpu.Kernels;
 /// One thread's 4×4 block of a GEMM's output: version 1 of the linear and ELBO-output kernels.
 /// Sixteen or sixty-four scalar fields, so that the block lives in registers: ILGPU puts arrays
 /// (LocalMemory) in slow local memory on CUDA. Row i of the block is output row row0 + ty + i·ThreadsM,
-/// column j is col0 + tx + j·ThreadsN. Generated: keep it in step with the other block size.
+/// column j is col0 + tx + j·ThreadsN. Written out by hand like the other block size: change both together.
 /// </summary>
 public struct Block4x4 : IRegisterBlock
 {

@@ -8,8 +8,8 @@ using ILGPU.IR.Values;
 namespace VaeGpu.Kernels;
 
 /// <summary>
-/// The code ILGPU must emit for the kernels to give the managed CPU accelerator's bits (DESIGN.md,
-/// "Numerics"), registered through ILGPU's public intrinsic manager before a context is built:
+/// The code ILGPU must emit for the kernels to give the managed CPU accelerator's bits (kernels/README.md,
+/// "Rules for device code"), registered through ILGPU's public intrinsic manager before a context is built:
 /// - <see cref="Fused.MultiplyAdd"/> becomes <c>fma.rn.f32</c> on PTX and <c>fma()</c> in OpenCL C;
 /// - float and double add, subtract and multiply become the <c>.rn</c> PTX forms. ILGPU emits
 ///   <c>mul.f32</c>/<c>add.f32</c>, which ptxas and the driver contract into FFMA; the

@@ -2,7 +2,7 @@ using VaeGpu.Kernels;
 namespace VaeGpu.Accelerators;
 
 /// <summary>
-/// The ops that a training step is made of (see DESIGN.md), plus buffers. Every accelerator
+/// The ops that a training step is made of (README, "Architecture"), plus buffers. Every accelerator
 /// implements all of them; the model and the trainer are written once against this interface.
 ///
 /// Conventions, shared by every implementation:
