@@ -24,7 +24,6 @@ public sealed class TrainingStepRunner : IDisposable
     private readonly int[] _order;
     private readonly int _batches;
     private int _next;
-    private long _steps;
 
     public TrainingStepRunner(IAccelerator accelerator, VaeArchitecture architecture, ImageSet train, int batchSize, ulong seed = 1)
     {
@@ -34,7 +33,6 @@ public sealed class TrainingStepRunner : IDisposable
         _accelerator = accelerator;
         BatchSize = batchSize;
         Model = new VaeModel(accelerator, architecture);
-        Model.Initialize(seed);
         _images = new DeviceImages(accelerator, train);
         _batches = train.Count / batchSize;
         _order = new int[train.Count];
@@ -42,7 +40,8 @@ public sealed class TrainingStepRunner : IDisposable
         var settings = new TrainingSettings(1, batchSize, seed, new KlWeight(1f, 0), new AdamSettings(1e-3f, 0.9f, 0.999f, 1e-8f),
             ReportEvery);
         _step = new TrainingStep(accelerator, Model, _images, settings);
-        _step.BeginEpoch(_order);
+        _step.Load(Model.InitialState(seed));
+        _step.BeginEpoch(1, _order);
         // The first step of a size runs op by op (its kernel launches are counted), the second is
         // captured where the accelerator captures.
         long before = (accelerator as Accelerators.Ilgpu.IlgpuAccelerator)?.KernelLaunches ?? 0;
@@ -86,17 +85,13 @@ public sealed class TrainingStepRunner : IDisposable
             {
                 // A new pass over the same order: the cursor goes back to the first batch.
                 _accelerator.Synchronize();
-                _step.BeginEpoch(_order);
+                _step.BeginEpoch(1, _order);
                 _next = 0;
             }
             _step.Run(BatchSize);
-            _step.LossLog.Recorded(++_steps, BatchSize, _next);
             _next++;
-            if (_step.LossLog.IsFull || _next == _batches)
-            {
-                _step.LossLog.Drain(epoch: 1);
-                _step.LossLog.Reset();
-            }
+            // Read back as the trainer does: when the log is full, and at the end of the pass.
+            if (_step.LossesDue || _next == _batches) _step.ReadLosses();
         }
         _accelerator.Synchronize();
     }

@@ -30,8 +30,11 @@ public sealed class VaeModel : IDisposable
     /// <summary>Completed training steps: the Philox step of the noise and Adam's t − 1.</summary>
     public DeviceBuffer<uint> StepCounter { get; }
 
-    public void Initialize(ulong seed) =>
-        Load(new ModelState(Layout.InitialParameters(seed), new float[Layout.ParameterCount], new float[Layout.ParameterCount], 0));
+    public void Initialize(ulong seed) => Load(InitialState(seed));
+
+    /// <summary>Freshly initialized parameters for <paramref name="seed"/>, zero Adam moments, step 0.</summary>
+    public ModelState InitialState(ulong seed) =>
+        new(Layout.InitialParameters(seed), new float[Layout.ParameterCount], new float[Layout.ParameterCount], 0);
 
     public void Load(ModelState state)
     {

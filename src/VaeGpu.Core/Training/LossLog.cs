@@ -6,7 +6,7 @@ namespace VaeGpu.Training;
 /// Per-step (recon, KL) batch sums kept on the device and read back every few steps, so that a GPU
 /// is not stalled each step just to learn the loss. Each read-back checks every step for NaN/Inf.
 /// </summary>
-internal sealed class LossLog : IDisposable
+internal sealed class LossLog : ILossSums, IDisposable
 {
     private readonly IAccelerator _accelerator;
     private readonly DeviceBuffer<float> _sums;
@@ -26,6 +26,9 @@ internal sealed class LossLog : IDisposable
 
     public int Capacity { get; }
     public bool IsFull => _pending == Capacity;
+
+    /// <summary>Whether steps were recorded that have not been read back yet.</summary>
+    public bool HasPending => _pending > 0;
 
     public double Recon { get; private set; }
     public double Kl { get; private set; }
@@ -80,7 +83,6 @@ internal sealed class LossLog : IDisposable
             Kl += kl;
             double perExample = ((double)recon + kl) / _rows[i];
             if (!(perExample >= LowestStepLoss)) LowestStepLoss = perExample; // NaN start: the first value wins
-
         }
         _pending = 0;
     }

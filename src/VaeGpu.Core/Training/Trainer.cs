@@ -20,7 +20,6 @@ public sealed class Trainer : IDisposable
     private readonly DeviceImages _train;
     private readonly int[] _hostOrder;
     private readonly TrainingStep _trainingStep;
-    private long _step;
 
     public Trainer(IAccelerator accelerator, VaeArchitecture architecture, TrainingSettings settings, ImageSet train)
     {
@@ -38,19 +37,12 @@ public sealed class Trainer : IDisposable
     public VaeModel Model { get; }
 
     /// <summary>Completed training steps.</summary>
-    public long Step => _step;
+    public long Step => _trainingStep.Step;
 
     public int StepsPerEpoch => (_train.Count + _settings.BatchSize - 1) / _settings.BatchSize;
 
-    public void Initialize() => Load(null);
-
     /// <summary>Starts from a saved state, or from freshly initialized parameters when null.</summary>
-    public void Load(ModelState? state)
-    {
-        if (state is null) Model.Initialize(_settings.Seed);
-        else Model.Load(state);
-        _step = state?.Step ?? 0;
-    }
+    public void Load(ModelState? state) => _trainingStep.Load(state ?? Model.InitialState(_settings.Seed));
 
     /// <summary>One pass over the training set; <paramref name="epoch"/> counts from 1.</summary>
     /// <param name="resumeFrom">A mid-epoch checkpoint's progress in this epoch: its steps are skipped and its loss sums carried on.</param>
@@ -62,9 +54,8 @@ public sealed class Trainer : IDisposable
             throw new ArgumentException($"the partial epoch is epoch {resumeFrom.Epoch}, not {epoch}", nameof(resumeFrom));
         Permutation.FillShuffled(_hostOrder, _settings.Seed, epoch);
         int firstStep = resumeFrom?.StepsDone ?? 0;
-        _trainingStep.BeginEpoch(_hostOrder, firstStep);
-        LossLog lossLog = _trainingStep.LossLog;
-        lossLog.Reset(resumeFrom?.Recon ?? 0, resumeFrom?.Kl ?? 0);
+        _trainingStep.BeginEpoch(epoch, _hostOrder, resumeFrom);
+        ILossSums losses = _trainingStep.Losses;
         int steps = StepsPerEpoch, examplesDone = resumeFrom?.ExamplesDone ?? 0;
         double priorSeconds = resumeFrom?.Seconds ?? 0;
         var clock = Stopwatch.StartNew();
@@ -73,25 +64,23 @@ public sealed class Trainer : IDisposable
         {
             int rows = Math.Min(_settings.BatchSize, _train.Count - stepInEpoch * _settings.BatchSize);
             _trainingStep.Run(rows);
-            lossLog.Recorded(_step + 1, rows, stepInEpoch);
-            _step++;
             examplesDone += rows;
 
             bool last = stepInEpoch == steps - 1;
             bool stop = !last && control is { StopRequested: true };
             bool checkpoint = !last && !stop && control is not null && control.CheckpointDue(stepInEpoch + 1);
-            if (lossLog.IsFull || last || stop || checkpoint)
+            if (_trainingStep.LossesDue || last || stop || checkpoint)
             {
                 // Read every pending loss before a checkpoint, so that a NaN is never saved as the state to resume.
-                lossLog.Drain(epoch);
+                _trainingStep.ReadLosses();
                 double seconds = priorSeconds + clock.Elapsed.TotalSeconds;
                 progress?.Invoke(new TrainingProgress(epoch, stepInEpoch + 1, steps,
-                    (lossLog.Recon + lossLog.Kl) / examplesDone, lossLog.Kl / examplesDone, examplesDone / seconds));
+                    (losses.Recon + losses.Kl) / examplesDone, losses.Kl / examplesDone, examplesDone / seconds));
             }
             if (stop || checkpoint)
             {
                 _accelerator.Synchronize();
-                var partial = new PartialEpoch(epoch, stepInEpoch + 1, examplesDone, lossLog.Recon, lossLog.Kl,
+                var partial = new PartialEpoch(epoch, stepInEpoch + 1, examplesDone, losses.Recon, losses.Kl,
                     priorSeconds + clock.Elapsed.TotalSeconds);
                 if (stop)
                     return Result(epoch, examplesDone, partial.Seconds) with { Stopped = partial };
@@ -99,16 +88,19 @@ public sealed class Trainer : IDisposable
             }
         }
         _accelerator.Synchronize();
-        return Result(epoch, examplesDone, priorSeconds + clock.Elapsed.TotalSeconds);
+        double epochSeconds = priorSeconds + clock.Elapsed.TotalSeconds;
+        // Two words read back once an epoch: the host and the device still count the same steps.
+        _trainingStep.CheckCounters();
+        return Result(epoch, examplesDone, epochSeconds);
     }
 
     private EpochResult Result(int epoch, int examplesDone, double seconds)
     {
-        LossLog lossLog = _trainingStep.LossLog;
-        return new(epoch, (lossLog.Recon + lossLog.Kl) / examplesDone, lossLog.Recon / examplesDone,
-            lossLog.Kl / examplesDone, seconds, examplesDone / seconds)
+        ILossSums losses = _trainingStep.Losses;
+        return new(epoch, (losses.Recon + losses.Kl) / examplesDone, losses.Recon / examplesDone,
+            losses.Kl / examplesDone, seconds, examplesDone / seconds)
         {
-            LowestStepLoss = lossLog.LowestStepLoss,
+            LowestStepLoss = losses.LowestStepLoss,
         };
     }
 

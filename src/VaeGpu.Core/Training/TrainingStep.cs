@@ -13,6 +13,12 @@ namespace VaeGpu.Training;
 /// and replayed (<see cref="StepGraphs"/>), and elsewhere the ops run one by one. A table's features
 /// are floats that the byte gather cannot carry: its batches are gathered on the host and uploaded
 /// (<see cref="DeviceImages.Gather"/>), and its steps are never captured (a capture cannot upload).
+/// <para>
+/// It also owns the bookkeeping around the ops: the host's count of completed steps and of the epoch's
+/// steps, which mirror the device's step counter and cursor (<see cref="CheckCounters"/> compares them),
+/// and the loss log's protocol (record each step, read the log back when it is full, start each epoch
+/// empty), so that the trainer and the benchmarks cannot drift apart in how they drive it.
+/// </para>
 /// </summary>
 public sealed class TrainingStep : IDisposable
 {
@@ -27,7 +33,7 @@ public sealed class TrainingStep : IDisposable
     private readonly NoiseSource _noise;
     private readonly Action<int> _ops;
     private int[] _hostOrder = [];
-    private int _hostCursor;
+    private int _epoch;
 
     public TrainingStep(IAccelerator accelerator, VaeModel model, DeviceImages images, TrainingSettings settings)
     {
@@ -40,60 +46,113 @@ public sealed class TrainingStep : IDisposable
         _order = accelerator.Allocate<int>(images.Count);
         _cursor = accelerator.Allocate<uint>(1);
         _workspace = new VaeWorkspace(accelerator, model.Layout, Math.Min(settings.BatchSize, images.Count));
-        LossLog = new LossLog(accelerator, settings.ReportEvery);
+        _lossLog = new LossLog(accelerator, settings.ReportEvery);
         if (settings.CaptureSteps && !images.Images.IsTable && accelerator is IStepCapture { CanCapture: true } capture)
             _graphs = new StepGraphs(capture);
     }
 
     /// <summary>The device-side (recon, KL) log that every step reduces its losses into.</summary>
-    internal LossLog LossLog { get; }
+    private readonly LossLog _lossLog;
 
     /// <summary>Whether steps replay captured graphs here.</summary>
     public bool Captures => _graphs is not null;
 
-    /// <summary>
-    /// Uploads the epoch's order of the images and puts the cursor on batch <paramref name="firstStep"/>
-    /// (0, or where a mid-epoch checkpoint stopped); the loss log starts empty.
-    /// </summary>
-    public void BeginEpoch(ReadOnlySpan<int> order, int firstStep = 0)
+    /// <summary>Completed training steps: the host's mirror of the model's device step counter.</summary>
+    public long Step { get; private set; }
+
+    /// <summary>Steps done in this epoch: the host's mirror of the device cursor.</summary>
+    public int StepInEpoch { get; private set; }
+
+    /// <summary>This epoch's loss sums, as far as the log has been read (<see cref="ReadLosses"/>).</summary>
+    public ILossSums Losses => _lossLog;
+
+    /// <summary>Whether the loss log is full, so that the next step needs <see cref="ReadLosses"/> first.</summary>
+    public bool LossesDue => _lossLog.IsFull;
+
+    /// <summary>Loads the model's state (its device step counter included) and counts steps from its step.</summary>
+    public void Load(ModelState state)
     {
+        _model.Load(state);
+        Step = state.Step;
+    }
+
+    /// <summary>
+    /// Uploads the epoch's order of the images and puts the cursor on batch <paramref name="resumeFrom"/>'s
+    /// steps (0 without one); the loss log starts empty, or at the sums of the steps before a mid-epoch
+    /// checkpoint. The previous epoch's losses must have been read (<see cref="ReadLosses"/>).
+    /// </summary>
+    /// <param name="epoch">Counts from 1; names the epoch in a divergence error.</param>
+    public void BeginEpoch(int epoch, ReadOnlySpan<int> order, PartialEpoch? resumeFrom = null)
+    {
+        if (_lossLog.HasPending)
+            throw new InvalidOperationException($"epoch {_epoch} has steps whose losses were never read (ReadLosses)");
+        int firstStep = resumeFrom?.StepsDone ?? 0;
         _accelerator.Upload(_order, order);
         _accelerator.Upload<uint>(_cursor, [(uint)firstStep]);
         if (_images.Images.IsTable)
         {
             if (_hostOrder.Length != order.Length) _hostOrder = new int[order.Length];
             order.CopyTo(_hostOrder);
-            _hostCursor = firstStep;
         }
-        LossLog.Reset();
+        _epoch = epoch;
+        StepInEpoch = firstStep;
+        _lossLog.Reset(resumeFrom?.Recon ?? 0, resumeFrom?.Kl ?? 0);
     }
 
-    /// <summary>The next batch of <paramref name="rows"/> images of the epoch: forward, loss, backward, Adam.</summary>
+    /// <summary>
+    /// The next batch of <paramref name="rows"/> images of the epoch: forward, loss, backward, Adam, and the
+    /// step recorded in the loss log. Reads the log first when it is full.
+    /// </summary>
     public void Run(int rows)
     {
+        if (_lossLog.IsFull) ReadLosses();
         // A method group, not a lambda over rows: a step allocates nothing (CpuAllocationTests).
         if (_graphs is not null) _graphs.Run(rows, _ops);
         else Ops(rows);
+        Step++;
+        _lossLog.Recorded(Step, rows, StepInEpoch);
+        StepInEpoch++;
+    }
+
+    /// <summary>
+    /// Reads the pending steps' losses back and adds them to <see cref="Losses"/>; throws
+    /// <see cref="TrainingDivergedException"/> on the first non-finite term, naming it, the epoch and the step.
+    /// </summary>
+    public void ReadLosses() => _lossLog.Drain(_epoch);
+
+    /// <summary>
+    /// Reads the device's step counter and cursor back and throws when they differ from <see cref="Step"/>
+    /// and <see cref="StepInEpoch"/>: the host and the device counted different steps (a step whose ops
+    /// did not all run, a replayed graph that did not advance a counter). Waits for the device.
+    /// </summary>
+    public void CheckCounters()
+    {
+        Span<uint> device = stackalloc uint[2];
+        _accelerator.Download<uint>(_model.StepCounter, device[..1]);
+        _accelerator.Download<uint>(_cursor, device[1..]);
+        if (device[0] != (uint)Step || device[1] != (uint)StepInEpoch)
+            throw new InvalidOperationException(
+                $"the host counted step {Step} ({StepInEpoch} of epoch {_epoch}), the device's counters say step {device[0]} ({device[1]} of the epoch)");
     }
 
     private void Ops(int rows)
     {
         BatchAtCursor? batch = null;
         if (_images.Images.IsTable)
-            _images.Gather(default, _hostOrder.AsSpan(_hostCursor++ * _settings.BatchSize, rows), _workspace.Input(rows), rows);
+            _images.Gather(default, _hostOrder.AsSpan(StepInEpoch * _settings.BatchSize, rows), _workspace.Input(rows), rows);
         else
             batch = new BatchAtCursor(_images.Pixels, _order, _cursor, _settings.BatchSize);   // gathered with the first layer
         VaePasses.Loss(_model, _workspace, rows, _noise, _model.StepCounter, withGradient: true, batch);
         VaePasses.Backward(_model, _workspace, rows, _settings.KlWeight);
         _accelerator.AdamStep(_model.Parameters, _model.Gradients, _model.AdamM, _model.AdamV, _settings.Adam, _model.StepCounter);
         // The loss sums and both counters: after Adam, which reads the step counter (nll and kl are untouched since Loss).
-        LossLog.FinishStep(_workspace.Nll(rows), _workspace.Kl(rows), _model.StepCounter, _cursor);
+        _lossLog.FinishStep(_workspace.Nll(rows), _workspace.Kl(rows), _model.StepCounter, _cursor);
     }
 
     public void Dispose()
     {
         _graphs?.Dispose();
-        LossLog.Dispose();
+        _lossLog.Dispose();
         _workspace.Dispose();
         _cursor.Dispose();
         _order.Dispose();

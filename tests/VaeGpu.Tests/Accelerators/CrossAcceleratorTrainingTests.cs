@@ -62,7 +62,7 @@ public abstract class CrossAcceleratorTrainingTests
             var losses = new double[Steps];
             var kls = new double[Steps];
             using var trainer = new Trainer(accelerator, architecture, settings, train);
-            trainer.Initialize();
+            trainer.Load(null);
             for (int epoch = 1; epoch <= settings.Epochs; epoch++)
             {
                 double lossBefore = 0, klBefore = 0;

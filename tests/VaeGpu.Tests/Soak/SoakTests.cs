@@ -60,7 +60,7 @@ public sealed class SoakTests : IDisposable
         {
             using IAccelerator accelerator = Create(device);
             using var trainer = new Trainer(accelerator, Tiny, settings, train);
-            trainer.Initialize();
+            trainer.Load(null);
             trainer.RunEpoch(1);
         }
 
@@ -91,7 +91,7 @@ public sealed class SoakTests : IDisposable
         ModelState expected;
         using (var whole = new Trainer(accelerator, Tiny, settings, train))
         {
-            whole.Initialize();
+            whole.Load(null);
             for (int epoch = 1; epoch <= settings.Epochs; epoch++) whole.RunEpoch(epoch);
             expected = whole.Model.Save();
         }

@@ -44,7 +44,7 @@ public sealed class FusedStepTests
         var architecture = new VaeArchitecture(784, [23], 5, Activation.Tanh, Likelihood.Bernoulli, new LogVarClamp(-30f, 20f));
         TrainingSettings settings = TrainingFixtures.Settings(Epochs, BatchSize) with { ReportEvery = 2 };
         using var trainer = new Trainer(accelerator, architecture, settings, TrainingFixtures.EmbeddedData.Train.Slice(0, Images));
-        trainer.Initialize();
+        trainer.Load(null);
         EpochResult[] epochs = Enumerable.Range(1, Epochs).Select(epoch => trainer.RunEpoch(epoch)).ToArray();
         return (trainer.Model.Save(), epochs);
     }

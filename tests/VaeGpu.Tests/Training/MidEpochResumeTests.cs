@@ -40,7 +40,7 @@ public sealed class MidEpochResumeTests
         PartialEpoch partial;
         using (var trainer = new Trainer(accelerator, Small, settings, train))
         {
-            trainer.Initialize();
+            trainer.Load(null);
             control.Trainer = trainer;
             Assert.Null(trainer.RunEpoch(1, control: control).Stopped);
             EpochResult stopped = trainer.RunEpoch(2, control: control);
@@ -68,14 +68,14 @@ public sealed class MidEpochResumeTests
     {
         using var accelerator = new CpuAccelerator();
         using var trainer = new Trainer(accelerator, Small, TrainingFixtures.Settings(epochs: 2), TrainingFixtures.EmbeddedData.Train.Slice(0, 300));
-        trainer.Initialize();
+        trainer.Load(null);
         Assert.Throws<ArgumentException>(() => trainer.RunEpoch(2, resumeFrom: new PartialEpoch(1, 1, 100, 1, 1, 1)));
     }
 
     private static (ModelState, EpochResult) Uninterrupted(IAccelerator accelerator, TrainingSettings settings, ImageSet train)
     {
         using var trainer = new Trainer(accelerator, Small, settings, train);
-        trainer.Initialize();
+        trainer.Load(null);
         trainer.RunEpoch(1);
         EpochResult last = trainer.RunEpoch(2);
         return (trainer.Model.Save(), last);

@@ -54,7 +54,7 @@ public sealed class StepCaptureTests
             ImageSet train = TrainingFixtures.EmbeddedData.Train.Slice(0, Images);
             TrainingSettings settings = TrainingFixtures.Settings(Epochs, BatchSize) with { ReportEvery = 3, CaptureSteps = capture };
             using var trainer = new Trainer(accelerator, TrainingFixtures.SmallArchitecture(), settings, train);
-            trainer.Initialize();
+            trainer.Load(null);
             EpochResult last = default!;
             for (int epoch = 1; epoch <= Epochs; epoch++) last = trainer.RunEpoch(epoch);
             return (trainer.Model.Save().Parameters, last.Loss);

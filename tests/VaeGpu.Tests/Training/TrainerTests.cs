@@ -16,7 +16,7 @@ public sealed class TrainerTests
         var architecture = new VaeArchitecture(784, [400], 20, Activation.Relu, Likelihood.Bernoulli, new LogVarClamp(-30f, 20f));
         using var accelerator = new CpuAccelerator();
         using var trainer = new Trainer(accelerator, architecture, TrainingFixtures.Settings(epochs: 2, batchSize: 128), data.Train);
-        trainer.Initialize();
+        trainer.Load(null);
         using var evaluator = new Evaluator(trainer.Model, data.Test, batchSize: 300, seed: 7);
 
         double initial = evaluator.Evaluate().Loss;
@@ -91,7 +91,7 @@ public sealed class TrainerTests
         VaeArchitecture architecture = TrainingFixtures.SmallArchitecture();
         using var accelerator = new CpuAccelerator();
         using var trainer = new Trainer(accelerator, architecture, TrainingFixtures.Settings(epochs: 3), train);
-        trainer.Initialize();
+        trainer.Load(null);
         trainer.RunEpoch(1);
 
         // Poison one weight of the output layer: the next step's reconstruction term is NaN.

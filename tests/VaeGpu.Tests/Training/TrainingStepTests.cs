@@ -25,7 +25,7 @@ public sealed class TrainingStepTests
         var settings = new TrainingSettings(1, batch, 1, new KlWeight(1f, 0), new AdamSettings(1e-3f, 0.9f, 0.999f, 1e-8f),
             ReportEvery: TrainingStepRunner.ReportEvery);
         using var trainer = new Trainer(accelerator, architecture, settings, images);
-        trainer.Initialize();
+        trainer.Load(null);
         // The runner's constructor runs two steps of its own (the first op by op, the second captured where
         // the accelerator captures), so the trainer goes as far as the runner went.
         Assert.Equal(steps + 2, bench.Step);
