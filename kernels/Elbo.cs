@@ -23,31 +23,14 @@ public static class ElboKernels
         int likelihood, float sigma, ArrayView<float> logSigma, float gradScale)
         where TTile : struct, IGemmTile where TBlock : struct, IRegisterBlock
     {
-        // No gradient is asked for with an empty dLogits view, as no dx is for LinearBackward.
-        bool writeGradient = dLogits.Length > 0;
         TBlock acc = GemmCore.Accumulate<TTile, TBlock>(
             new Operand(h, hidden, 1), new Operand(w, 1, hidden), rows, outFeatures, hidden);
         ArrayView<double> rowParts = SharedMemory.Allocate<double>(default(TBlock).Size * default(TTile).ThreadsM * default(TTile).ThreadsN);
         int threadsM = default(TTile).ThreadsM, threadsN = default(TTile).ThreadsN;
         int tx = Group.IdxX, ty = Group.IdxY;
-        for (int i = 0; i < acc.Size; i++)
-        {
-            int row = GemmCore.Row<TTile, TBlock>(i);
-            double sum = 0;
-            for (int j = 0; j < acc.Size; j++)
-            {
-                int col = GemmCore.Column<TTile, TBlock>(j);
-                if (row < rows && col < outFeatures)
-                {
-                    int at = row * outFeatures + col;
-                    float columnLogSigma = likelihood == PixelLoss.GaussianLearned ? logSigma[col] : 0f;
-                    LossTerm term = PixelLoss.Nll(likelihood, sigma, columnLogSigma, acc.Get(i, j) + b[col], target[at]);
-                    sum += term.Nll;
-                    if (writeGradient) dLogits[at] = gradScale * term.Gradient;
-                }
-            }
-            rowParts[(ty + i * threadsM) * threadsN + tx] = sum;
-        }
+        GemmCore.Store<TTile, TBlock, LossEpilogue>(acc,
+            new LossEpilogue(b, target, dLogits, outFeatures, likelihood, sigma, logSigma, gradScale, rowParts, threadsM, threadsN),
+            rows, outFeatures);
         Group.Barrier();
         if (tx != 0) return;
         int columnTiles = Grid.DimX;
@@ -60,6 +43,29 @@ public static class ElboKernels
             for (int t = 0; t < threadsN; t++) sum += rowParts[localRow * threadsN + t];
             partial[row * columnTiles + Grid.IdxX] = sum;
         }
+    }
+
+    /// <summary>
+    /// Output's epilogue: the NLL of each element's target under its logit (dot + b), and dLogits =
+    /// gradScale · ∂NLL/∂logit unless dLogits is empty (no gradient is asked for, as no dx is for
+    /// LinearBackward); each block row's NLL sum goes to its thread's slot of the group's row parts.
+    /// </summary>
+    public readonly struct LossEpilogue(ArrayView<float> b, ArrayView<float> target, ArrayView<float> dLogits, int outFeatures,
+        int likelihood, float sigma, ArrayView<float> logSigma, float gradScale, ArrayView<double> rowParts, int threadsM, int threadsN)
+        : IEpilogue
+    {
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public double Store(int row, int column, float dot)
+        {
+            int at = row * outFeatures + column;
+            float columnLogSigma = likelihood == PixelLoss.GaussianLearned ? logSigma[column] : 0f;
+            LossTerm term = PixelLoss.Nll(likelihood, sigma, columnLogSigma, dot + b[column], target[at]);
+            if (dLogits.Length > 0) dLogits[at] = gradScale * term.Gradient;
+            return term.Nll;
+        }
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public void EndRow(int i, double sum) => rowParts[(Group.IdxY + i * threadsM) * threadsN + Group.IdxX] = sum;
     }
 
     public static void LogSigmaGradient(Index1D column, ArrayView<float> dLogits, ArrayView<float> logSigma,

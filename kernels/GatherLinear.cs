@@ -6,7 +6,7 @@ namespace VaeGpu.Kernels;
 /// The batch gather fused into the first encoder layer (step version 2): y = act(X·wᵀ + b) where X is
 /// the batch at the device cursor, read from the byte images through <see cref="GatheredRows"/> straight
 /// into the GEMM's A tiles (the same conversion as GatherBatch, the same <see cref="GemmCore"/> main loop
-/// and <see cref="LinearKernels.StoreForward{TTile, TBlock}"/> epilogue as LinearForward: the same bits).
+/// and <see cref="LinearKernels.BiasActivation"/> epilogue as LinearForward: the same bits).
 /// The groups of column tile 0 also write their rows of X to <c>input</c>, which the ELBO's target and
 /// the first layer's backward read. Launch: as LinearForward (needs outFeatures ≥ 1).
 /// </summary>
@@ -20,7 +20,8 @@ public static class GatherLinearKernels
         var x = new GatheredRows(images, order, cursor, batchSize, (int)(images.Length / inFeatures), inFeatures);
         TBlock acc = GemmCore.AccumulateAt<TTile, TBlock, GatheredRows>(
             x, new Operand(w, 1, inFeatures), rows, outFeatures, inFeatures, Grid.IdxY, Grid.IdxX);
-        LinearKernels.StoreForward<TTile, TBlock>(acc, b, y, rows, outFeatures, activation);
+        GemmCore.Store<TTile, TBlock, LinearKernels.BiasActivation>(acc, new LinearKernels.BiasActivation(b, y, outFeatures, activation),
+            rows, outFeatures);
         if (Grid.IdxX != 0) return;
         int tileM = default(TBlock).Size * default(TTile).ThreadsM, threads = default(TTile).ThreadsM * default(TTile).ThreadsN;
         int row0 = Grid.IdxY * tileM;

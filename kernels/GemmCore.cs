@@ -17,6 +17,29 @@ public interface IMatrixSource
 }
 
 /// <summary>
+/// What a GEMM kernel does with each element of its thread's output block, as a struct type argument
+/// (ILGPU inlines it): <see cref="GemmCore.Store{TTile, TBlock, TEpilogue}(TBlock, TEpilogue, int, int, int, int)"/>
+/// is the one store loop of every GEMM kernel and calls it per element in range, so a kernel writes
+/// only its arithmetic, and the bounds and the block's row/column mapping are written once.
+/// </summary>
+public interface IEpilogue
+{
+    /// <summary>
+    /// Output element (<paramref name="row"/>, <paramref name="column"/>), in range, whose sum of products
+    /// is <paramref name="dot"/>: writes what the kernel writes and returns the element's share of its
+    /// row's sum (0 for an epilogue without row sums).
+    /// </summary>
+    double Store(int row, int column, float dot);
+
+    /// <summary>
+    /// After the elements of the block's row <paramref name="i"/> (in range or not): their
+    /// <see cref="Store"/> returns summed in column order from 0. An epilogue without row sums does
+    /// nothing here, and the sum is dead code that the compiler drops.
+    /// </summary>
+    void EndRow(int i, double sum);
+}
+
+/// <summary>
 /// A strided matrix operand: element (i, k) is view[i·RowStride + k·ColumnStride], so one GEMM core
 /// serves X·Wᵀ, dY·W and dYᵀ·X without a transpose in memory.
 /// </summary>
@@ -102,6 +125,39 @@ public static class GemmCore
             Group.Barrier();
         }
         return acc;
+    }
+
+    /// <summary>The store loop for this group's tile at (Grid.IdxY, Grid.IdxX): see the overload.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store<TTile, TBlock, TEpilogue>(TBlock acc, TEpilogue epilogue, int m, int n)
+        where TTile : struct, IGemmTile
+        where TBlock : struct, IRegisterBlock
+        where TEpilogue : struct, IEpilogue =>
+        Store<TTile, TBlock, TEpilogue>(acc, epilogue, m, n, Grid.IdxY, Grid.IdxX);
+
+    /// <summary>
+    /// The one store loop of the GEMM kernels: hands each element of this thread's block that lies inside
+    /// the m × n output (the tile at <paramref name="tileRow"/>, <paramref name="tileColumn"/>) to the
+    /// epilogue, block row by block row, columns in order, and ends each block row with the sum of what
+    /// the epilogue returned for it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store<TTile, TBlock, TEpilogue>(TBlock acc, TEpilogue epilogue, int m, int n, int tileRow, int tileColumn)
+        where TTile : struct, IGemmTile
+        where TBlock : struct, IRegisterBlock
+        where TEpilogue : struct, IEpilogue
+    {
+        for (int i = 0; i < acc.Size; i++)
+        {
+            int row = RowAt<TTile, TBlock>(tileRow, i);
+            double sum = 0;
+            for (int j = 0; j < acc.Size; j++)
+            {
+                int col = ColumnAt<TTile, TBlock>(tileColumn, j);
+                if (row < m && col < n) sum += epilogue.Store(row, col, acc.Get(i, j));
+            }
+            epilogue.EndRow(i, sum);
+        }
     }
 
     /// <summary>The launch geometry for an m × n output.</summary>

@@ -5,7 +5,7 @@ namespace VaeGpu.Kernels;
 
 /// <summary>
 /// The fully connected layer, forward and backward, as explicitly grouped GEMM kernels over
-/// <see cref="GemmCore"/> with their epilogues fused. The register block type argument is the
+/// <see cref="GemmCore"/> with their epilogues fused (struct <see cref="IEpilogue"/>s, stored by GemmCore's one loop). The register block type argument is the
 /// version: <see cref="Block4x4"/> = version 1, <see cref="Block8x8"/> = version 2 (same bits).
 /// Forward         y[rows × out] = act(x[rows × in] · wᵀ + b)      w is [out × in]
 /// BackwardWeights dw[out × in] = dyᵀ · x                          rows summed in order
@@ -21,24 +21,7 @@ public static class LinearKernels
         // A = x (row-major), B(k = i, n = o) = w[o·in + i].
         TBlock acc = GemmCore.Accumulate<TTile, TBlock>(
             new Operand(x, inFeatures, 1), new Operand(w, 1, inFeatures), rows, outFeatures, inFeatures);
-        StoreForward<TTile, TBlock>(acc, b, y, rows, outFeatures, activation);
-    }
-
-    /// <summary>Forward's epilogue, y = act(acc + b) for this thread's block (the fused gather layer shares it).</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    public static void StoreForward<TTile, TBlock>(TBlock acc, ArrayView<float> b, ArrayView<float> y, int rows, int outFeatures,
-        int activation) where TTile : struct, IGemmTile where TBlock : struct, IRegisterBlock
-    {
-        for (int i = 0; i < acc.Size; i++)
-        {
-            int row = GemmCore.Row<TTile, TBlock>(i);
-            for (int j = 0; j < acc.Size; j++)
-            {
-                int col = GemmCore.Column<TTile, TBlock>(j);
-                if (row < rows && col < outFeatures)
-                    y[row * outFeatures + col] = Activations.Apply(activation, acc.Get(i, j) + b[col]);
-            }
-        }
+        GemmCore.Store<TTile, TBlock, BiasActivation>(acc, new BiasActivation(b, y, outFeatures, activation), rows, outFeatures);
     }
 
     public static void BackwardWeights<TTile, TBlock>(ArrayView<float> dy, ArrayView<float> x, ArrayView<float> dw,
@@ -47,15 +30,7 @@ public static class LinearKernels
         // A(m = o, k = r) = dy[r·out + o], B(k = r, n = i) = x[r·in + i].
         TBlock acc = GemmCore.Accumulate<TTile, TBlock>(
             new Operand(dy, 1, outFeatures), new Operand(x, inFeatures, 1), outFeatures, inFeatures, rows);
-        for (int i = 0; i < acc.Size; i++)
-        {
-            int row = GemmCore.Row<TTile, TBlock>(i);
-            for (int j = 0; j < acc.Size; j++)
-            {
-                int col = GemmCore.Column<TTile, TBlock>(j);
-                if (row < outFeatures && col < inFeatures) dw[row * inFeatures + col] = acc.Get(i, j);
-            }
-        }
+        GemmCore.Store<TTile, TBlock, WeightGradient>(acc, new WeightGradient(dw, inFeatures), outFeatures, inFeatures);
     }
 
     public static void BackwardInput<TTile, TBlock>(ArrayView<float> dy, ArrayView<float> w, ArrayView<float> x, ArrayView<float> dx,
@@ -64,19 +39,47 @@ public static class LinearKernels
         // A = dy (row-major), B(k = o, n = i) = w[o·in + i].
         TBlock acc = GemmCore.Accumulate<TTile, TBlock>(
             new Operand(dy, outFeatures, 1), new Operand(w, inFeatures, 1), rows, inFeatures, outFeatures);
-        for (int i = 0; i < acc.Size; i++)
+        GemmCore.Store<TTile, TBlock, InputGradient>(acc, new InputGradient(dx, x, inFeatures, inputActivation), rows, inFeatures);
+    }
+
+    /// <summary>Forward's epilogue, y = act(dot + b) (the fused gather layer shares it).</summary>
+    public readonly struct BiasActivation(ArrayView<float> b, ArrayView<float> y, int outFeatures, int activation) : IEpilogue
+    {
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public double Store(int row, int column, float dot)
         {
-            int row = GemmCore.Row<TTile, TBlock>(i);
-            for (int j = 0; j < acc.Size; j++)
-            {
-                int col = GemmCore.Column<TTile, TBlock>(j);
-                if (row < rows && col < inFeatures)
-                {
-                    int at = row * inFeatures + col;
-                    dx[at] = acc.Get(i, j) * Activations.DerivativeFromOutput(inputActivation, x[at]);
-                }
-            }
+            y[row * outFeatures + column] = Activations.Apply(activation, dot + b[column]);
+            return 0;
         }
+
+        public void EndRow(int i, double sum) { }
+    }
+
+    /// <summary>BackwardWeights' epilogue, dw = dot (the grouped backward shares it).</summary>
+    public readonly struct WeightGradient(ArrayView<float> dw, int inFeatures) : IEpilogue
+    {
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public double Store(int row, int column, float dot)
+        {
+            dw[row * inFeatures + column] = dot;
+            return 0;
+        }
+
+        public void EndRow(int i, double sum) { }
+    }
+
+    /// <summary>BackwardInput's epilogue, dx = dot · act'(x), act' from the layer below's output x (the grouped backward shares it).</summary>
+    public readonly struct InputGradient(ArrayView<float> dx, ArrayView<float> x, int inFeatures, int inputActivation) : IEpilogue
+    {
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public double Store(int row, int column, float dot)
+        {
+            int at = row * inFeatures + column;
+            dx[at] = dot * Activations.DerivativeFromOutput(inputActivation, x[at]);
+            return 0;
+        }
+
+        public void EndRow(int i, double sum) { }
     }
 
     public static void ColumnSums(Index1D column, ArrayView<float> dy, ArrayView<float> db, int rows, int columns) =>

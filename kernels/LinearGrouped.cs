@@ -8,7 +8,7 @@ namespace VaeGpu.Kernels;
 /// barriers of the shared GEMM loop stay legal. Each part runs the arithmetic of its op-by-op kernel
 /// (<see cref="LinearKernels.BackwardWeights"/>, <see cref="LinearKernels.BackwardInput"/>,
 /// <see cref="LinearKernels.ColumnSums"/>) through the same <see cref="GemmCore.AccumulateAt"/> loop and the
-/// same epilogue expressions, so it gives the same bits; it saves two launches per layer (one for the first).
+/// same epilogues (<see cref="LinearKernels.WeightGradient"/>, <see cref="LinearKernels.InputGradient"/>), so it gives the same bits; it saves two launches per layer (one for the first).
 /// dW [out × in] and dX [rows × in] are both <c>in</c> wide, so one operand B layout (row stride in) serves
 /// both: B is x for dW and w for dX; A is dy, transposed for dW. Only one main loop is inlined.
 /// dxRows is 0 when no dX is wanted (then dx is a stand-in view that is never written).
@@ -42,18 +42,12 @@ public static class LinearGroupedKernels
         Operand b = new Operand(weights ? x : w, inFeatures, 1);
         int m = weights ? outFeatures : dxRows, k = weights ? rows : outFeatures;
         TBlock acc = GemmCore.AccumulateAt<TTile, TBlock, Operand>(a, b, m, inFeatures, k, tileRow, tileColumn);
-        for (int i = 0; i < acc.Size; i++)
-        {
-            int row = GemmCore.RowAt<TTile, TBlock>(tileRow, i);
-            for (int j = 0; j < acc.Size; j++)
-            {
-                int col = GemmCore.ColumnAt<TTile, TBlock>(tileColumn, j);
-                if (row >= m || col >= inFeatures) continue;
-                int at = row * inFeatures + col;
-                if (weights) dw[at] = acc.Get(i, j);
-                else dx[at] = acc.Get(i, j) * Activations.DerivativeFromOutput(inputActivation, x[at]);
-            }
-        }
+        if (weights)
+            GemmCore.Store<TTile, TBlock, LinearKernels.WeightGradient>(acc, new LinearKernels.WeightGradient(dw, inFeatures),
+                m, inFeatures, tileRow, tileColumn);
+        else
+            GemmCore.Store<TTile, TBlock, LinearKernels.InputGradient>(acc,
+                new LinearKernels.InputGradient(dx, x, inFeatures, inputActivation), m, inFeatures, tileRow, tileColumn);
     }
 
     /// <summary>Groups of the dW part (none when the layer has no inputs).</summary>

@@ -144,8 +144,9 @@ public sealed unsafe class CpuAccelerator : IAccelerator
                     GemmOperand.RowMajor(Pointer(h), hidden),
                     GemmOperand.Transposed(Pointer(w), hidden),
                     logits, outFeatures, rows, outFeatures, hidden,
-                    new ElboEpilogue(Pointer(b), Pointer(target), Pointer(nll), wantsGradient, gradScale, likelihood, Pointer(logSigma)),
-                    new ElboEpilogue2(Pointer(b), Pointer(target), Pointer(nll), wantsGradient, gradScale, likelihood, Pointer(logSigma)));
+                    // The vectorized loss goes with GEMM version 2, the scalar one with version 1.
+                    new ElboEpilogue(Pointer(b), Pointer(target), Pointer(nll), wantsGradient, gradScale, likelihood, Pointer(logSigma),
+                        vectorized: _gemm2 is not null));
             }
         }
         finally
@@ -176,19 +177,12 @@ public sealed unsafe class CpuAccelerator : IAccelerator
         _adam.Run(new AdamUpdate(adam, t, Pointer(parameters), Pointer(gradients), Pointer(m), Pointer(v)), parameters.Length, AdamUpdate.MinChunk);
     }
 
-    /// <summary>The linear ops' GEMM, by version; the loss epilogue has a version per GEMM version.</summary>
+    /// <summary>The GEMM of the linear and loss ops, by version.</summary>
     private void Multiply<TEpilogue>(GemmOperand a, GemmOperand b, float* c, int ldc, int m, int n, int k, TEpilogue epilogue)
         where TEpilogue : struct, IGemmEpilogue
     {
         if (_gemm2 is not null) _gemm2.Multiply(a, b, c, ldc, m, n, k, epilogue);
         else Gemm.Multiply(a, b, c, ldc, m, n, k, epilogue, Threads);
-    }
-
-    private void Multiply(GemmOperand a, GemmOperand b, float* c, int ldc, int m, int n, int k,
-        ElboEpilogue version1, ElboEpilogue2 version2)
-    {
-        if (_gemm2 is not null) _gemm2.Multiply(a, b, c, ldc, m, n, k, version2);
-        else Gemm.Multiply(a, b, c, ldc, m, n, k, version1, Threads);
     }
 
     public void Reduce(DeviceSpan<float> source, DeviceSpan<float> destination)

@@ -1,27 +1,40 @@
+using VaeGpu.Kernels;
+
 namespace VaeGpu.Accelerators.Cpu;
 
 /// <summary>
 /// The reconstruction loss fused onto the decoder's output GEMM: C holds logits (without bias) on
 /// entry; per row, the NLL is summed in double in <see cref="RowNllSum"/>'s order into nll[row], and
 /// when a gradient is wanted C is overwritten by gradScale · ∂NLL/∂logit. Logits never leave the cache.
-/// The plain version (CPU GEMM 1); <see cref="ElboEpilogue2"/> vectorizes the Bernoulli loss with the same bits.
+/// With <paramref name="vectorized"/> (CPU GEMM 2) the Bernoulli loss runs 16 (AVX-512) or 8 lanes at a
+/// time (<see cref="BernoulliLossVectors"/>) with the bits of the scalar path, which takes the Gaussian
+/// likelihoods, a machine without Vector256, CPU GEMM 1 and the columns past the vectors.
 /// </summary>
 internal readonly unsafe struct ElboEpilogue(
-    float* bias, float* target, float* nll, bool writeGradient, float gradScale, Likelihood likelihood, float* logSigma) : IGemmEpilogue
+    float* bias, float* target, float* nll, bool writeGradient, float gradScale, Likelihood likelihood, float* logSigma,
+    bool vectorized) : IGemmEpilogue
 {
     public bool NeedsWholeRows => true;
 
     public void Apply(float* c, int ldc, int row0, int rows, int column0, int columns)
     {
+        bool vectors = vectorized && likelihood.Kind == LikelihoodKind.Bernoulli;
+        var loss = new BernoulliLossVectors(bias, writeGradient, gradScale);
         for (int r = row0; r < row0 + rows; r++)
-            nll[r] = (float)ScalarRowSum(c + (nint)r * ldc, target + (nint)r * ldc, columns, from: 0, new RowNllSum());
+        {
+            float* logits = c + (nint)r * ldc;
+            float* x = target + (nint)r * ldc;
+            var lanes = new RowNllSum();
+            int j = vectors ? loss.Lanes(logits, x, RowNllSum.LaneColumns(columns), ref lanes) : 0;
+            nll[r] = (float)ScalarRowSum(logits, x, columns, from: j, lanes);
+        }
     }
 
     /// <summary>
     /// Columns from <paramref name="from"/> on, one element at a time through kernels/PixelLoss.cs (the
     /// device kernels' math), continuing <paramref name="lanes"/>; the row's sum in <see cref="RowNllSum"/>'s order.
     /// </summary>
-    internal double ScalarRowSum(float* logits, float* x, int columns, int from, RowNllSum lanes)
+    private double ScalarRowSum(float* logits, float* x, int columns, int from, RowNllSum lanes)
     {
         int laneColumns = RowNllSum.LaneColumns(columns), j = from;
         for (; j < laneColumns; j++) lanes.Add(j, Term(logits, x, j));
@@ -33,7 +46,7 @@ internal readonly unsafe struct ElboEpilogue(
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private float Term(float* logits, float* x, int j)
     {
-        Kernels.LossTerm term = Kernels.PixelLoss.Nll((int)likelihood.Kind, likelihood.Sigma, logSigma is null ? 0f : logSigma[j],
+        LossTerm term = PixelLoss.Nll((int)likelihood.Kind, likelihood.Sigma, logSigma is null ? 0f : logSigma[j],
             logits[j] + bias[j], x[j]);
         if (writeGradient) logits[j] = gradScale * term.Gradient;
         return term.Nll;

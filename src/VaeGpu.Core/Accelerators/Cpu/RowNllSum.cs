@@ -5,7 +5,7 @@ namespace VaeGpu.Accelerators.Cpu;
 
 /// <summary>
 /// The one order in which every CPU path sums a row's per-element NLLs in double, so that the scalar,
-/// AVX2 and AVX-512 loss epilogues (<see cref="ElboEpilogue"/>, <see cref="ElboEpilogue2"/>) give the
+/// AVX2 and AVX-512 loss paths (<see cref="ElboEpilogue"/>, <see cref="BernoulliLossVectors"/>) give the
 /// same row sums bit for bit: the first 8·⌊n/8⌋ columns go to eight lanes by column mod 8, each lane
 /// in column order; the lanes are then added 0 to 7, then the remaining columns in order. Eight
 /// lanes is what a lane-wise accumulation of eight doubles gives: one Vector512&lt;double&gt; fed the low

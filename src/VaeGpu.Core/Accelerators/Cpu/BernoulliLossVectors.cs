@@ -1,40 +1,28 @@
 using System.Runtime.Intrinsics;
-using VaeGpu.Kernels;
 
 namespace VaeGpu.Accelerators.Cpu;
 
 /// <summary>
-/// Version 2 of <see cref="ElboEpilogue"/> (used with <see cref="Gemm2"/>): the Bernoulli loss and
-/// its gradient 16 (AVX-512) or 8 lanes at a time, with the bits of the scalar version: the same
-/// float operations as kernels/PixelLoss.cs in the same order, e^−|l| and log(1 + e) in double rounded
-/// once (<see cref="ExactVectorMath"/>, as ExactMath everywhere), and each row's NLL summed in
-/// <see cref="RowNllSum"/>'s order. The Gaussian likelihoods, a machine without Vector256 and the
-/// columns past the vectors go through the scalar version.
+/// The Bernoulli loss and its gradient 16 (AVX-512) or 8 lanes at a time, for <see cref="ElboEpilogue"/>
+/// on CPU GEMM 2, with the bits of its scalar path: the same float operations as kernels/PixelLoss.cs in
+/// the same order, e^−|l| and log(1 + e) in double rounded once (<see cref="ExactVectorMath"/>, as
+/// ExactMath everywhere), and each row's NLL into <see cref="RowNllSum"/>'s eight lanes.
 /// </summary>
-internal readonly unsafe struct ElboEpilogue2(
-    float* bias, float* target, float* nll, bool writeGradient, float gradScale, Likelihood likelihood, float* logSigma) : IGemmEpilogue
+internal readonly unsafe struct BernoulliLossVectors(float* bias, bool writeGradient, float gradScale)
 {
-    public bool NeedsWholeRows => true;
-
-    private ElboEpilogue Scalar => new(bias, target, nll, writeGradient, gradScale, likelihood, logSigma);
-
-    public void Apply(float* c, int ldc, int row0, int rows, int column0, int columns)
+    /// <summary>
+    /// The row's first columns, as many as the widest vectors cover within <paramref name="laneColumns"/>,
+    /// into the lanes (which must be empty); returns the first column left (0 without Vector256).
+    /// </summary>
+    public int Lanes(float* logits, float* x, int laneColumns, ref RowNllSum lanes)
     {
-        bool bernoulli = likelihood.Kind == LikelihoodKind.Bernoulli;
-        for (int r = row0; r < row0 + rows; r++)
-        {
-            float* logits = c + (nint)r * ldc;
-            float* x = target + (nint)r * ldc;
-            var lanes = new RowNllSum();
-            int j = 0;
-            if (bernoulli && Vector512.IsHardwareAccelerated) j = Bernoulli512(logits, x, RowNllSum.LaneColumns(columns), ref lanes);
-            else if (bernoulli && Vector256.IsHardwareAccelerated) j = Bernoulli256(logits, x, RowNllSum.LaneColumns(columns), ref lanes);
-            nll[r] = (float)Scalar.ScalarRowSum(logits, x, columns, from: j, lanes);
-        }
+        if (Vector512.IsHardwareAccelerated) return Lanes512(logits, x, laneColumns, ref lanes);
+        if (Vector256.IsHardwareAccelerated) return Lanes256(logits, x, laneColumns, ref lanes);
+        return 0;
     }
 
     /// <summary>Columns 0 .. 16·⌊laneColumns/16⌋ into the eight lanes; returns the first column left.</summary>
-    private int Bernoulli512(float* logits, float* x, int laneColumns, ref RowNllSum lanes)
+    private int Lanes512(float* logits, float* x, int laneColumns, ref RowNllSum lanes)
     {
         Vector512<double> sum = default;
         Vector512<float> scale = Vector512.Create(gradScale);
@@ -54,7 +42,7 @@ internal readonly unsafe struct ElboEpilogue2(
     }
 
     /// <summary>Columns 0 .. laneColumns into the eight lanes (two vectors of four); returns the first column left.</summary>
-    private int Bernoulli256(float* logits, float* x, int laneColumns, ref RowNllSum lanes)
+    private int Lanes256(float* logits, float* x, int laneColumns, ref RowNllSum lanes)
     {
         Vector256<double> lanes0To3 = default, lanes4To7 = default;
         Vector256<float> scale = Vector256.Create(gradScale);
