@@ -12,9 +12,6 @@ internal sealed class StepGraphs(IStepCapture capture) : IDisposable
 {
     private readonly Dictionary<int, ICapturedOps?> _graphs = [];
 
-    /// <summary>Captured graphs so far (for tests and diagnostics).</summary>
-    public int Count => _graphs.Values.Count(g => g is not null);
-
     /// <param name="step">Issues the step's ops for a batch of the given size.</param>
     public void Run(int rows, Action<int> step)
     {

@@ -55,9 +55,6 @@ public sealed class IlgpuAccelerator : IAccelerator, IStepCapture
     /// <summary>Kernel launches issued so far (a graph replay adds none: its launches were counted when captured).</summary>
     public long KernelLaunches => _kernels.Launches.Count;
 
-    /// <summary>The ILGPU accelerator type (Cuda, OpenCL, CPU).</summary>
-    public AcceleratorType Type => _accelerator.AcceleratorType;
-
     public DeviceBuffer<T> Allocate<T>(int length) where T : unmanaged
     {
         RefuseWhileCapturing(nameof(Allocate));
