@@ -61,19 +61,14 @@ public sealed class StepCounterTests
     [Fact]
     public void A_device_counter_that_drifted_from_the_host_is_reported_with_both_counts()
     {
-        using var accelerator = new CpuAccelerator();
-        ImageSet train = Data(table: false, count: 3 * BatchSize);
-        using var model = new VaeModel(accelerator, Architecture(train));
-        using var images = new DeviceImages(accelerator, train);
-        using var step = new TrainingStep(accelerator, model, images, Settings());
-        step.Load(model.InitialState(3));
-        step.BeginEpoch(1, Enumerable.Range(0, train.Count).ToArray());
-        step.Run(BatchSize);
-        step.Run(BatchSize);
-        step.CheckCounters();
+        using var cpu = new CpuStep(images: 3 * BatchSize);
+        cpu.Step.BeginEpoch(1, cpu.Order);
+        cpu.Step.Run(BatchSize);
+        cpu.Step.Run(BatchSize);
+        cpu.Step.CheckCounters();
 
-        accelerator.Upload<uint>(model.StepCounter, [7]);
-        var error = Assert.Throws<InvalidOperationException>(step.CheckCounters);
+        cpu.Accelerator.Upload<uint>(cpu.Model.StepCounter, [7]);
+        var error = Assert.Throws<InvalidOperationException>(cpu.Step.CheckCounters);
         Assert.Contains("host counted step 2", error.Message);
         Assert.Contains("device's counters say step 7", error.Message);
     }
@@ -81,18 +76,40 @@ public sealed class StepCounterTests
     [Fact]
     public void An_epoch_cannot_begin_over_losses_that_were_never_read()
     {
-        using var accelerator = new CpuAccelerator();
-        ImageSet train = Data(table: false, count: 2 * BatchSize);
-        using var model = new VaeModel(accelerator, Architecture(train));
-        using var images = new DeviceImages(accelerator, train);
-        using var step = new TrainingStep(accelerator, model, images, Settings());
-        step.Load(model.InitialState(3));
-        int[] order = Enumerable.Range(0, train.Count).ToArray();
-        step.BeginEpoch(1, order);
-        step.Run(BatchSize);
-        Assert.Throws<InvalidOperationException>(() => step.BeginEpoch(2, order));
-        step.ReadLosses();
-        step.BeginEpoch(2, order);
+        using var cpu = new CpuStep(images: 2 * BatchSize);
+        cpu.Step.BeginEpoch(1, cpu.Order);
+        cpu.Step.Run(BatchSize);
+        Assert.Throws<InvalidOperationException>(() => cpu.Step.BeginEpoch(2, cpu.Order));
+        cpu.Step.ReadLosses();
+        cpu.Step.BeginEpoch(2, cpu.Order);
+    }
+
+    /// <summary>A freshly loaded training step on the CPU over the first embedded images, in their order.</summary>
+    private sealed class CpuStep : IDisposable
+    {
+        public CpuStep(int images)
+        {
+            ImageSet train = Data(table: false, count: images);
+            Model = new VaeModel(Accelerator, Architecture(train));
+            _images = new DeviceImages(Accelerator, train);
+            Step = new TrainingStep(Accelerator, Model, _images, Settings());
+            Step.Load(Model.InitialState(3));
+            Order = Enumerable.Range(0, images).ToArray();
+        }
+
+        private readonly DeviceImages _images;
+        public CpuAccelerator Accelerator { get; } = new();
+        public VaeModel Model { get; }
+        public TrainingStep Step { get; }
+        public int[] Order { get; }
+
+        public void Dispose()
+        {
+            Step.Dispose();
+            _images.Dispose();
+            Model.Dispose();
+            Accelerator.Dispose();
+        }
     }
 
     // ReportEvery 4 does not divide the six steps of an epoch: the log fills mid-epoch.
