@@ -9,7 +9,7 @@ namespace VaeGpu.Cli.Runs;
 
 /// <summary>
 /// Writes a training run's files. config.json and features.json are written only together with a
-/// checkpoint, so a run that fails before saving (a NaN on resume, a bad --lr) leaves the run's files
+/// checkpoint (just before it), so a run that fails before saving (a NaN on resume, a bad --lr) leaves the run's files
 /// exactly as they were.
 /// </summary>
 public sealed class RunWriter(RunDirectory run, string configJson, VaeArchitecture architecture, ulong seed, FeatureScaling inputs,
@@ -58,9 +58,12 @@ public sealed class RunWriter(RunDirectory run, string configJson, VaeArchitectu
             _replaceOld = false;
         }
         ModelState state = trainer.Model.Save();
-        Checkpoint.Save(run.Checkpoint, new CheckpointData(configJson, architecture, seed, completedEpochs, state, partial));
+        // The checkpoint goes last: it is what makes the directory resumable, so a kill -9 between these
+        // writes leaves either no checkpoint (nothing saved yet) or one whose config.json and features.json
+        // are already there. The other order left a first checkpoint without config.json behind.
         AtomicFile.WriteAllText(run.Config, configJson);
         inputs.Save(run.File(FeatureScaling.FileName));
+        Checkpoint.Save(run.Checkpoint, new CheckpointData(configJson, architecture, seed, completedEpochs, state, partial));
         LastStep = state.Step;
         onSaved();
     }
