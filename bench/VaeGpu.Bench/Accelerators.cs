@@ -1,6 +1,6 @@
 using VaeGpu.Accelerators;
 using VaeGpu.Accelerators.Cpu;
-using VaeGpu.Configuration;
+using VaeGpu.Accelerators.Ilgpu;
 using VaeGpu.Kernels;
 using VaeGpu.Accelerators.Selection;
 
@@ -13,23 +13,29 @@ namespace VaeGpu.Bench;
 /// </summary>
 public static class BenchAccelerators
 {
-    public static IEnumerable<string> Present()
+    /// <summary>The names, looked up once per process (every benchmark class asks), saying once why a device is left out.</summary>
+    public static IEnumerable<string> Present() => Names.Value;
+
+    private static readonly Lazy<IReadOnlyList<string>> Names = new(() => Find().ToList());
+
+    private static IEnumerable<string> Find()
     {
         for (int version = CpuAccelerator.LatestGemmVersion; version >= 1; version--) yield return $"cpu-v{version}";
-        foreach (string device in new[] { "cuda", "opencl" })
+        IlgpuDiscovery discovery = IlgpuDevices.Discovery;
+        foreach (DeviceKind kind in new[] { DeviceKind.Cuda, DeviceKind.OpenCl })
         {
-            IAccelerator? accelerator = null;
+            var request = new DeviceRequest(kind);
             try
             {
-                (accelerator, _) = AcceleratorFactory.Create(DeviceRequest.Parse(device));
+                IlgpuDevices.Select(request, discovery);
             }
-            catch (Exception)
+            catch (DeviceUnavailableException absent)
             {
-                // Not in this build, or no such device here.
+                // Only "no such device here" skips a device, and it says so; any other failure is a bug and surfaces.
+                Console.Error.WriteLine($"bench: {request} not benchmarked: {absent.Message}");
+                continue;
             }
-            if (accelerator is null) continue;
-            accelerator.Dispose();
-            for (int version = 1; version <= KernelVersions.LatestLinear; version++) yield return $"{device}-k{version}";
+            for (int version = 1; version <= KernelVersions.LatestLinear; version++) yield return $"{request}-k{version}";
         }
     }
 

@@ -2,36 +2,34 @@ using BenchmarkDotNet.Running;
 
 namespace VaeGpu.Bench;
 
-/// <summary>FLOPs and examples of one benchmark case, from its method name and parameters.</summary>
+/// <summary>
+/// FLOPs and examples of one benchmark case, from its parameters and the benchmark class's own count
+/// (each class derives its shapes from the model layout or its Shape parameter, never from literals here).
+/// </summary>
 public readonly record struct Workload(double Flops, double Samples)
 {
     public static Workload Of(BenchmarkCase benchmarkCase)
     {
-        int Get(string name) => benchmarkCase.Parameters.Items.FirstOrDefault(p => p.Name == name)?.Value is { } value
-            ? Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture) : 0;
-        string? shape = benchmarkCase.Parameters.Items.FirstOrDefault(p => p.Name == "Shape")?.Value as string;
-        int batch = Get("BatchSize");
-        int hidden = Get("Hidden") is > 0 and var h ? h : 400;
-        (int inFeatures, int outFeatures) = shape is null ? (0, 0) : Shapes.Parse(shape);
+        int? Get(string name) => benchmarkCase.Parameters.Items.FirstOrDefault(p => p.Name == name)?.Value is { } value
+            ? Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture) : null;
+        int batch = Get(nameof(LinearBenchmarks.BatchSize)) ?? 0;
+        Type type = benchmarkCase.Descriptor.Type;
         string method = benchmarkCase.Descriptor.WorkloadMethod.Name;
-        double gemm = 2.0 * batch * inFeatures * outFeatures;
-        return method switch
+        if (type == typeof(LinearBenchmarks))
         {
-            "LinearForward" => new(gemm, 0),
-            "LinearBackward" => new(2 * gemm, 0), // dW and dX (db is a column sum)
-            "ElboOutput" => new(2.0 * batch * 400 * 784, 0),
-            "TrainingStep" => new(3 * 2.0 * batch * Shapes.MacsPerExample(hidden), batch),
-            _ => new(0, 0),
-        };
+            string shape = (string)benchmarkCase.Parameters.Items.Single(p => p.Name == nameof(LinearBenchmarks.Shape)).Value;
+            return new(LinearBenchmarks.Flops(method, batch, shape), 0);
+        }
+        if (type == typeof(ElboOutputBenchmarks)) return new(ElboOutputBenchmarks.Flops(batch), 0);
+        if (type == typeof(TrainingStepBenchmarks) || type == typeof(ScalingBenchmarks))
+            return new(TrainingStepBenchmarks.Flops(batch, Get(nameof(ScalingBenchmarks.Hidden))), batch);
+        return new(0, 0); // element-wise ops: no FLOP count, the column shows '-'
     }
 }
 
+/// <summary>"784x400" → (784, 400): inFeatures × outFeatures.</summary>
 public static class Shapes
 {
-    /// <summary>Multiply-adds per example of one forward pass of 784-H-(2·20)|20-H-784.</summary>
-    public static double MacsPerExample(int hidden) => 784.0 * hidden + hidden * 40.0 + 20.0 * hidden + hidden * 784.0;
-
-    /// <summary>"784x400" → (784, 400): inFeatures × outFeatures.</summary>
     public static (int In, int Out) Parse(string shape)
     {
         string[] parts = shape.Split('x');

@@ -97,45 +97,20 @@ public sealed class NamespaceCycleTests
             MethodBody? body = method.GetMethodBody();
             if (body is null) continue;
             foreach (LocalVariableInfo local in body.LocalVariables) Add(local.LocalType);
-            foreach (Type referenced in ReferencedByIl(method, body)) Add(referenced);
+            foreach (Type referenced in ReferencedByIl(method)) Add(referenced);
         }
         return found;
     }
 
-    private static readonly Dictionary<short, OpCode> OpCodesByValue = typeof(OpCodes).GetFields(BindingFlags.Public | BindingFlags.Static)
-        .Select(f => (OpCode)f.GetValue(null)!).ToDictionary(o => o.Value);
-
     /// <summary>The declaring types of the members and the types that the method's IL tokens name.</summary>
-    private static IEnumerable<Type> ReferencedByIl(MethodBase method, MethodBody body)
+    private static IEnumerable<Type> ReferencedByIl(MethodBase method)
     {
-        byte[] il = body.GetILAsByteArray() ?? [];
-        Type[]? typeArguments = method.DeclaringType is { IsGenericType: true } d ? d.GetGenericArguments() : null;
-        Type[]? methodArguments = method.IsGenericMethod ? method.GetGenericArguments() : null;
-        var types = new List<Type>();
-        for (int at = 0; at < il.Length;)
+        foreach ((OpCode _, MemberInfo? member) in IlTokens.Of(method))
         {
-            short value = il[at] == 0xFE ? (short)(0xFE00 | il[at + 1]) : il[at];
-            OpCode op = OpCodesByValue[value];
-            at += op.Size;
-            int operand = op.OperandType switch
-            {
-                OperandType.InlineNone => 0,
-                OperandType.ShortInlineBrTarget or OperandType.ShortInlineI or OperandType.ShortInlineVar => 1,
-                OperandType.InlineVar => 2,
-                OperandType.InlineI8 or OperandType.InlineR => 8,
-                OperandType.InlineSwitch => 4 + 4 * BitConverter.ToInt32(il, at),
-                _ => 4,
-            };
-            if (op.OperandType is OperandType.InlineMethod or OperandType.InlineField or OperandType.InlineType or OperandType.InlineTok)
-            {
-                MemberInfo? member = method.Module.ResolveMember(BitConverter.ToInt32(il, at), typeArguments, methodArguments);
-                if (member is Type t) types.Add(t);
-                else if (member?.DeclaringType is { } declaring) types.Add(declaring);
-                if (member is FieldInfo field) types.Add(field.FieldType);
-            }
-            at += operand;
+            if (member is Type t) yield return t;
+            else if (member?.DeclaringType is { } declaring) yield return declaring;
+            if (member is FieldInfo field) yield return field.FieldType;
         }
-        return types;
     }
 
     /// <summary>Tarjan's strongly connected components: every cycle lies within one component of two or more namespaces.</summary>

@@ -60,18 +60,8 @@ public sealed class TrainingStepRunner : IDisposable
 
     public int BatchSize { get; }
 
-    /// <summary>Multiply-adds ×2 of one step's GEMMs (forward, loss, three backward products per layer).</summary>
-    public double FlopsPerStep
-    {
-        get
-        {
-            double perExample = 0;
-            VaeLayout layout = Model.Layout;
-            foreach (LinearLayer layer in layout.Encoder.Append(layout.Head).Concat(layout.Decoder).Append(layout.Output))
-                perExample += 2.0 * layer.InFeatures * layer.OutFeatures;
-            return 3 * perExample * BatchSize;
-        }
-    }
+    /// <summary>One step's GEMM FLOPs: the layout's count (forward 2·MACs, backward 4·MACs per layer) times the batch.</summary>
+    public double FlopsPerStep => (double)Model.Layout.TrainingFlopsPerExample * BatchSize;
 
     /// <summary>Whether the steps replay a captured graph (CUDA).</summary>
     public bool Captures => _step.Captures;

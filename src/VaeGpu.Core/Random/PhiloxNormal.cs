@@ -17,7 +17,7 @@ public static class PhiloxNormal
     public static PhiloxBlock Block(ulong seed, uint stream, uint step, uint blockIndex) =>
         Philox.Compute(new PhiloxBlock(blockIndex, step, stream, 0), seed);
 
-    /// <summary>Normal number <paramref name="elementIndex"/> of (seed, stream, step): kernels/Philox.cs, as the device draws it.</summary>
+    /// <summary>Normal number <paramref name="elementIndex"/> of (seed, stream, step): kernels/Math/Philox.cs, as the device draws it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float NoiseAt(ulong seed, uint stream, uint step, int elementIndex)
     {

@@ -12,7 +12,7 @@ namespace VaeGpu.Tests.Accelerators;
 /// A device accelerator trains like the CPU: 200 steps of the default model (784-400-20, batch 128)
 /// from the same seed give per-step losses (−ELBO, and its KL term) within 1e-4 relative and final
 /// parameters within 1e-3 of the largest. The kernels are written to agree with the CPU bit for bit
-/// (kernels/KernelIntrinsics.cs, ExactMath), and on ilgpu-cpu they do (VerbTests); the tolerances
+/// (kernels/Math/KernelIntrinsics.cs, ExactMath), and on ilgpu-cpu they do (VerbTests); the tolerances
 /// are the promise for a device whose math library rounds a transcendental differently, which Adam
 /// then amplifies on near-zero gradients. The diagnostic line says how many parameters differ in their bits.
 /// A subclass per device accelerator supplies it and skips visibly without the device.

@@ -7,7 +7,7 @@ namespace VaeGpu.Accelerators.Cpu;
 
 /// <summary>
 /// Vectorized activations and their derivatives (from the output y) over a row, with the bits of
-/// kernels/Activations.cs (the device kernels' math): tanh and e^−x evaluated in double and rounded
+/// kernels/Math/Activations.cs (the device kernels' math): tanh and e^−x evaluated in double and rounded
 /// once, as ExactMath does. (TensorPrimitives' float Tanh and Sigmoid differ from it by an ulp, and
 /// between its AVX-512, AVX2 and scalar code.)
 /// </summary>

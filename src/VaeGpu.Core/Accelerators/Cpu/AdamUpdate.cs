@@ -15,7 +15,7 @@ internal readonly unsafe struct AdamUpdate : IRangeJob
     public AdamUpdate(AdamSettings adam, long step, float* parameters, float* gradients, float* m, float* v)
     {
         // PyTorch's formulation: p −= lr/(1−β1ᵗ) · m / (√v / √(1−β2ᵗ) + ε), with the float
-        // arithmetic of kernels/Adam.cs (so every accelerator takes the same step).
+        // arithmetic of kernels/Ops/Adam.cs (so every accelerator takes the same step).
         float correction1 = ExactMath.OneMinusPower(adam.Beta1, step);
         float correction2 = ExactMath.OneMinusPower(adam.Beta2, step);
         _beta1 = adam.Beta1;

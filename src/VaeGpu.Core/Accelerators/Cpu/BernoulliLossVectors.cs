@@ -4,7 +4,7 @@ namespace VaeGpu.Accelerators.Cpu;
 
 /// <summary>
 /// The Bernoulli loss and its gradient 16 (AVX-512) or 8 lanes at a time, for <see cref="ElboEpilogue"/>
-/// on CPU GEMM 2, with the bits of its scalar path: the same float operations as kernels/PixelLoss.cs in
+/// on CPU GEMM 2, with the bits of its scalar path: the same float operations as kernels/Math/PixelLoss.cs in
 /// the same order, e^−|l| and log(1 + e) in double rounded once (<see cref="ExactVectorMath"/>, as
 /// ExactMath everywhere), and each row's NLL into <see cref="RowNllSum"/>'s eight lanes.
 /// </summary>

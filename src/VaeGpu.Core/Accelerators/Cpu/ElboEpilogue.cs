@@ -31,7 +31,7 @@ internal readonly unsafe struct ElboEpilogue(
     }
 
     /// <summary>
-    /// Columns from <paramref name="from"/> on, one element at a time through kernels/PixelLoss.cs (the
+    /// Columns from <paramref name="from"/> on, one element at a time through kernels/Math/PixelLoss.cs (the
     /// device kernels' math), continuing <paramref name="lanes"/>; the row's sum in <see cref="RowNllSum"/>'s order.
     /// </summary>
     private double ScalarRowSum(float* logits, float* x, int columns, int from, RowNllSum lanes)

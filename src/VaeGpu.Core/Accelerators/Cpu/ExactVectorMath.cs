@@ -4,7 +4,7 @@ using System.Runtime.Intrinsics;
 namespace VaeGpu.Accelerators.Cpu;
 
 /// <summary>
-/// kernels/ExactMath.cs and kernels/PixelLoss.cs for vectors: exp and log evaluated in double and
+/// kernels/Math/ExactMath.cs and kernels/Math/PixelLoss.cs for vectors: exp and log evaluated in double and
 /// rounded once to float (correctly rounded but for ~1 input in 2^29, like the scalar Math.Exp and
 /// Math.Log that the device kernels use), and the float operations of the scalar loss in its order, so
 /// that a vector lane gives the scalar bits. The JIT never contracts a·b + c into an FMA, so the

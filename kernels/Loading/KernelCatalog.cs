@@ -15,19 +15,13 @@ public static class KernelCatalog
 {
     public static IReadOnlyList<KernelEntry> All { get; } =
     [
-        Gemm(typeof(LinearKernels), nameof(LinearKernels.Forward), 1),
-        Gemm(typeof(LinearKernels), nameof(LinearKernels.BackwardWeights), 1),
-        Gemm(typeof(LinearKernels), nameof(LinearKernels.BackwardInput), 1),
-        Gemm(typeof(LinearKernels), nameof(LinearKernels.Forward), 2),
-        Gemm(typeof(LinearKernels), nameof(LinearKernels.BackwardWeights), 2),
-        Gemm(typeof(LinearKernels), nameof(LinearKernels.BackwardInput), 2),
+        .. Gemms(typeof(LinearKernels), nameof(LinearKernels.Forward), KernelVersions.LatestLinear),
+        .. Gemms(typeof(LinearKernels), nameof(LinearKernels.BackwardWeights), KernelVersions.LatestLinear),
+        .. Gemms(typeof(LinearKernels), nameof(LinearKernels.BackwardInput), KernelVersions.LatestLinear),
         Implicit(typeof(LinearKernels), nameof(LinearKernels.ColumnSums)),
-        Gemm(typeof(LinearGroupedKernels), nameof(LinearGroupedKernels.Backward), 1),
-        Gemm(typeof(LinearGroupedKernels), nameof(LinearGroupedKernels.Backward), 2),
-        Gemm(typeof(GatherLinearKernels), nameof(GatherLinearKernels.Forward), 1),
-        Gemm(typeof(GatherLinearKernels), nameof(GatherLinearKernels.Forward), 2),
-        Gemm(typeof(ElboKernels), nameof(ElboKernels.Output), 1),
-        Gemm(typeof(ElboKernels), nameof(ElboKernels.Output), 2),
+        .. Gemms(typeof(LinearGroupedKernels), nameof(LinearGroupedKernels.Backward), KernelVersions.LatestLinear),
+        .. Gemms(typeof(GatherLinearKernels), nameof(GatherLinearKernels.Forward), KernelVersions.LatestLinear),
+        .. Gemms(typeof(ElboKernels), nameof(ElboKernels.Output), KernelVersions.LatestElbo),
         Implicit(typeof(ElboKernels), nameof(ElboKernels.RowSums)),
         Implicit(typeof(ElboKernels), nameof(ElboKernels.LogSigmaGradient)),
         Implicit(typeof(ReparameterizeKernels), nameof(ReparameterizeKernels.Forward)),
@@ -42,6 +36,10 @@ public static class KernelCatalog
         Implicit(typeof(ReduceKernels), nameof(ReduceKernels.GatherBatch)),
         Implicit(typeof(ReduceKernels), nameof(ReduceKernels.AdvanceCounter)),
     ];
+
+    /// <summary>A GEMM kernel at every version 1..<paramref name="latest"/>, so a new version is checked without a line here.</summary>
+    private static IEnumerable<KernelEntry> Gemms(Type type, string name, int latest) =>
+        Enumerable.Range(1, latest).Select(version => Gemm(type, name, version));
 
     /// <summary>A GEMM kernel at <paramref name="version"/> (its register block type argument, from <see cref="KernelVersionMap"/>): "LinearKernels.Forward v2".</summary>
     private static KernelEntry Gemm(Type type, string name, int version)
