@@ -65,7 +65,7 @@ public struct Operand : IMatrixSource
 /// <summary>
 /// The tiled GEMM main loop that the linear and ELBO-output kernels share (explicitly grouped):
 /// C[m × n] = A[m × k] · B[k × n] for the group's (S·ThreadsM) × (S·ThreadsN) block at
-/// (Grid.IdxY, Grid.IdxX) (or at the tile coordinates a grouped launch gives <see cref="AccumulateAt"/>),
+/// (Grid.IdxY, Grid.IdxX) (or at the tile coordinates a grouped launch gives <see cref="AccumulateAt{TTile, TBlock, TA, TB}"/>),
 /// S the register block's size (4 in version 1, 8 in version 2). A and B
 /// stream through shared memory in TileK slices; each element of C sums k in order 0..k−1 with one
 /// <see cref="Fused.MultiplyAdd"/> per term, exactly as the CPU accelerator's micro-kernels do, so the
@@ -90,7 +90,19 @@ public static class GemmCore
     public static TBlock AccumulateAt<TTile, TBlock, TA>(TA a, Operand b, int m, int n, int k, int tileRow, int tileColumn)
         where TTile : struct, IGemmTile
         where TBlock : struct, IRegisterBlock
+        where TA : struct, IMatrixSource =>
+        AccumulateAt<TTile, TBlock, TA, Operand>(a, b, m, n, k, tileRow, tileColumn);
+
+    /// <summary>
+    /// The main loop with both operands read through sources: what the implicit-GEMM convolutions call, whose
+    /// B is an im2col view (backward weights) or the weights regrouped by input channel (backward data).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TBlock AccumulateAt<TTile, TBlock, TA, TB>(TA a, TB b, int m, int n, int k, int tileRow, int tileColumn)
+        where TTile : struct, IGemmTile
+        where TBlock : struct, IRegisterBlock
         where TA : struct, IMatrixSource
+        where TB : struct, IMatrixSource
     {
         TTile tile = default;
         TBlock acc = default;
@@ -114,10 +126,10 @@ public static class GemmCore
             }
             for (int e = tid; e < tileN * tileK; e += threads)
             {
-                int kk = b.ColumnStride == 1 ? e / tileN : e % tileK;
-                int nn = b.ColumnStride == 1 ? e % tileN : e / tileK;
+                int kk = b.RowMajor ? e / tileN : e % tileK;
+                int nn = b.RowMajor ? e % tileN : e / tileK;
                 int row = k0 + kk, col = col0 + nn;
-                bTile[kk * tileN + nn] = row < k && col < n ? b.View[row * b.RowStride + col * b.ColumnStride] : 0f;
+                bTile[kk * tileN + nn] = row < k && col < n ? b.Load(row, col) : 0f;
             }
             Group.Barrier();
             for (int kk = 0; kk < tileK; kk++)

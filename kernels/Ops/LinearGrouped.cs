@@ -7,7 +7,7 @@ namespace VaeGpu.Kernels;
 /// the dW tiles, then the dX tiles, then the groups of db columns. A whole group takes one branch, so the
 /// barriers of the shared GEMM loop stay legal. Each part runs the arithmetic of its op-by-op kernel
 /// (<see cref="LinearKernels.BackwardWeights"/>, <see cref="LinearKernels.BackwardInput"/>,
-/// <see cref="LinearKernels.ColumnSums"/>) through the same <see cref="GemmCore.AccumulateAt"/> loop and the
+/// <see cref="LinearKernels.ColumnSums"/>) through the same <see cref="GemmCore.AccumulateAt{TTile, TBlock, TA, TB}"/> loop and the
 /// same epilogues (<see cref="LinearKernels.WeightGradient"/>, <see cref="LinearKernels.InputGradient"/>), so it gives the same bits; it saves two launches per layer (one for the first).
 /// dW [out × in] and dX [rows × in] are both <c>in</c> wide, so one operand B layout (row stride in) serves
 /// both: B is x for dW and w for dX; A is dy, transposed for dW. Only one main loop is inlined.
