@@ -12,8 +12,10 @@ namespace VaeGpu.Kernels;
 public sealed class KernelLaunchers
 {
     private KernelLaunchers(KernelVersions versions, LaunchCounter launches, string description, ILinearLauncher linear,
-        IElboLauncher elbo, IReduceLauncher reduce, ReparameterizeLauncher reparameterize, AdamLauncher adam, IHeadSampleLauncher? headSample)
+        IElboLauncher elbo, IReduceLauncher reduce, ReparameterizeLauncher reparameterize, AdamLauncher adam, IHeadSampleLauncher? headSample,
+        Lazy<IConvLauncher> conv)
     {
+        _conv = conv;
         Versions = versions;
         Launches = launches;
         Description = description;
@@ -46,6 +48,14 @@ public sealed class KernelLaunchers
     /// <summary>The head GEMM and the reparameterization in one launch; null at step version 1.</summary>
     public IHeadSampleLauncher? HeadSample { get; }
 
+    private readonly Lazy<IConvLauncher> _conv;
+
+    /// <summary>
+    /// The convolution kernels, loaded (compiled) on first use: an MLP never pays for them. A convolutional
+    /// model must touch this before a CUDA graph capture, where a compile is not allowed.
+    /// </summary>
+    public IConvLauncher Conv => _conv.Value;
+
     /// <summary>Step version 2: the gather with the first layer, the head with the sample, the step's end in one launch each.</summary>
     public bool FusedStep => HeadSample is not null;
 
@@ -65,8 +75,15 @@ public sealed class KernelLaunchers
                 new ReparameterizeLauncher(accelerator, launches),
                 new AdamLauncher(accelerator, launches),
                 // Loaded only where the step is fused: ILGPU compiles a kernel when it is loaded.
-                fused ? new HeadSampleLauncher<TTile>(accelerator, launches) : null);
+                fused ? new HeadSampleLauncher<TTile>(accelerator, launches) : null,
+                new Lazy<IConvLauncher>(() => KernelVersionMap.Block(versions.Conv, "Kernels:Conv", new ConvChoice<TTile>(accelerator, launches))));
         }
+    }
+
+    private sealed class ConvChoice<TTile>(Accelerator accelerator, LaunchCounter launches) : IBlockChoice<IConvLauncher>
+        where TTile : struct, IGemmTile
+    {
+        public IConvLauncher With<TBlock>() where TBlock : struct, IRegisterBlock => new ConvLauncher<TTile, TBlock>(accelerator, launches);
     }
 
     private sealed class LinearChoice<TTile>(Accelerator accelerator, LaunchCounter launches, bool fused) : IBlockChoice<ILinearLauncher>
@@ -90,6 +107,6 @@ public sealed class KernelLaunchers
             return $"{size * tile.ThreadsM}×{size * tile.ThreadsN}×{tile.TileK} tiles, {size}×{size} per thread";
         }
         return $"linear v{versions.Linear} ({Gemm(versions.Linear)}), elbo v{versions.Elbo} ({Gemm(versions.Elbo)}), " +
-            $"step v{versions.Step} ({(fused ? "fused" : "op by op")})";
+            $"step v{versions.Step} ({(fused ? "fused" : "op by op")}), conv v{versions.Conv} ({Gemm(versions.Conv)})";
     }
 }

@@ -35,6 +35,23 @@ public abstract class ForwardingAccelerator(IAccelerator inner) : IAccelerator
         Op($"LinearBackward {rows}×{inFeatures}←{outFeatures}{(dx.IsNone ? " (no dx)" : "")}",
             () => Inner.LinearBackward(dy, x, w, dw, db, dx, rows, inFeatures, outFeatures, inputActivation));
 
+    public void Conv2dForward(DeviceSpan<float> x, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> y,
+        ConvShape shape, Activation activation) =>
+        Op($"Conv2dForward {shape}", () => Inner.Conv2dForward(x, w, b, y, shape, activation));
+
+    public void Conv2dBackward(DeviceSpan<float> dy, DeviceSpan<float> x, DeviceSpan<float> w, DeviceSpan<float> dw,
+        DeviceSpan<float> db, DeviceSpan<float> dx, ConvShape shape, Activation inputActivation) =>
+        Op($"Conv2dBackward {shape}{(dx.IsNone ? " (no dx)" : "")}", () => Inner.Conv2dBackward(dy, x, w, dw, db, dx, shape, inputActivation));
+
+    public void ConvTranspose2dForward(DeviceSpan<float> x, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> y,
+        ConvShape shape, Activation activation) =>
+        Op($"ConvTranspose2dForward {shape}", () => Inner.ConvTranspose2dForward(x, w, b, y, shape, activation));
+
+    public void ConvTranspose2dBackward(DeviceSpan<float> dy, DeviceSpan<float> x, DeviceSpan<float> w, DeviceSpan<float> dw,
+        DeviceSpan<float> db, DeviceSpan<float> dx, ConvShape shape, Activation inputActivation) =>
+        Op($"ConvTranspose2dBackward {shape}{(dx.IsNone ? " (no dx)" : "")}",
+            () => Inner.ConvTranspose2dBackward(dy, x, w, dw, db, dx, shape, inputActivation));
+
     public void Reparameterize(DeviceSpan<float> head, DeviceSpan<float> z, DeviceSpan<float> eps, DeviceSpan<float> kl,
         int rows, int latent, LogVarClamp clamp, NoiseSource noise, DeviceSpan<uint> counter) =>
         Op(nameof(Reparameterize), () => Inner.Reparameterize(head, z, eps, kl, rows, latent, clamp, noise, counter));

@@ -48,6 +48,34 @@ public interface IAccelerator : IDisposable
         int rows, int inFeatures, int outFeatures, Activation inputActivation);
 
     /// <summary>
+    /// Conv2d on NHWC images (<see cref="ConvShape"/>: PyTorch's size rules, weights [out × k × k × in]):
+    /// y[n, oh, ow, oc] = act(Σ_(kh, kw, c) x[n, oh·S − P + kh, ow·S − P + kw, c] · w[oc, kh, kw, c] + b[oc]),
+    /// zero outside the image, the taps summed in (kh, kw, c) order.
+    /// </summary>
+    void Conv2dForward(DeviceSpan<float> x, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> y,
+        ConvShape shape, Activation activation);
+
+    /// <summary>
+    /// Conv2d's gradients from dy (the output's): dw[oc, tap] = Σ over output positions, db[oc] = Σ dy, and when
+    /// <paramref name="dx"/> is given dx = convᵀ(dy, w) ⊙ act'(x), x the layer below's output and
+    /// <paramref name="inputActivation"/> its activation.
+    /// </summary>
+    void Conv2dBackward(DeviceSpan<float> dy, DeviceSpan<float> x, DeviceSpan<float> w,
+        DeviceSpan<float> dw, DeviceSpan<float> db, DeviceSpan<float> dx, ConvShape shape, Activation inputActivation);
+
+    /// <summary>
+    /// ConvTranspose2d from the small image x (shape's output side, OutChannels) to the large y (its input side,
+    /// InChannels): the adjoint of <see cref="Conv2dForward"/> with the same weights, plus b and act; PyTorch's
+    /// ConvTranspose2d with its weight [in × out × k × k] stored as [in × k × k × out] here.
+    /// </summary>
+    void ConvTranspose2dForward(DeviceSpan<float> x, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> y,
+        ConvShape shape, Activation activation);
+
+    /// <summary>ConvTranspose2d's gradients from dy (large): dw, db (over the large image's positions), and dx (small) ⊙ act'(x) when given.</summary>
+    void ConvTranspose2dBackward(DeviceSpan<float> dy, DeviceSpan<float> x, DeviceSpan<float> w,
+        DeviceSpan<float> dw, DeviceSpan<float> db, DeviceSpan<float> dx, ConvShape shape, Activation inputActivation);
+
+    /// <summary>
     /// head [rows × 2L] holds μ in columns [0, L) and logvar in [L, 2L). With lv = clamp(logvar):
     /// eps = T·ε (ε ~ N(0, 1) from Philox, T the temperature), z = μ + exp(½·lv)·eps, and
     /// kl[row] = −½ Σ (1 + lv − μ² − exp(lv)) (the closed form of KL(q ‖ N(0, I))).

@@ -65,6 +65,51 @@ public static class OpShapes
         return Optional(op, "dx", dx, (long)rows * inFeatures, owner);
     }
 
+    /// <summary>Conv2d forward: x the large image, y the small one.</summary>
+    public static void Conv2dForward(IAccelerator owner, DeviceSpan<float> x, DeviceSpan<float> w, DeviceSpan<float> b,
+        DeviceSpan<float> y, ConvShape shape) =>
+        ConvForward(nameof(IAccelerator.Conv2dForward), owner, x, w, b, y, shape.InputLength, shape.OutChannels, shape.OutputLength, shape);
+
+    /// <summary>ConvTranspose2d forward: x the small image, y the large one. </summary>
+    public static void ConvTranspose2dForward(IAccelerator owner, DeviceSpan<float> x, DeviceSpan<float> w, DeviceSpan<float> b,
+        DeviceSpan<float> y, ConvShape shape) =>
+        ConvForward(nameof(IAccelerator.ConvTranspose2dForward), owner, x, w, b, y, shape.OutputLength, shape.InChannels, shape.InputLength, shape);
+
+    /// <summary>Conv2d backward; returns whether dx is wanted.</summary>
+    public static bool Conv2dBackward(IAccelerator owner, DeviceSpan<float> dy, DeviceSpan<float> x, DeviceSpan<float> w,
+        DeviceSpan<float> dw, DeviceSpan<float> db, DeviceSpan<float> dx, ConvShape shape)
+    {
+        const string op = nameof(IAccelerator.Conv2dBackward);
+        Require(op, "dy", dy, shape.OutputLength, owner);
+        Require(op, "x", x, shape.InputLength, owner);
+        Require(op, "w", w, shape.WeightCount, owner);
+        Require(op, "dw", dw, shape.WeightCount, owner);
+        Require(op, "db", db, shape.OutChannels, owner);
+        return Optional(op, "dx", dx, shape.InputLength, owner);
+    }
+
+    /// <summary>ConvTranspose2d backward (dy large, x small); returns whether dx is wanted.</summary>
+    public static bool ConvTranspose2dBackward(IAccelerator owner, DeviceSpan<float> dy, DeviceSpan<float> x, DeviceSpan<float> w,
+        DeviceSpan<float> dw, DeviceSpan<float> db, DeviceSpan<float> dx, ConvShape shape)
+    {
+        const string op = nameof(IAccelerator.ConvTranspose2dBackward);
+        Require(op, "dy", dy, shape.InputLength, owner);
+        Require(op, "x", x, shape.OutputLength, owner);
+        Require(op, "w", w, shape.WeightCount, owner);
+        Require(op, "dw", dw, shape.WeightCount, owner);
+        Require(op, "db", db, shape.InChannels, owner);
+        return Optional(op, "dx", dx, shape.OutputLength, owner);
+    }
+
+    private static void ConvForward(string op, IAccelerator owner, DeviceSpan<float> x, DeviceSpan<float> w, DeviceSpan<float> b,
+        DeviceSpan<float> y, long xLength, int biasLength, long yLength, ConvShape shape)
+    {
+        Require(op, "x", x, xLength, owner);
+        Require(op, "w", w, shape.WeightCount, owner);
+        Require(op, "b", b, biasLength, owner);
+        Require(op, "y", y, yLength, owner);
+    }
+
     public static void Reparameterize(IAccelerator owner, DeviceSpan<float> head, DeviceSpan<float> z,
         DeviceSpan<float> eps, DeviceSpan<float> kl, int rows, int latent, LogVarClamp clamp, DeviceSpan<uint> counter)
     {

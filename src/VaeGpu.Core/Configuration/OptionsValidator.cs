@@ -27,7 +27,8 @@ public sealed class OptionsValidator(VaeGpuOptions options)
         new VaeGpu.Kernels.KernelVersions(
             Whole("Kernels:Linear", Options.Kernels.Linear),
             Whole("Kernels:Elbo", Options.Kernels.Elbo),
-            Whole("Kernels:Step", Options.Kernels.Step)),
+            Whole("Kernels:Step", Options.Kernels.Step),
+            Whole("Kernels:Conv", Options.Kernels.Conv)),
         Whole("Kernels:CpuGemm", Options.Kernels.CpuGemm));
 
     /// <summary>How to read the data sources (Data:*), checked.</summary>

@@ -39,6 +39,9 @@ public sealed class KernelOptions
     /// <summary>How an ILGPU training step is cut into launches: 1 (op by op) or 2 (fused: fewer launches, same bits).</summary>
     public int Step { get; set; } = VaeGpu.Kernels.KernelVersions.DefaultStep;
 
+    /// <summary>ILGPU convolution kernels (implicit GEMM): 1 (4×4 per thread) or 2 (8×8).</summary>
+    public int Conv { get; set; } = VaeGpu.Kernels.KernelVersions.DefaultConv;
+
     /// <summary>The managed CPU accelerator's GEMM: 1 (6×16 Vector256, the reference) or 2 (8×32 Vector512).</summary>
     public int CpuGemm { get; set; } = Accelerators.Cpu.CpuAccelerator.LatestGemmVersion;
 }

@@ -26,6 +26,7 @@ public static class WholeNumberRanges
     {
         ["Kernels:Linear"] = new(1, Kernels.KernelVersions.LatestLinear),
         ["Kernels:Elbo"] = new(1, Kernels.KernelVersions.LatestElbo),
+        ["Kernels:Conv"] = new(1, Kernels.KernelVersions.LatestConv),
         ["Kernels:Step"] = new(1, Kernels.KernelVersions.LatestStep),
         ["Kernels:CpuGemm"] = new(1, Accelerators.Cpu.CpuAccelerator.LatestGemmVersion),
         ["Data:SkipRows"] = NonNegative,

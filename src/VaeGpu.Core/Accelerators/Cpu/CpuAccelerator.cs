@@ -10,7 +10,7 @@ namespace VaeGpu.Accelerators.Cpu;
 /// bit-identical for any thread count: work is split into disjoint output blocks and every sum
 /// runs in a fixed order inside one block.
 /// </summary>
-public sealed unsafe class CpuAccelerator : IAccelerator
+public sealed unsafe partial class CpuAccelerator : IAccelerator
 {
     /// <summary>The GEMM version used when none is asked for: the fastest one.</summary>
     public const int LatestGemmVersion = 2;
@@ -232,6 +232,7 @@ public sealed unsafe class CpuAccelerator : IAccelerator
     {
         _gemm2?.Dispose();
         _workers.Dispose();
+        _convScratch.Dispose();
     }
 
     private static Span<T> Host<T>(DeviceSpan<T> span) where T : unmanaged =>

@@ -126,6 +126,35 @@ public sealed class IlgpuAccelerator : IAccelerator, IStepCapture
             wantsDx, rows, inFeatures, outFeatures, (int)inputActivation);
     }
 
+    public void Conv2dForward(DeviceSpan<float> x, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> y,
+        ConvShape shape, Activation activation)
+    {
+        OpShapes.Conv2dForward(this, x, w, b, y, shape);
+        _kernels.Conv.Forward(_stream, View(x), View(w), View(b), View(y), shape, (int)activation);
+    }
+
+    public void Conv2dBackward(DeviceSpan<float> dy, DeviceSpan<float> x, DeviceSpan<float> w,
+        DeviceSpan<float> dw, DeviceSpan<float> db, DeviceSpan<float> dx, ConvShape shape, Activation inputActivation)
+    {
+        bool wantsDx = OpShapes.Conv2dBackward(this, dy, x, w, dw, db, dx, shape);
+        _kernels.Conv.Backward(_stream, View(dy), View(x), View(w), View(dw), View(db), wantsDx ? View(dx) : default, shape, (int)inputActivation);
+    }
+
+    public void ConvTranspose2dForward(DeviceSpan<float> x, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> y,
+        ConvShape shape, Activation activation)
+    {
+        OpShapes.ConvTranspose2dForward(this, x, w, b, y, shape);
+        _kernels.Conv.TransposeForward(_stream, View(x), View(w), View(b), View(y), shape, (int)activation);
+    }
+
+    public void ConvTranspose2dBackward(DeviceSpan<float> dy, DeviceSpan<float> x, DeviceSpan<float> w,
+        DeviceSpan<float> dw, DeviceSpan<float> db, DeviceSpan<float> dx, ConvShape shape, Activation inputActivation)
+    {
+        bool wantsDx = OpShapes.ConvTranspose2dBackward(this, dy, x, w, dw, db, dx, shape);
+        _kernels.Conv.TransposeBackward(_stream, View(dy), View(x), View(w), View(dw), View(db), wantsDx ? View(dx) : default,
+            shape, (int)inputActivation);
+    }
+
     public void Reparameterize(DeviceSpan<float> head, DeviceSpan<float> z, DeviceSpan<float> eps, DeviceSpan<float> kl,
         int rows, int latent, LogVarClamp clamp, NoiseSource noise, DeviceSpan<uint> counter)
     {

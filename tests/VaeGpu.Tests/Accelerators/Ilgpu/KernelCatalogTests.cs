@@ -33,7 +33,10 @@ public sealed class KernelCatalogTests
         Assert.Equal(KernelCatalog.All.Count, KernelCatalog.All.Select(entry => entry.Name).Distinct().Count());
         foreach (KernelEntry gemm in KernelCatalog.All.Where(entry => entry.RegisterBlocked))
         {
-            int latest = gemm.Method.DeclaringType == typeof(ElboKernels) ? KernelVersions.LatestElbo : KernelVersions.LatestLinear;
+            Type kernels = gemm.Method.DeclaringType!;
+            int latest = kernels == typeof(ElboKernels) ? KernelVersions.LatestElbo
+                : kernels == typeof(ConvKernels) ? KernelVersions.LatestConv
+                : KernelVersions.LatestLinear;
             string family = gemm.Name[..gemm.Name.LastIndexOf(" v", StringComparison.Ordinal)];
             for (int version = 1; version <= latest; version++)
                 Assert.Contains($"{family} v{version}", KernelCatalog.All.Select(entry => entry.Name));

@@ -1,0 +1,110 @@
+using System.Runtime.InteropServices;
+using VaeGpu.Kernels;
+
+namespace VaeGpu.Accelerators.Cpu;
+
+/// <summary>
+/// The CPU twin of the device's implicit-GEMM operands (kernels/Gemm/ConvSources.cs): the same matrices
+/// written out, so that the CPU GEMM, which sums each output's reduction in order from 0 with one FMA per
+/// term as the device does, gives the device's bits. Element for element these are
+/// <see cref="Im2Col"/>, <see cref="TransposedIm2Col"/> and <see cref="WeightsByInputChannel"/>; a change
+/// there must be made here too (the op suites and the cross-accelerator equality test catch a mismatch).
+/// Materializing costs memory (rows × taps floats) but lets the CPU reuse its packed GEMMs unchanged.
+/// </summary>
+internal static unsafe class ConvLowering
+{
+    /// <summary>im2col(image): [OutRows × Taps], row (n, oh, ow), column (kh, kw, c); 0 in the padding.</summary>
+    public static void Im2Col(float* image, ConvShape s, float* destination)
+    {
+        int channels = s.InChannels;
+        float* row = destination;
+        for (int n = 0; n < s.Batch; n++)
+        for (int oh = 0; oh < s.OutHeight; oh++)
+        for (int ow = 0; ow < s.OutWidth; ow++)
+        {
+            for (int kh = 0; kh < s.Kernel; kh++)
+            for (int kw = 0; kw < s.Kernel; kw++)
+            {
+                int ih = oh * s.Stride - s.Padding + kh, iw = ow * s.Stride - s.Padding + kw;
+                var taps = new Span<float>(row + (kh * s.Kernel + kw) * channels, channels);
+                if (ih >= 0 && ih < s.InHeight && iw >= 0 && iw < s.InWidth)
+                    new ReadOnlySpan<float>(image + ((long)(n * s.InHeight + ih) * s.InWidth + iw) * channels, channels).CopyTo(taps);
+                else
+                    taps.Clear();
+            }
+            row += s.Taps;
+        }
+    }
+
+    /// <summary>
+    /// The transposed im2col of the small image: [InRows × TransposedTaps], row (n, ih, iw), column (kh, kw, oc):
+    /// small[n, oh, ow, oc] where ih + P − kh = oh·S and iw + P − kw = ow·S, else 0.
+    /// </summary>
+    public static void TransposedIm2Col(float* small, ConvShape s, float* destination)
+    {
+        int channels = s.OutChannels;
+        float* row = destination;
+        for (int n = 0; n < s.Batch; n++)
+        for (int ih = 0; ih < s.InHeight; ih++)
+        for (int iw = 0; iw < s.InWidth; iw++)
+        {
+            for (int kh = 0; kh < s.Kernel; kh++)
+            for (int kw = 0; kw < s.Kernel; kw++)
+            {
+                var taps = new Span<float>(row + (kh * s.Kernel + kw) * channels, channels);
+                int y = ih + s.Padding - kh, x = iw + s.Padding - kw;
+                int oh = y / s.Stride, ow = x / s.Stride;
+                if (y >= 0 && x >= 0 && y % s.Stride == 0 && x % s.Stride == 0 && oh < s.OutHeight && ow < s.OutWidth)
+                    new ReadOnlySpan<float>(small + ((long)(n * s.OutHeight + oh) * s.OutWidth + ow) * channels, channels).CopyTo(taps);
+                else
+                    taps.Clear();
+            }
+            row += s.TransposedTaps;
+        }
+    }
+
+    /// <summary>w [OutChannels × k × k × InChannels] as [(kh, kw, oc) × InChannels].</summary>
+    public static void WeightsByInputChannel(float* w, ConvShape s, float* destination)
+    {
+        int taps = s.Kernel * s.Kernel;
+        for (int tap = 0; tap < taps; tap++)
+        for (int oc = 0; oc < s.OutChannels; oc++)
+            new ReadOnlySpan<float>(w + ((long)oc * taps + tap) * s.InChannels, s.InChannels)
+                .CopyTo(new Span<float>(destination + ((long)tap * s.OutChannels + oc) * s.InChannels, s.InChannels));
+    }
+}
+
+/// <summary>
+/// Native scratch for the lowered convolution operands, grown on demand and kept (a training step then
+/// allocates nothing); freed with the accelerator.
+/// </summary>
+internal sealed unsafe class ConvScratch : IDisposable
+{
+    private float* _columns, _weights;
+    private long _columnsLength, _weightsLength;
+
+    /// <summary>Room for <paramref name="length"/> floats of lowered image; the contents are not kept.</summary>
+    public float* Columns(long length) => Grow(ref _columns, ref _columnsLength, length);
+
+    /// <summary>Room for <paramref name="length"/> floats of regrouped weights; the contents are not kept.</summary>
+    public float* Weights(long length) => Grow(ref _weights, ref _weightsLength, length);
+
+    public void Dispose()
+    {
+        NativeMemory.Free(_columns);
+        NativeMemory.Free(_weights);
+        _columns = _weights = null;
+        _columnsLength = _weightsLength = 0;
+    }
+
+    private static float* Grow(ref float* buffer, ref long capacity, long length)
+    {
+        if (length <= capacity) return buffer;
+        NativeMemory.Free(buffer);
+        buffer = null;
+        capacity = 0;
+        buffer = (float*)NativeMemory.Alloc((nuint)Math.Max(1, length), sizeof(float));
+        capacity = length;
+        return buffer;
+    }
+}

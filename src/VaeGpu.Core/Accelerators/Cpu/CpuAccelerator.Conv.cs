@@ -1,0 +1,88 @@
+using VaeGpu.Kernels;
+
+namespace VaeGpu.Accelerators.Cpu;
+
+/// <summary>
+/// The convolutions on the CPU: the operand the device reads in place (kernels/Gemm/ConvSources.cs) is written
+/// out by <see cref="ConvLowering"/> and multiplied by the same GEMM and epilogues as the linear layers, in the
+/// device's reduction order (kernels/Ops/Conv.cs), so every accelerator gives the same bits.
+/// </summary>
+public sealed unsafe partial class CpuAccelerator
+{
+    private readonly ConvScratch _convScratch = new();
+
+    public void Conv2dForward(DeviceSpan<float> x, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> y,
+        ConvShape shape, Activation activation)
+    {
+        OpShapes.Conv2dForward(this, x, w, b, y, shape);
+        ImageTimesWeights(Pointer(x), Pointer(w), Pointer(y), shape, new BiasActivationEpilogue(Pointer(b), activation));
+    }
+
+    public void Conv2dBackward(DeviceSpan<float> dy, DeviceSpan<float> x, DeviceSpan<float> w,
+        DeviceSpan<float> dw, DeviceSpan<float> db, DeviceSpan<float> dx, ConvShape shape, Activation inputActivation)
+    {
+        bool wantsDx = OpShapes.Conv2dBackward(this, dy, x, w, dw, db, dx, shape);
+        WeightGradient(Pointer(dy), Pointer(x), Pointer(dw), shape);
+        _columnSums.Run(new ColumnSumsRange(Pointer(dy), Pointer(db), shape.OutRows, shape.OutChannels), shape.OutChannels, minChunk: 128);
+        if (!wantsDx) return;
+        SmallTimesWeights(Pointer(dy), Pointer(w), Pointer(dx), shape,
+            new ActivationDerivativeEpilogue(Pointer(x), shape.InChannels, inputActivation));
+    }
+
+    public void ConvTranspose2dForward(DeviceSpan<float> x, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> y,
+        ConvShape shape, Activation activation)
+    {
+        OpShapes.ConvTranspose2dForward(this, x, w, b, y, shape);
+        SmallTimesWeights(Pointer(x), Pointer(w), Pointer(y), shape, new BiasActivationEpilogue(Pointer(b), activation));
+    }
+
+    public void ConvTranspose2dBackward(DeviceSpan<float> dy, DeviceSpan<float> x, DeviceSpan<float> w,
+        DeviceSpan<float> dw, DeviceSpan<float> db, DeviceSpan<float> dx, ConvShape shape, Activation inputActivation)
+    {
+        bool wantsDx = OpShapes.ConvTranspose2dBackward(this, dy, x, w, dw, db, dx, shape);
+        // The small input x plays the Conv2d's output gradient, the large output gradient dy its input.
+        WeightGradient(Pointer(x), Pointer(dy), Pointer(dw), shape);
+        _columnSums.Run(new ColumnSumsRange(Pointer(dy), Pointer(db), shape.InRows, shape.InChannels), shape.InChannels, minChunk: 128);
+        if (!wantsDx) return;
+        ImageTimesWeights(Pointer(dy), Pointer(w), Pointer(dx), shape,
+            new ActivationDerivativeEpilogue(Pointer(x), shape.OutChannels, inputActivation));
+    }
+
+    /// <summary>out[OutRows × OutChannels] = im2col(image) · wᵀ, then the epilogue.</summary>
+    private void ImageTimesWeights<TEpilogue>(float* image, float* w, float* output, ConvShape shape, TEpilogue epilogue)
+        where TEpilogue : struct, IGemmEpilogue
+    {
+        if (shape.OutRows == 0) return;
+        float* columns = _convScratch.Columns((long)shape.OutRows * shape.Taps);
+        ConvLowering.Im2Col(image, shape, columns);
+        Multiply(GemmOperand.RowMajor(columns, shape.Taps), GemmOperand.Transposed(w, shape.Taps),
+            output, shape.OutChannels, shape.OutRows, shape.OutChannels, shape.Taps, epilogue);
+    }
+
+    /// <summary>out[InRows × InChannels] = im2colᵀ(small) · w regrouped by input channel, then the epilogue.</summary>
+    private void SmallTimesWeights<TEpilogue>(float* small, float* w, float* output, ConvShape shape, TEpilogue epilogue)
+        where TEpilogue : struct, IGemmEpilogue
+    {
+        if (shape.InRows == 0) return;
+        float* columns = _convScratch.Columns((long)shape.InRows * shape.TransposedTaps);
+        float* weights = _convScratch.Weights((long)shape.TransposedTaps * shape.InChannels);
+        ConvLowering.TransposedIm2Col(small, shape, columns);
+        ConvLowering.WeightsByInputChannel(w, shape, weights);
+        Multiply(GemmOperand.RowMajor(columns, shape.TransposedTaps), GemmOperand.RowMajor(weights, shape.InChannels),
+            output, shape.InChannels, shape.InRows, shape.InChannels, shape.TransposedTaps, epilogue);
+    }
+
+    /// <summary>dw[OutChannels × Taps] = smallᵀ · im2col(large), the output positions summed in order; zeros over none.</summary>
+    private void WeightGradient(float* small, float* large, float* dw, ConvShape shape)
+    {
+        if (shape.OutRows == 0)
+        {
+            new Span<float>(dw, shape.WeightCount).Clear();
+            return;
+        }
+        float* columns = _convScratch.Columns((long)shape.OutRows * shape.Taps);
+        ConvLowering.Im2Col(large, shape, columns);
+        Multiply(GemmOperand.Transposed(small, shape.OutChannels), GemmOperand.RowMajor(columns, shape.Taps),
+            dw, shape.Taps, shape.OutChannels, shape.Taps, shape.OutRows, new NoEpilogue());
+    }
+}
