@@ -28,6 +28,7 @@ public static class KernelCatalog
         .. Gemms(typeof(ConvKernels), nameof(ConvKernels.BackwardInput), KernelVersions.LatestConv),
         .. Gemms(typeof(ConvKernels), nameof(ConvKernels.TransposeForward), KernelVersions.LatestConv),
         .. Gemms(typeof(ConvKernels), nameof(ConvKernels.TransposeBackwardInput), KernelVersions.LatestConv),
+        .. Gemms(typeof(ConvKernels), nameof(ConvKernels.TransposeLoss), KernelVersions.LatestConv),
         Implicit(typeof(ElboKernels), nameof(ElboKernels.LogSigmaGradient)),
         Implicit(typeof(ReparameterizeKernels), nameof(ReparameterizeKernels.Forward)),
         Implicit(typeof(ReparameterizeKernels), nameof(ReparameterizeKernels.Backward)),

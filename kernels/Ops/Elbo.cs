@@ -25,6 +25,19 @@ public static class ElboKernels
     {
         TBlock acc = GemmCore.Accumulate<TTile, TBlock>(
             new Operand(h, hidden, 1), new Operand(w, 1, hidden), rows, outFeatures, hidden);
+        StoreLoss<TTile, TBlock>(acc, b, target, partial, dLogits, rows, outFeatures, likelihood, sigma, logSigma, gradScale);
+    }
+
+    /// <summary>
+    /// The loss store of a GEMM whose rows are scored: each element's NLL (and dLogits) through
+    /// <see cref="LossEpilogue"/>, then per row the double sum of this group's columns into
+    /// partial[row · columnTiles + tile]. Output's, and the transposed convolution's (ConvKernels.TransposeLoss).
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static void StoreLoss<TTile, TBlock>(TBlock acc, ArrayView<float> b, ArrayView<float> target, ArrayView<double> partial,
+        ArrayView<float> dLogits, int rows, int outFeatures, int likelihood, float sigma, ArrayView<float> logSigma, float gradScale)
+        where TTile : struct, IGemmTile where TBlock : struct, IRegisterBlock
+    {
         ArrayView<double> rowParts = SharedMemory.Allocate<double>(default(TBlock).Size * default(TTile).ThreadsM * default(TTile).ThreadsN);
         int threadsM = default(TTile).ThreadsM, threadsN = default(TTile).ThreadsN;
         int tx = Group.IdxX, ty = Group.IdxY;

@@ -52,6 +52,10 @@ public abstract class ForwardingAccelerator(IAccelerator inner) : IAccelerator
         Op($"ConvTranspose2dBackward {shape}{(dx.IsNone ? " (no dx)" : "")}",
             () => Inner.ConvTranspose2dBackward(dy, x, w, dw, db, dx, shape, inputActivation));
 
+    public void ConvTranspose2dElboOutput(DeviceSpan<float> h, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> target,
+        DeviceSpan<float> nll, DeviceSpan<float> dLogits, ConvShape shape, Likelihood likelihood, float gradScale) =>
+        Op($"ConvTranspose2dElboOutput {shape}", () => Inner.ConvTranspose2dElboOutput(h, w, b, target, nll, dLogits, shape, likelihood, gradScale));
+
     public void Reparameterize(DeviceSpan<float> head, DeviceSpan<float> z, DeviceSpan<float> eps, DeviceSpan<float> kl,
         int rows, int latent, LogVarClamp clamp, NoiseSource noise, DeviceSpan<uint> counter) =>
         Op(nameof(Reparameterize), () => Inner.Reparameterize(head, z, eps, kl, rows, latent, clamp, noise, counter));

@@ -76,6 +76,16 @@ public interface IAccelerator : IDisposable
         DeviceSpan<float> dw, DeviceSpan<float> db, DeviceSpan<float> dx, ConvShape shape, Activation inputActivation);
 
     /// <summary>
+    /// A convolutional decoder's last layer and the reconstruction loss in one op, as <see cref="ElboOutput"/>
+    /// for a linear one: logits = ConvTranspose2d(h, w) + b (h the small image, the logits the large one, NHWC),
+    /// nll[image] = Σ over its pixels and channels of NLL(target | logit), and when <paramref name="dLogits"/> is
+    /// given dLogits = gradScale · ∂nll/∂logits. Bernoulli and Gaussian with a fixed σ; a learned σ is not done
+    /// for convolutional decoders.
+    /// </summary>
+    void ConvTranspose2dElboOutput(DeviceSpan<float> h, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> target,
+        DeviceSpan<float> nll, DeviceSpan<float> dLogits, ConvShape shape, Likelihood likelihood, float gradScale);
+
+    /// <summary>
     /// head [rows × 2L] holds μ in columns [0, L) and logvar in [L, 2L). With lv = clamp(logvar):
     /// eps = T·ε (ε ~ N(0, 1) from Philox, T the temperature), z = μ + exp(½·lv)·eps, and
     /// kl[row] = −½ Σ (1 + lv − μ² − exp(lv)) (the closed form of KL(q ‖ N(0, I))).

@@ -101,6 +101,20 @@ public static class OpShapes
         return Optional(op, "dx", dx, shape.OutputLength, owner);
     }
 
+    /// <summary>The fused transposed convolution and loss; returns whether dLogits is wanted.</summary>
+    public static bool ConvTranspose2dElboOutput(IAccelerator owner, DeviceSpan<float> h, DeviceSpan<float> w, DeviceSpan<float> b,
+        DeviceSpan<float> target, DeviceSpan<float> nll, DeviceSpan<float> dLogits, ConvShape shape, Likelihood likelihood)
+    {
+        const string op = nameof(IAccelerator.ConvTranspose2dElboOutput);
+        ConvForward(op, owner, h, w, b, target, shape.OutputLength, shape.InChannels, shape.InputLength, shape);
+        Require(op, "nll", nll, shape.Batch, owner);
+        if (likelihood.LearnsSigma)
+            throw new ArgumentException($"{op}: a learned σ is not done for convolutional decoders (use a fixed σ or bernoulli)");
+        if (likelihood.Kind == LikelihoodKind.Gaussian && !(likelihood.Sigma > 0 && float.IsFinite(likelihood.Sigma)))
+            throw new ArgumentOutOfRangeException(nameof(likelihood), likelihood.Sigma, $"{op}: Gaussian sigma must be > 0");
+        return Optional(op, "dLogits", dLogits, shape.InputLength, owner);
+    }
+
     private static void ConvForward(string op, IAccelerator owner, DeviceSpan<float> x, DeviceSpan<float> w, DeviceSpan<float> b,
         DeviceSpan<float> y, long xLength, int biasLength, long yLength, ConvShape shape)
     {

@@ -116,6 +116,77 @@ public abstract partial class AcceleratorOpTests
             ReferenceConv.LargeToSmall(dy, w, shape), x, inputActivation, shape.OutRows, shape.Taps);
     }
 
+    public static TheoryData<int, int, int, int, int, int, int, int, LikelihoodKind> ConvLossCases
+    {
+        get
+        {
+            var data = new TheoryData<int, int, int, int, int, int, int, int, LikelihoodKind>();
+            foreach (var row in ConvShapes)
+            {
+                var (n, c, h, w, oc, k, s, p) = row.Data;
+                foreach (LikelihoodKind kind in new[] { LikelihoodKind.Bernoulli, LikelihoodKind.Gaussian }) data.Add(n, c, h, w, oc, k, s, p, kind);
+            }
+            return data;
+        }
+    }
+
+    [SuiteTheory]
+    [MemberData(nameof(ConvLossCases))]
+    public void ConvTranspose2dElboOutput_matches_reference(int batch, int channels, int height, int width, int outChannels, int kernel,
+        int stride, int padding, LikelihoodKind kind)
+    {
+        // The decoder's last layer: h the small image, the logits (never stored) and the targets the large one.
+        ConvShape shape = ConvShape.Conv2d(batch, channels, height, width, outChannels, kernel, stride, padding);
+        var random = new System.Random(Seed(46, batch, channels, height, width, outChannels, kernel, stride, padding, (int)kind));
+        Likelihood likelihood = kind == LikelihoodKind.Bernoulli ? Likelihood.Bernoulli : Likelihood.Gaussian(0.3f);
+        float gradScale = batch == 0 ? 1f : 1f / batch;
+        float[] h = RandomValues(random, shape.OutputLength, 1.0);
+        float[] w = RandomValues(random, shape.WeightCount, 3.0 / Math.Sqrt(shape.TransposedTaps));
+        float[] b = RandomValues(random, channels, 0.5);
+        float[] target = new float[shape.InputLength];
+        for (int i = 0; i < target.Length; i++)
+            target[i] = (i % 3) switch { 0 => random.Next(2), 1 => (float)random.NextDouble(), _ => random.Next(256) / 255f };
+
+        DeviceSpan<float> nll = Output(batch), dLogits = Output(shape.InputLength);
+        Accelerator.ConvTranspose2dElboOutput(Input(h), Input(w), Input(b), Input(target), nll, dLogits, shape, likelihood, gradScale);
+        float[] gotNll = Read(nll), gotGradient = Read(dLogits);
+        DeviceSpan<float> nllOnly = Output(batch);
+        Accelerator.ConvTranspose2dElboOutput(Input(h), Input(w), Input(b), Input(target), nllOnly, default, shape, likelihood, gradScale);
+        Assert.Equal(gotNll, Read(nllOnly));
+
+        ReferenceConv.Sums dot = ReferenceConv.SmallToLarge(h, w, shape);
+        double rtol = DotRtol(shape.TransposedTaps), sigmaSquared = (double)likelihood.Sigma * likelihood.Sigma;
+        int pixelsPerImage = shape.InputLength / Math.Max(1, batch);
+        var expectedNll = new double[batch];
+        var imageTolerance = new double[batch];
+        var expectedGradient = new double[shape.InputLength];
+        var gradientTolerance = new double[shape.InputLength];
+        for (int i = 0; i < shape.InputLength; i++)
+        {
+            int image = i / pixelsPerImage;
+            double logit = dot.Value[i] + b[i % channels], x = target[i];
+            double logitTolerance = rtol * (dot.Magnitude[i] + Math.Abs(b[i % channels]));
+            expectedNll[image] += ReferenceOps.Nll(likelihood, logit, x, out double gradient);
+            expectedGradient[i] = gradScale * gradient;
+            // The tolerances of ElboOutput_matches_reference, per element.
+            if (kind == LikelihoodKind.Bernoulli)
+            {
+                double sigmoid = 1 / (1 + Math.Exp(-logit));
+                imageTolerance[image] += logitTolerance + 8 * Eps32 * (Math.Abs(logit) + Math.Abs(logit * x) + 1);
+                gradientTolerance[i] = Math.Abs(gradScale) * (0.25 * logitTolerance + 4 * Eps32 * (sigmoid + x)) + Tiny;
+            }
+            else
+            {
+                double difference = Math.Abs(logit - x);
+                imageTolerance[image] += (difference + logitTolerance) * logitTolerance / sigmaSquared +
+                                         8 * Eps32 * (difference * difference / (2 * sigmaSquared) + 2);
+                gradientTolerance[i] = Math.Abs(gradScale) * (logitTolerance + 4 * Eps32 * difference) / sigmaSquared + Tiny;
+            }
+        }
+        AssertClose("nll", gotNll, n => expectedNll[n], n => imageTolerance[n] + Eps32 * Math.Abs(expectedNll[n]) + Tiny);
+        AssertClose("dLogits", gotGradient, i => expectedGradient[i], i => gradientTolerance[i]);
+    }
+
     [SuiteFact]
     public void Conv2dBackward_without_dx_writes_dw_and_db_only()
     {
@@ -143,6 +214,7 @@ public abstract partial class AcceleratorOpTests
         float[] large = LayerOutput(random, shape.InputLength, Activation.Tanh), small = LayerOutput(random, shape.OutputLength, Activation.Relu);
         float[] w = RandomValues(random, shape.WeightCount, 0.3), bLarge = RandomValues(random, channels, 0.5);
         float[] bSmall = RandomValues(random, outChannels, 0.5);
+        float[] target = large.Select(value => (value + 1) / 2).ToArray(); // tanh outputs mapped into [0, 1]
 
         float[][] Run(IAccelerator accelerator, Func<float[], DeviceSpan<float>> input, Func<int, DeviceSpan<float>> output,
             Func<DeviceSpan<float>, float[]> read)
@@ -150,11 +222,14 @@ public abstract partial class AcceleratorOpTests
             DeviceSpan<float> y = output(shape.OutputLength), yT = output(shape.InputLength);
             DeviceSpan<float> dw = output(shape.WeightCount), db = output(outChannels), dx = output(shape.InputLength);
             DeviceSpan<float> dwT = output(shape.WeightCount), dbT = output(channels), dxT = output(shape.OutputLength);
+            DeviceSpan<float> nll = output(batch), dLogits = output(shape.InputLength);
             accelerator.Conv2dForward(input(large), input(w), input(bSmall), y, shape, Activation.Tanh);
             accelerator.ConvTranspose2dForward(input(small), input(w), input(bLarge), yT, shape, Activation.Sigmoid);
             accelerator.Conv2dBackward(input(small), input(large), input(w), dw, db, dx, shape, Activation.Tanh);
             accelerator.ConvTranspose2dBackward(input(large), input(small), input(w), dwT, dbT, dxT, shape, Activation.Relu);
-            return [read(y), read(yT), read(dw), read(db), read(dx), read(dwT), read(dbT), read(dxT)];
+            accelerator.ConvTranspose2dElboOutput(input(small), input(w), input(bLarge), input(target), nll, dLogits, shape,
+                Likelihood.Bernoulli, 0.25f);
+            return [read(y), read(yT), read(dw), read(db), read(dx), read(dwT), read(dbT), read(dxT), read(nll), read(dLogits)];
         }
 
         float[][] got = Run(Accelerator, Input, Output, Read);
@@ -176,7 +251,7 @@ public abstract partial class AcceleratorOpTests
         try
         {
             float[][] expected = Run(cpu, CpuInput, length => CpuInput(new float[length]), CpuRead);
-            string[] names = ["y", "yT", "dw", "db", "dx", "dwT", "dbT", "dxT"];
+            string[] names = ["y", "yT", "dw", "db", "dx", "dwT", "dbT", "dxT", "nll", "dLogits"];
             for (int i = 0; i < names.Length; i++)
             {
                 Assert.Equal(expected[i].Length, got[i].Length);

@@ -75,36 +75,39 @@ internal static unsafe class ConvLowering
 }
 
 /// <summary>
-/// Native scratch for the lowered convolution operands, grown on demand and kept (a training step then
-/// allocates nothing); freed with the accelerator.
+/// Native scratch for the lowered convolution operands (and the fused loss's logits and pixel sums), one
+/// buffer per use, grown on demand and kept (a training step then allocates nothing); freed with the accelerator.
 /// </summary>
 internal sealed unsafe class ConvScratch : IDisposable
 {
-    private float* _columns, _weights;
-    private long _columnsLength, _weightsLength;
+    public enum Use { Columns, Weights, Logits, PixelSums }
 
-    /// <summary>Room for <paramref name="length"/> floats of lowered image; the contents are not kept.</summary>
-    public float* Columns(long length) => Grow(ref _columns, ref _columnsLength, length);
+    private readonly void*[] _buffers = new void*[4];
+    private readonly long[] _bytes = new long[4];
 
-    /// <summary>Room for <paramref name="length"/> floats of regrouped weights; the contents are not kept.</summary>
-    public float* Weights(long length) => Grow(ref _weights, ref _weightsLength, length);
+    /// <summary>Room for <paramref name="count"/> elements for <paramref name="use"/>; the contents are not kept.</summary>
+    public T* Get<T>(Use use, long count) where T : unmanaged
+    {
+        int slot = (int)use;
+        long bytes = Math.Max(1, count) * sizeof(T);
+        if (bytes > _bytes[slot])
+        {
+            NativeMemory.Free(_buffers[slot]);
+            _buffers[slot] = null;
+            _bytes[slot] = 0;
+            _buffers[slot] = NativeMemory.Alloc((nuint)bytes);
+            _bytes[slot] = bytes;
+        }
+        return (T*)_buffers[slot];
+    }
 
     public void Dispose()
     {
-        NativeMemory.Free(_columns);
-        NativeMemory.Free(_weights);
-        _columns = _weights = null;
-        _columnsLength = _weightsLength = 0;
-    }
-
-    private static float* Grow(ref float* buffer, ref long capacity, long length)
-    {
-        if (length <= capacity) return buffer;
-        NativeMemory.Free(buffer);
-        buffer = null;
-        capacity = 0;
-        buffer = (float*)NativeMemory.Alloc((nuint)Math.Max(1, length), sizeof(float));
-        capacity = length;
-        return buffer;
+        for (int slot = 0; slot < _buffers.Length; slot++)
+        {
+            NativeMemory.Free(_buffers[slot]);
+            _buffers[slot] = null;
+            _bytes[slot] = 0;
+        }
     }
 }

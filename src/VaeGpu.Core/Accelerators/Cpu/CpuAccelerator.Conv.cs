@@ -48,12 +48,34 @@ public sealed unsafe partial class CpuAccelerator
             new ActivationDerivativeEpilogue(Pointer(x), shape.OutChannels, inputActivation));
     }
 
+    public void ConvTranspose2dElboOutput(DeviceSpan<float> h, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> target,
+        DeviceSpan<float> nll, DeviceSpan<float> dLogits, ConvShape shape, Likelihood likelihood, float gradScale)
+    {
+        bool wantsGradient = OpShapes.ConvTranspose2dElboOutput(this, h, w, b, target, nll, dLogits, shape, likelihood);
+        if (shape.Batch == 0) return;
+        // Without a gradient output (evaluation) the logits need somewhere to live for the epilogue.
+        float* logits = wantsGradient ? Pointer(dLogits) : _convScratch.Get<float>(ConvScratch.Use.Logits, shape.InputLength);
+        double* pixelSums = _convScratch.Get<double>(ConvScratch.Use.PixelSums, shape.InRows);
+        SmallTimesWeights(Pointer(h), Pointer(w), logits, shape,
+            new ElboEpilogue(Pointer(b), Pointer(target), null, wantsGradient, gradScale, likelihood, null,
+                vectorized: _gemm2 is not null, rowTotals: pixelSums));
+        // An image's NLL: its pixels' double sums in order (the device sums the same pixels' partials in order).
+        int pixels = shape.InHeight * shape.InWidth;
+        Span<float> images = Host(nll);
+        for (int n = 0; n < shape.Batch; n++)
+        {
+            double sum = 0;
+            for (int p = 0; p < pixels; p++) sum += pixelSums[(long)n * pixels + p];
+            images[n] = (float)sum;
+        }
+    }
+
     /// <summary>out[OutRows × OutChannels] = im2col(image) · wᵀ, then the epilogue.</summary>
     private void ImageTimesWeights<TEpilogue>(float* image, float* w, float* output, ConvShape shape, TEpilogue epilogue)
         where TEpilogue : struct, IGemmEpilogue
     {
         if (shape.OutRows == 0) return;
-        float* columns = _convScratch.Columns((long)shape.OutRows * shape.Taps);
+        float* columns = _convScratch.Get<float>(ConvScratch.Use.Columns, (long)shape.OutRows * shape.Taps);
         ConvLowering.Im2Col(image, shape, columns);
         Multiply(GemmOperand.RowMajor(columns, shape.Taps), GemmOperand.Transposed(w, shape.Taps),
             output, shape.OutChannels, shape.OutRows, shape.OutChannels, shape.Taps, epilogue);
@@ -64,8 +86,8 @@ public sealed unsafe partial class CpuAccelerator
         where TEpilogue : struct, IGemmEpilogue
     {
         if (shape.InRows == 0) return;
-        float* columns = _convScratch.Columns((long)shape.InRows * shape.TransposedTaps);
-        float* weights = _convScratch.Weights((long)shape.TransposedTaps * shape.InChannels);
+        float* columns = _convScratch.Get<float>(ConvScratch.Use.Columns, (long)shape.InRows * shape.TransposedTaps);
+        float* weights = _convScratch.Get<float>(ConvScratch.Use.Weights, (long)shape.TransposedTaps * shape.InChannels);
         ConvLowering.TransposedIm2Col(small, shape, columns);
         ConvLowering.WeightsByInputChannel(w, shape, weights);
         Multiply(GemmOperand.RowMajor(columns, shape.TransposedTaps), GemmOperand.RowMajor(weights, shape.InChannels),
@@ -80,7 +102,7 @@ public sealed unsafe partial class CpuAccelerator
             new Span<float>(dw, shape.WeightCount).Clear();
             return;
         }
-        float* columns = _convScratch.Columns((long)shape.OutRows * shape.Taps);
+        float* columns = _convScratch.Get<float>(ConvScratch.Use.Columns, (long)shape.OutRows * shape.Taps);
         ConvLowering.Im2Col(large, shape, columns);
         Multiply(GemmOperand.Transposed(small, shape.OutChannels), GemmOperand.RowMajor(columns, shape.Taps),
             dw, shape.Taps, shape.OutChannels, shape.Taps, shape.OutRows, new NoEpilogue());

@@ -9,10 +9,12 @@ namespace VaeGpu.Accelerators.Cpu;
 /// With <paramref name="vectorized"/> (CPU GEMM 2) the Bernoulli loss runs 16 (AVX-512) or 8 lanes at a
 /// time (<see cref="BernoulliLossVectors"/>) with the bits of the scalar path, which takes the Gaussian
 /// likelihoods, a machine without Vector256, CPU GEMM 1 and the columns past the vectors.
+/// With <paramref name="rowTotals"/> the row sums stay in double there (a convolutional decoder's rows are
+/// pixels, summed per image afterwards) and nll is not written.
 /// </summary>
 internal readonly unsafe struct ElboEpilogue(
     float* bias, float* target, float* nll, bool writeGradient, float gradScale, Likelihood likelihood, float* logSigma,
-    bool vectorized) : IGemmEpilogue
+    bool vectorized, double* rowTotals = null) : IGemmEpilogue
 {
     public bool NeedsWholeRows => true;
 
@@ -26,7 +28,9 @@ internal readonly unsafe struct ElboEpilogue(
             float* x = target + (nint)r * ldc;
             var lanes = new RowNllSum();
             int j = vectors ? loss.Lanes(logits, x, RowNllSum.LaneColumns(columns), ref lanes) : 0;
-            nll[r] = (float)ScalarRowSum(logits, x, columns, from: j, lanes);
+            double sum = ScalarRowSum(logits, x, columns, from: j, lanes);
+            if (rowTotals is not null) rowTotals[r] = sum; // a pixel of an image: the caller sums the image's pixels
+            else nll[r] = (float)sum;
         }
     }
 

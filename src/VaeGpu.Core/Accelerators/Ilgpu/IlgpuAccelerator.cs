@@ -155,6 +155,16 @@ public sealed class IlgpuAccelerator : IAccelerator, IStepCapture
             shape, (int)inputActivation);
     }
 
+    public void ConvTranspose2dElboOutput(DeviceSpan<float> h, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> target,
+        DeviceSpan<float> nll, DeviceSpan<float> dLogits, ConvShape shape, Likelihood likelihood, float gradScale)
+    {
+        bool wantsGradient = OpShapes.ConvTranspose2dElboOutput(this, h, w, b, target, nll, dLogits, shape, likelihood);
+        if (shape.Batch == 0) return;
+        ArrayView<double> partial = ElboPartials(_kernels.Conv.PartialLength(shape));
+        _kernels.Conv.TransposeLoss(_stream, View(h), View(w), View(b), View(target), partial, wantsGradient ? View(dLogits) : default,
+            View(nll), shape, (int)likelihood.Kind, likelihood.Sigma, gradScale);
+    }
+
     public void Reparameterize(DeviceSpan<float> head, DeviceSpan<float> z, DeviceSpan<float> eps, DeviceSpan<float> kl,
         int rows, int latent, LogVarClamp clamp, NoiseSource noise, DeviceSpan<uint> counter)
     {
