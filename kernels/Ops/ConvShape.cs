@@ -86,6 +86,13 @@ public readonly struct ConvShape
         return shape;
     }
 
+    /// <summary>The same convolution over <paramref name="batch"/> images.</summary>
+    public ConvShape WithBatch(int batch)
+    {
+        if (batch < 0) throw new ArgumentException($"convolution batch {batch} is negative");
+        return new ConvShape(batch, InChannels, InHeight, InWidth, OutChannels, OutHeight, OutWidth, Kernel, Stride, Padding);
+    }
+
     public override string ToString() =>
         $"{Batch}×{InHeight}×{InWidth}×{InChannels} → {OutHeight}×{OutWidth}×{OutChannels} (kernel {Kernel}, stride {Stride}, padding {Padding})";
 

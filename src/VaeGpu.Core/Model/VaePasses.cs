@@ -25,6 +25,7 @@ public static class VaePasses
     /// </summary>
     private static DeviceSpan<float> EncodeHidden(VaeModel model, VaeWorkspace workspace, int rows, BatchAtCursor? batch = null)
     {
+        if (model.Layout.IsConv) return ConvPasses.EncodeHidden(model, workspace, rows, batch);
         IAccelerator accelerator = model.Accelerator;
         VaeLayout layout = model.Layout;
         DeviceSpan<float> input = workspace.Input(rows);
@@ -60,6 +61,7 @@ public static class VaePasses
     /// <summary>Decoder hidden layers from z; returns the last hidden activation.</summary>
     public static DeviceSpan<float> DecodeHidden(VaeModel model, VaeWorkspace workspace, int rows)
     {
+        if (model.Layout.IsConv) return ConvPasses.DecodeHidden(model, workspace, rows);
         IAccelerator accelerator = model.Accelerator;
         DeviceSpan<float> input = workspace.Z(rows);
         for (int i = 0; i < model.Layout.Decoder.Count; i++)
@@ -76,6 +78,11 @@ public static class VaePasses
     /// <summary>Pixel means p(x|z) for the z in the workspace, into <see cref="VaeWorkspace.Output"/>.</summary>
     public static void DecodeMeans(VaeModel model, VaeWorkspace workspace, int rows)
     {
+        if (model.Layout.IsConv)
+        {
+            ConvPasses.DecodeMeans(model, workspace, rows);
+            return;
+        }
         DeviceSpan<float> hidden = DecodeHidden(model, workspace, rows);
         LinearLayer output = model.Layout.Output;
         model.Accelerator.LinearForward(hidden, output.Weights(model.Parameters), output.Bias(model.Parameters),
@@ -97,6 +104,11 @@ public static class VaePasses
         model.Accelerator.HeadAndReparameterize(EncodeHidden(model, workspace, rows, batch), head.Weights(model.Parameters),
             head.Bias(model.Parameters), workspace.Head(rows), workspace.Z(rows), workspace.Eps(rows), workspace.Kl(rows),
             rows, head.InFeatures, model.Layout.Latent, model.Layout.Architecture.LogVarClamp, noise, counter);
+        if (model.Layout.IsConv)
+        {
+            ConvPasses.DecodeLoss(model, workspace, rows, withGradient);
+            return;
+        }
         DeviceSpan<float> hidden = DecodeHidden(model, workspace, rows);
         LinearLayer output = model.Layout.Output;
         model.Accelerator.ElboOutput(hidden, output.Weights(model.Parameters), output.Bias(model.Parameters),
@@ -115,6 +127,14 @@ public static class VaePasses
         VaeLayout layout = model.Layout;
         DeviceBuffer<float> p = model.Parameters, g = model.Gradients;
         int ping = 0;
+        if (layout.IsConv)
+        {
+            ping = ConvPasses.BackwardDecoder(model, workspace, rows);
+            accelerator.ReparameterizeBackward(workspace.Dz(rows), workspace.Head(rows), workspace.Eps(rows), workspace.DHead(rows),
+                rows, layout.Latent, layout.Architecture.LogVarClamp, klWeight, 1f / rows, model.StepCounter);
+            ConvPasses.BackwardEncoder(model, workspace, rows, ping);
+            return;
+        }
 
         // A learned σ per feature: its gradient comes from dLogits (the batch-mean loss's 1/rows scale).
         if (layout.LogSigmaOffset is not null)

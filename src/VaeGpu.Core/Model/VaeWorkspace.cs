@@ -11,6 +11,7 @@ public sealed class VaeWorkspace : IDisposable
     private readonly IAccelerator _accelerator;
     private readonly DeviceBuffer<float>[] _encoder;
     private readonly DeviceBuffer<float>[] _decoder;
+    private readonly DeviceBuffer<float>[] _encoderConvs, _decoderConvs;
     private readonly DeviceBuffer<float> _input, _head, _z, _eps, _kl, _nll, _dLogits, _dHead, _dz, _gradientA, _gradientB;
     private readonly List<IDisposable> _owned = [];
 
@@ -32,6 +33,9 @@ public sealed class VaeWorkspace : IDisposable
         _dLogits = Allocate(maxRows * layout.InputSize);
         _dHead = Allocate(maxRows * 2 * latent);
         _dz = Allocate(maxRows * latent);
+        _encoderConvs = layout.EncoderConvs.Select(layer => Allocate(maxRows * layer.OutputSize)).ToArray();
+        // The last transposed convolution writes the output (logits are never stored; means land in Output).
+        _decoderConvs = layout.DecoderConvs.SkipLast(1).Select(layer => Allocate(maxRows * layer.OutputSize)).ToArray();
         _gradientA = Allocate(maxRows * layout.MaxHidden);
         _gradientB = Allocate(maxRows * layout.MaxHidden);
     }
@@ -48,6 +52,12 @@ public sealed class VaeWorkspace : IDisposable
     public DeviceSpan<float> Kl(int rows) => Rows(_kl, rows, 1);
     public DeviceSpan<float> Decoder(int layer, int rows) => Rows(_decoder[layer], rows, Layout.Decoder[layer].OutFeatures);
     public DeviceSpan<float> Nll(int rows) => Rows(_nll, rows, 1);
+
+    /// <summary>A convolutional encoder layer's output (NHWC per example).</summary>
+    public DeviceSpan<float> ConvEncoder(int layer, int rows) => Rows(_encoderConvs[layer], rows, Layout.EncoderConvs[layer].OutputSize);
+
+    /// <summary>A transposed convolution's output, all but the last (the output layer).</summary>
+    public DeviceSpan<float> ConvDecoder(int layer, int rows) => Rows(_decoderConvs[layer], rows, Layout.DecoderConvs[layer].OutputSize);
 
     /// <summary>The gradient of the loss by the decoder output; also where decoded images land.</summary>
     public DeviceSpan<float> Output(int rows) => Rows(_dLogits, rows, Layout.InputSize);

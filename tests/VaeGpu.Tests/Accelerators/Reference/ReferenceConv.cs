@@ -36,27 +36,33 @@ public static class ReferenceConv
         }
     }
 
+    private static double[] Doubles(float[] values) => values.Select(v => (double)v).ToArray();
+
     private static int Weight(ConvShape s, int oc, int tap, int c) => (oc * s.Kernel * s.Kernel + tap) * s.InChannels + c;
 
     /// <summary>Σ over connections of large[·, c] · w[oc, tap, c] into the small image's (pixel, oc).</summary>
-    public static Sums LargeToSmall(float[] large, float[] w, ConvShape s)
+    public static Sums LargeToSmall(float[] large, float[] w, ConvShape s) => LargeToSmall(Doubles(large), Doubles(w), s);
+
+    public static Sums LargeToSmall(double[] large, double[] w, ConvShape s)
     {
         var sums = new Sums(s.OutputLength);
         foreach ((int l, int sm, int tap) in Connections(s))
             for (int oc = 0; oc < s.OutChannels; oc++)
                 for (int c = 0; c < s.InChannels; c++)
-                    sums.Add(sm * s.OutChannels + oc, (double)large[l * s.InChannels + c] * w[Weight(s, oc, tap, c)]);
+                    sums.Add(sm * s.OutChannels + oc, large[l * s.InChannels + c] * w[Weight(s, oc, tap, c)]);
         return sums;
     }
 
     /// <summary>Σ over connections of small[·, oc] · w[oc, tap, c] into the large image's (pixel, c).</summary>
-    public static Sums SmallToLarge(float[] small, float[] w, ConvShape s)
+    public static Sums SmallToLarge(float[] small, float[] w, ConvShape s) => SmallToLarge(Doubles(small), Doubles(w), s);
+
+    public static Sums SmallToLarge(double[] small, double[] w, ConvShape s)
     {
         var sums = new Sums(s.InputLength);
         foreach ((int l, int sm, int tap) in Connections(s))
             for (int oc = 0; oc < s.OutChannels; oc++)
                 for (int c = 0; c < s.InChannels; c++)
-                    sums.Add(l * s.InChannels + c, (double)small[sm * s.OutChannels + oc] * w[Weight(s, oc, tap, c)]);
+                    sums.Add(l * s.InChannels + c, small[sm * s.OutChannels + oc] * w[Weight(s, oc, tap, c)]);
         return sums;
     }
 

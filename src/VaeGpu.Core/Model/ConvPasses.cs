@@ -1,0 +1,122 @@
+using VaeGpu.Accelerators;
+using VaeGpu.Kernels;
+
+namespace VaeGpu.Model;
+
+/// <summary>
+/// The convolutional VAE's parts of the passes (<see cref="VaePasses"/> calls them when the layout
+/// <see cref="VaeLayout.IsConv"/>): the encoder's convolutions before the linear head, the decoder's linear
+/// layer and transposed convolutions after the sample, the last fused with the loss, and their backward.
+/// The head, the sample and their backward are the MLP's.
+/// </summary>
+public static class ConvPasses
+{
+    /// <summary>The encoder convolutions from the input (gathered first from <paramref name="batch"/> if given); returns the head's input.</summary>
+    public static DeviceSpan<float> EncodeHidden(VaeModel model, VaeWorkspace workspace, int rows, BatchAtCursor? batch)
+    {
+        IAccelerator accelerator = model.Accelerator;
+        VaeLayout layout = model.Layout;
+        DeviceSpan<float> input = workspace.Input(rows);
+        if (batch is { } at) accelerator.GatherBatch(at.Images, at.Order, at.Cursor, at.BatchSize, input, rows, layout.InputSize);
+        for (int i = 0; i < layout.EncoderConvs.Count; i++)
+        {
+            ConvLayer layer = layout.EncoderConvs[i];
+            DeviceSpan<float> output = workspace.ConvEncoder(i, rows);
+            accelerator.Conv2dForward(input, layer.Weights(model.Parameters), layer.Bias(model.Parameters), output, layer.Shape(rows),
+                layer.Activation);
+            input = output;
+        }
+        return input;
+    }
+
+    /// <summary>The decoder's linear layer from z, then every transposed convolution but the output layer; returns the output layer's input.</summary>
+    public static DeviceSpan<float> DecodeHidden(VaeModel model, VaeWorkspace workspace, int rows)
+    {
+        IAccelerator accelerator = model.Accelerator;
+        VaeLayout layout = model.Layout;
+        LinearLayer linear = layout.Decoder[0];
+        DeviceSpan<float> input = workspace.Decoder(0, rows);
+        accelerator.LinearForward(workspace.Z(rows), linear.Weights(model.Parameters), linear.Bias(model.Parameters), input,
+            rows, linear.InFeatures, linear.OutFeatures, linear.Activation);
+        for (int i = 0; i < layout.DecoderConvs.Count - 1; i++)
+        {
+            ConvLayer layer = layout.DecoderConvs[i];
+            DeviceSpan<float> output = workspace.ConvDecoder(i, rows);
+            accelerator.ConvTranspose2dForward(input, layer.Weights(model.Parameters), layer.Bias(model.Parameters), output,
+                layer.Shape(rows), layer.Activation);
+            input = output;
+        }
+        return input;
+    }
+
+    /// <summary>Pixel means p(x|z) into <see cref="VaeWorkspace.Output"/>.</summary>
+    public static void DecodeMeans(VaeModel model, VaeWorkspace workspace, int rows)
+    {
+        DeviceSpan<float> hidden = DecodeHidden(model, workspace, rows);
+        ConvLayer output = model.Layout.OutputConv;
+        model.Accelerator.ConvTranspose2dForward(hidden, output.Weights(model.Parameters), output.Bias(model.Parameters),
+            workspace.Output(rows), output.Shape(rows), model.Layout.Architecture.Likelihood.MeanActivation);
+    }
+
+    /// <summary>The decoder and the fused loss after the sample (see <see cref="VaePasses.Loss"/>).</summary>
+    public static void DecodeLoss(VaeModel model, VaeWorkspace workspace, int rows, bool withGradient)
+    {
+        DeviceSpan<float> hidden = DecodeHidden(model, workspace, rows);
+        ConvLayer output = model.Layout.OutputConv;
+        model.Accelerator.ConvTranspose2dElboOutput(hidden, output.Weights(model.Parameters), output.Bias(model.Parameters),
+            workspace.Input(rows), workspace.Nll(rows), withGradient ? workspace.Output(rows) : default, output.Shape(rows),
+            model.Layout.Architecture.Likelihood, 1f / rows);
+    }
+
+    /// <summary>The decoder's backward from dLogits down to dz; returns the ping-pong index in use next.</summary>
+    public static int BackwardDecoder(VaeModel model, VaeWorkspace workspace, int rows)
+    {
+        IAccelerator accelerator = model.Accelerator;
+        VaeLayout layout = model.Layout;
+        DeviceBuffer<float> p = model.Parameters, g = model.Gradients;
+        LinearLayer linear = layout.Decoder[0];
+        DeviceSpan<float> upstream = workspace.Output(rows);
+        int ping = 0;
+        for (int i = layout.DecoderConvs.Count - 1; i >= 0; i--)
+        {
+            ConvLayer layer = layout.DecoderConvs[i];
+            DeviceSpan<float> layerInput = i == 0 ? workspace.Decoder(0, rows) : workspace.ConvDecoder(i - 1, rows);
+            Activation inputActivation = i == 0 ? linear.Activation : layout.DecoderConvs[i - 1].Activation;
+            DeviceSpan<float> dx = workspace.Gradient(ping, rows, layer.InputSize);
+            accelerator.ConvTranspose2dBackward(upstream, layerInput, layer.Weights(p), layer.Weights(g), layer.Bias(g), dx,
+                layer.Shape(rows), inputActivation);
+            upstream = dx;
+            ping ^= 1;
+        }
+        accelerator.LinearBackward(upstream, workspace.Z(rows), linear.Weights(p), linear.Weights(g), linear.Bias(g), workspace.Dz(rows),
+            rows, linear.InFeatures, linear.OutFeatures, Activation.Identity);
+        return ping;
+    }
+
+    /// <summary>The head's and the encoder's backward from dHead; the first convolution's input gradient is not needed.</summary>
+    public static void BackwardEncoder(VaeModel model, VaeWorkspace workspace, int rows, int ping)
+    {
+        IAccelerator accelerator = model.Accelerator;
+        VaeLayout layout = model.Layout;
+        DeviceBuffer<float> p = model.Parameters, g = model.Gradients;
+        IReadOnlyList<ConvLayer> convs = layout.EncoderConvs;
+        LinearLayer head = layout.Head;
+        bool headAtInput = convs.Count == 0;
+        DeviceSpan<float> upstream = headAtInput ? default : workspace.Gradient(ping, rows, head.InFeatures);
+        accelerator.LinearBackward(workspace.DHead(rows), headAtInput ? workspace.Input(rows) : workspace.ConvEncoder(convs.Count - 1, rows),
+            head.Weights(p), head.Weights(g), head.Bias(g), upstream, rows, head.InFeatures, head.OutFeatures,
+            headAtInput ? Activation.Identity : convs[^1].Activation);
+        ping ^= 1;
+        for (int i = convs.Count - 1; i >= 0; i--)
+        {
+            ConvLayer layer = convs[i];
+            bool atInput = i == 0;
+            DeviceSpan<float> layerInput = atInput ? workspace.Input(rows) : workspace.ConvEncoder(i - 1, rows);
+            DeviceSpan<float> dx = atInput ? default : workspace.Gradient(ping, rows, layer.InputSize);
+            accelerator.Conv2dBackward(upstream, layerInput, layer.Weights(p), layer.Weights(g), layer.Bias(g), dx, layer.Shape(rows),
+                atInput ? Activation.Identity : convs[i - 1].Activation);
+            upstream = dx;
+            ping ^= 1;
+        }
+    }
+}
