@@ -73,7 +73,8 @@ public sealed class TrainCommand(CliConsole console, Func<StopSignal>? stopSigna
         // with the run, and applied to every later input.
         FeatureScaling inputs = FeatureScaling.Fit(data.Train, data.FeatureNames ?? [], dataSettings.Standardize);
         data = data with { Train = inputs.Apply(data.Train), Test = inputs.Apply(data.Test) };
-        VaeArchitecture architecture = validator.Architecture(data.Train.PixelsPerImage, data.Train.IsTable);
+        VaeArchitecture architecture = validator.Architecture(data.Train.PixelsPerImage, data.Train.IsTable,
+            data.Train.IsTable ? null : (data.Train.ImageRows, data.Train.ImageCols, data.Train.Channels));
         RefuseBernoulliOutsideUnitRange(architecture, data, options, dataSettings.Standardize);
         KernelChoice kernels = validator.Kernels();
 

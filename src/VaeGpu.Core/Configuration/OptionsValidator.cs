@@ -74,15 +74,37 @@ public sealed class OptionsValidator(VaeGpuOptions options)
     }
 
     /// <param name="table">Whether the data is a feature table: Model:Likelihood = auto then means gaussian.</param>
-    public VaeArchitecture Architecture(int inputSize, bool table)
+    /// <param name="image">The images' height, width and channels, which a conv architecture needs (null for a table).</param>
+    public VaeArchitecture Architecture(int inputSize, bool table, (int Height, int Width, int Channels)? image = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(inputSize, 1);
         ModelOptions model = Options.Model;
-        IReadOnlyList<int> hidden = HiddenWidths(model.Hidden);
         int latent = Whole("Model:Latent", model.Latent);
         if (!ActivationNames.TryParseHidden(model.Activation, out Activation activation))
             throw new ConfigException("Model:Activation", model.Activation, "unknown activation (use relu, tanh or leaky_relu)");
-        return new VaeArchitecture(inputSize, hidden, latent, activation, Likelihood(table), LogVarClamp());
+        switch (model.Architecture?.Trim().ToLowerInvariant())
+        {
+            case "mlp":
+                return new VaeArchitecture(inputSize, HiddenWidths(model.Hidden), latent, activation, Likelihood(table), LogVarClamp());
+            case "conv":
+                if (table || image is null)
+                    throw new ConfigException("Model:Architecture", model.Architecture, "needs images: a table's records have no height and width (use mlp)");
+                IReadOnlyList<int> channels = Widths("Model:Channels", model.Channels, "channel count", "32,64");
+                var conv = new ConvSpec(image.Value.Height, image.Value.Width, image.Value.Channels, channels);
+                var architecture = new VaeArchitecture(inputSize, [], latent, activation, Likelihood(table), LogVarClamp()) { Conv = conv };
+                try
+                {
+                    _ = new VaeLayout(architecture);
+                }
+                catch (ArgumentException e)
+                {
+                    // A 4×4 window with padding 1 needs at least 2 pixels: too many halvings of a small image.
+                    throw new ConfigException("Model:Channels", model.Channels, $"{image.Value.Height}×{image.Value.Width} images: {e.Message}");
+                }
+                return architecture;
+            default:
+                throw new ConfigException("Model:Architecture", model.Architecture, "unknown architecture (use mlp or conv)");
+        }
     }
 
     public VaeArchitecture Architecture(int inputSize) => Architecture(inputSize, table: false);
@@ -218,18 +240,20 @@ public sealed class OptionsValidator(VaeGpuOptions options)
         return new LogVarClamp(model.LogVarMin, model.LogVarMax);
     }
 
-    private static IReadOnlyList<int> HiddenWidths(string? text)
+    private static IReadOnlyList<int> HiddenWidths(string? text) => Widths("Model:Hidden", text, "layer width", "512,256");
+
+    /// <summary>A comma-separated list of layer sizes (Model:Hidden, Model:Channels), each 1 to <see cref="MaxWidth"/>.</summary>
+    private static IReadOnlyList<int> Widths(string key, string? text, string what, string example)
     {
-        const string Key = "Model:Hidden";
         if (string.IsNullOrWhiteSpace(text))
-            throw new ConfigException(Key, text, "must list at least one layer width, e.g. 512,256");
+            throw new ConfigException(key, text, $"must list at least one {what}, e.g. {example}");
         var widths = new List<int>();
         foreach (string part in text.Split(','))
         {
             if (!int.TryParse(part.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int width))
-                throw new ConfigException(Key, text, $"width '{part.Trim()}' is not a whole number (use comma-separated widths, e.g. 512,256)");
+                throw new ConfigException(key, text, $"{what} '{part.Trim()}' is not a whole number (use comma-separated numbers, e.g. {example})");
             if (width < 1 || width > MaxWidth)
-                throw new ConfigException(Key, text, $"width {width} is out of range (each must be 1 to {MaxWidth})");
+                throw new ConfigException(key, text, $"{what} {width} is out of range (each must be 1 to {MaxWidth})");
             widths.Add(width);
         }
         return widths;

@@ -116,8 +116,14 @@ public sealed class RunOptions
 
 public sealed class ModelOptions
 {
-    /// <summary>Comma-separated hidden layer widths of the encoder; the decoder mirrors them.</summary>
+    /// <summary>mlp | conv: fully connected layers (Hidden), or convolutions (Channels) around a linear head.</summary>
+    public string Architecture { get; set; } = "mlp";
+
+    /// <summary>Comma-separated hidden layer widths of the encoder; the decoder mirrors them (mlp).</summary>
     public string Hidden { get; set; } = "400";
+
+    /// <summary>Comma-separated output channels of the encoder's convolutions (conv): each Conv2d(4, stride 2, padding 1) halves the size.</summary>
+    public string Channels { get; set; } = "32,64";
 
     public int Latent { get; set; } = 20;
 

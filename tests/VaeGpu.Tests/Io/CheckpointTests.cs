@@ -109,7 +109,7 @@ public sealed class CheckpointTests : IDisposable
         byte[] bytes = SavedBytes();
         Assert.Equal("VAEGPUCK"u8.ToArray(), bytes[..8]);
         Assert.Equal(Checkpoint.FormatVersion, BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8)));
-        Assert.Equal(2u, Checkpoint.FormatVersion);
+        Assert.Equal(3u, Checkpoint.FormatVersion);
     }
 
     [Fact]
@@ -186,9 +186,10 @@ public sealed class CheckpointTests : IDisposable
     [Fact]
     public void AVersion1FileStillLoads()
     {
-        // Version 1 is version 2 without the trailing partial-epoch field (an i32 0 for an epoch's end).
-        byte[] v2 = SavedBytes();
-        byte[] v1 = [.. v2.AsSpan(0, v2.Length - 32 - 4), .. new byte[32]];
+        // Version 1 is version 3 without the trailing partial-epoch and model-kind fields (an i32 0 each for an
+        // epoch's end of an MLP).
+        byte[] v3 = SavedBytes();
+        byte[] v1 = [.. v3.AsSpan(0, v3.Length - 32 - 8), .. new byte[32]];
         BinaryPrimitives.WriteUInt32LittleEndian(v1.AsSpan(8), 1);
         RecomputeChecksum(v1);
         string path = PathOf("v1.ckpt");
@@ -202,15 +203,52 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
+    public void AVersion2FileStillLoadsAsAnMlp()
+    {
+        // Version 2 is version 3 without the trailing model-kind field (an i32 0 for an MLP).
+        byte[] v3 = SavedBytes();
+        byte[] v2 = [.. v3.AsSpan(0, v3.Length - 32 - 4), .. new byte[32]];
+        BinaryPrimitives.WriteUInt32LittleEndian(v2.AsSpan(8), 2);
+        RecomputeChecksum(v2);
+        string path = PathOf("v2.ckpt");
+        File.WriteAllBytes(path, v2);
+
+        CheckpointData loaded = Checkpoint.Load(path);
+
+        Assert.Equal(Sample().Parameters, loaded.Parameters);
+        Assert.Null(loaded.Architecture.Conv);
+    }
+
+    [Fact]
+    public void A_conv_architecture_round_trips_and_one_that_cannot_be_laid_out_is_refused()
+    {
+        var conv = new ConvSpec(28, 28, 1, [4, 8], Kernel: 4, Stride: 2, Padding: 1);
+        var architecture = new VaeArchitecture(784, [], 3, Activation.Relu, Likelihood.Bernoulli, new LogVarClamp(-30f, 20f)) { Conv = conv };
+        int count = new VaeLayout(architecture).ParameterCount;
+        CheckpointData data = Sample(parameterCount: count) with { Architecture = architecture };
+        string path = PathOf("conv.ckpt");
+        Checkpoint.Save(path, data);
+        Assert.Equal(architecture, Checkpoint.Load(path).Architecture);
+        Assert.Equal(conv, Checkpoint.Load(path).Architecture.Conv);
+
+        // A 28×28 image with 1 channel stated as 3: the file is consistent but names an impossible model.
+        var wrong = architecture with { Conv = conv with { Channels = 3 } };
+        byte[] bytes = Checkpoint.Serialize(data with { Architecture = wrong });
+        string bad = PathOf("bad-conv.ckpt");
+        File.WriteAllBytes(bad, bytes);
+        LoadFails(bad, "invalid checkpoint: conv 28×28×3");
+    }
+
+    [Fact]
     public void FutureVersionNamesTheVersion()
     {
         byte[] bytes = SavedBytes();
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(8), 3);
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(8), 4);
         RecomputeChecksum(bytes);
         string path = PathOf("future.ckpt");
         File.WriteAllBytes(path, bytes);
 
-        LoadFails(path, "unsupported checkpoint format version 3");
+        LoadFails(path, "unsupported checkpoint format version 4");
     }
 
     [Fact]

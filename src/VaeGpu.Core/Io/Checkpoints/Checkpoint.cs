@@ -10,7 +10,8 @@ namespace VaeGpu.Io.Checkpoints;
 
 /// <summary>
 /// The training checkpoint file. Layout, little-endian:
-/// "VAEGPUCK", u32 format version (2; version 1 files, which lack the partial epoch, are still read);
+/// "VAEGPUCK", u32 format version (3; versions 1 and 2, which lack the partial epoch and the convolutional
+/// block, are still read);
 /// i32 byte count + UTF-8 configuration JSON;
 /// architecture: i32 input size, i32 hidden count, i32 × count widths, i32 latent, i32 activation,
 /// i32 likelihood kind, f32 sigma, f32 logvar min, f32 logvar max;
@@ -18,13 +19,15 @@ namespace VaeGpu.Io.Checkpoints;
 /// parameters, Adam m, Adam v: each i32 count + f32 × count;
 /// version 2: the partial epoch: i32 steps done in epoch (0: the checkpoint ends an epoch), then, when
 /// not 0, i32 examples done, f64 reconstruction sum, f64 KL sum, f64 seconds;
+/// version 3: the convolutional model: i32 1 (0 for the MLP), then i32 height, width, channels,
+/// i32 filter count + i32 × count filters, i32 kernel, stride, padding;
 /// SHA-256 of every byte before it.
 /// Files are written atomically, so a crash during a save leaves the previous checkpoint intact;
 /// the checksum catches what atomicity cannot (disk errors, copies cut short, hand edits).
 /// </summary>
 public static class Checkpoint
 {
-    public const uint FormatVersion = 2;
+    public const uint FormatVersion = 3;
 
     /// <summary>The oldest version this build still reads.</summary>
     public const uint OldestReadableVersion = 1;
@@ -47,6 +50,8 @@ public static class Checkpoint
             a.Likelihood.Sigma, a.LogVarClamp.Min, a.LogVarClamp.Max, data.Epoch, data.Step);
         if (invalid is not null)
             throw new ArgumentException($"cannot save checkpoint: {invalid}");
+        if (a.Conv is not null && DescribeInvalidConv(a) is { } badConv)
+            throw new ArgumentException($"cannot save checkpoint: {badConv}");
 
         byte[] bytes = Serialize(data);
         AtomicFile.Write(path, stream => stream.Write(bytes));
@@ -93,6 +98,20 @@ public static class Checkpoint
                 writer.Write(partial.Recon);
                 writer.Write(partial.Kl);
                 writer.Write(partial.Seconds);
+            }
+
+            ConvSpec? conv = architecture.Conv;
+            writer.Write(conv is null ? 0 : 1);
+            if (conv is not null)
+            {
+                writer.Write(conv.Height);
+                writer.Write(conv.Width);
+                writer.Write(conv.Channels);
+                writer.Write(conv.Filters.Count);
+                foreach (int filters in conv.Filters) writer.Write(filters);
+                writer.Write(conv.Kernel);
+                writer.Write(conv.Stride);
+                writer.Write(conv.Padding);
             }
         }
 
@@ -159,6 +178,15 @@ public static class Checkpoint
                 throw new UserInputException($"{path}: invalid checkpoint: partial epoch of {stepsDone} steps, {examplesDone} images");
             partial = new PartialEpoch(epoch + 1, stepsDone, examplesDone, recon, kl, seconds);
         }
+        ConvSpec? conv = null;
+        if (version >= 3 && reader.ReadInt32() is var isConv and not 0)
+        {
+            int height = reader.ReadInt32(), width = reader.ReadInt32(), channels = reader.ReadInt32();
+            int[] filters = reader.ReadInt32s(reader.ReadLength());
+            int kernel = reader.ReadInt32(), stride = reader.ReadInt32(), padding = reader.ReadInt32();
+            if (isConv != 1) throw new UserInputException($"{path}: invalid checkpoint: model kind {isConv}");
+            conv = new ConvSpec(height, width, channels, filters, kernel, stride, padding);
+        }
 
         int dataLength = reader.Position;
         if (reader.Remaining < ChecksumLength)
@@ -180,7 +208,9 @@ public static class Checkpoint
             throw new UserInputException($"{path}: invalid checkpoint: {invalid}");
 
         var architecture = new VaeArchitecture(inputSize, hidden, latent, activation,
-            new Likelihood(likelihoodKind, sigma), new LogVarClamp(logVarMin, logVarMax));
+            new Likelihood(likelihoodKind, sigma), new LogVarClamp(logVarMin, logVarMax)) { Conv = conv };
+        if (conv is not null && DescribeInvalidConv(architecture) is { } badConv)
+            throw new UserInputException($"{path}: invalid checkpoint: {badConv}");
         return new CheckpointData(configJson, architecture, seed, epoch, new ModelState(parameters, adamM, adamV, step), partial);
     }
 
@@ -197,6 +227,20 @@ public static class Checkpoint
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new UserInputException($"{path}: cannot read checkpoint: {e.Message.ReplaceLineEndings(" ")}");
+        }
+    }
+
+    /// <summary>Why a convolutional architecture cannot be laid out (sizes that do not fit), or null.</summary>
+    private static string? DescribeInvalidConv(VaeArchitecture architecture)
+    {
+        try
+        {
+            _ = new VaeLayout(architecture);
+            return null;
+        }
+        catch (ArgumentException e)
+        {
+            return $"{architecture.Conv}: {e.Message}";
         }
     }
 
