@@ -32,6 +32,17 @@ public sealed class BenchCommand(CliConsole console) : ICommand
     private static readonly (int Rows, int Hidden, int Out)[] ElboShapes = [(128, 400, 784), (1024, 400, 784)];
     private const int Rounds = 5;
 
+    /// <summary>The conv model's step at the batch of the issue's PyTorch comparison.</summary>
+    private const int ConvTrainBatch = 128;
+
+    /// <summary>The default conv model's layers at batch 128: its two Conv2d and two ConvTranspose2d shapes.</summary>
+    private static IEnumerable<(ConvShape Shape, bool Transposed)> ConvShapes()
+    {
+        var layout = new Model.VaeLayout(TrainingStepRunner.DefaultConvArchitecture());
+        foreach (Model.ConvLayer layer in layout.EncoderConvs.Concat(layout.DecoderConvs))
+            yield return (layer.Shape(ConvTrainBatch), layer.Transposed);
+    }
+
     public string Name => "bench";
 
     public string Summary => $"Quick throughput table per accelerator, with OpenBLAS as the ceiling ({Usage}).";
@@ -59,13 +70,15 @@ public sealed class BenchCommand(CliConsole console) : ICommand
                     Accelerators.Ilgpu.IlgpuAccelerator ilgpu => ilgpu.KernelDescription,
                     _ => accelerator.Name,
                 };
-                foreach (int batch in kernels ? [] : TrainBatches)
+                foreach ((int batch, bool conv) in kernels ? [] : TrainBatches.Select(b => (b, false)).Append((ConvTrainBatch, true)))
                 {
-                    var steps = new TrainingStepRunner(accelerator, TrainingStepRunner.DefaultArchitecture(), data.Train, batch);
+                    Model.VaeArchitecture architecture = conv ? TrainingStepRunner.DefaultConvArchitecture() : TrainingStepRunner.DefaultArchitecture();
+                    var steps = new TrainingStepRunner(accelerator, architecture, data.Train, batch);
                     disposables.Add(steps);
-                    string name = $"{label}|train|{batch}";
+                    string shape = conv ? $"conv {batch}" : $"batch {batch}";
+                    string name = $"{label}|train|{shape}";
                     timer.Add(name, steps.Run);
-                    rows.Add(new Row(name, label, accelerator.Name, description, "train", $"batch {batch}", steps.FlopsPerStep, batch)
+                    rows.Add(new Row(name, label, accelerator.Name, description, "train", shape, steps.FlopsPerStep, batch)
                     {
                         Launches = steps.KernelLaunchesPerStep is { } launches
                             ? steps.Captures ? $"{launches} (1 graph)" : $"{launches}"
@@ -79,6 +92,14 @@ public sealed class BenchCommand(CliConsole console) : ICommand
                     string name = $"{label}|forward|{forward.Shape}";
                     timer.Add(name, forward.Run);
                     rows.Add(new Row(name, label, accelerator.Name, description, "LinearForward", forward.Shape, forward.Flops, 0));
+                }
+                foreach ((ConvShape shape, bool transposed) in kernels ? ConvShapes() : [])
+                {
+                    var conv = new ConvRunner(accelerator, shape, transposed);
+                    disposables.Add(conv);
+                    string name = $"{label}|conv|{conv.Op}|{conv.Shape}";
+                    timer.Add(name, conv.Run);
+                    rows.Add(new Row(name, label, accelerator.Name, description, conv.Op, conv.Shape, conv.Flops, 0));
                 }
                 foreach ((int r, int h, int o) in kernels ? ElboShapes : [])
                 {
@@ -283,6 +304,13 @@ public sealed class BenchCommand(CliConsole console) : ICommand
             o.WriteLine($"{row.Label.PadRight(width)} {row.Shape,-16} {F(row.Flops / row.Best / 1e9, "F1"),8} ({F(row.Flops / row.Median / 1e9, "F1"),7}) " +
                         $"{(blas is null ? "-" : F(blas.Flops / blas.Best / 1e9, "F1")),9} " +
                         $"{(row.RatioToOpenBlas is { } ratio ? F(ratio * 100, "F0") + "%" : "-"),6}");
+        }
+        if (rows.Any(r => r.Kind.StartsWith("Conv", StringComparison.Ordinal)))
+        {
+            o.WriteLine();
+            o.WriteLine($"{"accelerator".PadRight(width)} {"convolution",-48} {"GFLOP/s",18}");
+            foreach (Row row in rows.Where(r => r.Kind.StartsWith("Conv", StringComparison.Ordinal)))
+                o.WriteLine($"{row.Label.PadRight(width)} {(row.Kind + " " + row.Shape),-48} {F(row.Flops / row.Best / 1e9, "F1"),8} ({F(row.Flops / row.Median / 1e9, "F1"),7})");
         }
         if (rows.Any(r => r.Kind == "ElboOutput"))
         {
