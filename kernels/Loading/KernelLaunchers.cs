@@ -51,8 +51,9 @@ public sealed class KernelLaunchers
     private readonly Lazy<IConvLauncher> _conv;
 
     /// <summary>
-    /// The convolution kernels, loaded (compiled) on first use: an MLP never pays for them. A convolutional
-    /// model must touch this before a CUDA graph capture, where a compile is not allowed.
+    /// The convolution kernels, loaded (compiled) on first use: an MLP never pays for them. The first use is
+    /// outside any CUDA graph capture, where a compile must not happen: the trainer runs the first step of each
+    /// batch size op by op and captures only the second (Training/StepGraphs.cs).
     /// </summary>
     public IConvLauncher Conv => _conv.Value;
 

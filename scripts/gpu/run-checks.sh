@@ -98,7 +98,8 @@ for step in "${steps[@]}"; do
       cuda_classes=(-class VaeGpu.Tests.Accelerators.Ilgpu.CudaAcceleratorOpTests
         -class VaeGpu.Tests.Accelerators.Ilgpu.CudaVersion2AcceleratorOpTests
         -class VaeGpu.Tests.Accelerators.Ilgpu.CudaTrainingTests -class VaeGpu.Tests.Accelerators.Ilgpu.IlgpuPhiloxTests
-        -class VaeGpu.Tests.Training.StepCaptureTests -class VaeGpu.Tests.Model.GradientCheckTests)
+        -class VaeGpu.Tests.Training.StepCaptureTests -class VaeGpu.Tests.Model.GradientCheckTests
+        -class VaeGpu.Tests.Model.ConvGradientCheckTests)
       run tests-cuda "$tests/VaeGpu.Tests" "${cuda_classes[@]}" -diagnostics -noColor -xml "$OUT/tests-cuda.xml"
       VAEGPU_CUDA_MATH=software run tests-cuda-software-math "$tests/VaeGpu.Tests" "${cuda_classes[@]}" -diagnostics \
         -noColor -xml "$OUT/tests-cuda-software-math.xml"

@@ -106,7 +106,7 @@ public static class OpShapes
         DeviceSpan<float> target, DeviceSpan<float> nll, DeviceSpan<float> dLogits, ConvShape shape, Likelihood likelihood)
     {
         const string op = nameof(IAccelerator.ConvTranspose2dElboOutput);
-        ConvForward(op, owner, h, w, b, target, shape.OutputLength, shape.InChannels, shape.InputLength, shape);
+        ConvForward(op, owner, h, w, b, target, shape.OutputLength, shape.InChannels, shape.InputLength, shape, "h", "target");
         Require(op, "nll", nll, shape.Batch, owner);
         if (likelihood.LearnsSigma)
             throw new ArgumentException($"{op}: a learned σ is not done for convolutional decoders (use a fixed σ or bernoulli)");
@@ -116,12 +116,12 @@ public static class OpShapes
     }
 
     private static void ConvForward(string op, IAccelerator owner, DeviceSpan<float> x, DeviceSpan<float> w, DeviceSpan<float> b,
-        DeviceSpan<float> y, long xLength, int biasLength, long yLength, ConvShape shape)
+        DeviceSpan<float> y, long xLength, int biasLength, long yLength, ConvShape shape, string xName = "x", string yName = "y")
     {
-        Require(op, "x", x, xLength, owner);
+        Require(op, xName, x, xLength, owner);
         Require(op, "w", w, shape.WeightCount, owner);
         Require(op, "b", b, biasLength, owner);
-        Require(op, "y", y, yLength, owner);
+        Require(op, yName, y, yLength, owner);
     }
 
     public static void Reparameterize(IAccelerator owner, DeviceSpan<float> head, DeviceSpan<float> z,

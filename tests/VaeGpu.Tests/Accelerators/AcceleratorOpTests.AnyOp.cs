@@ -46,6 +46,20 @@ public abstract partial class AcceleratorOpTests
         DeviceBuffer<byte> images = Own(Accelerator.Allocate<byte>(inFeatures));
         Accelerator.GatherRows(images, Own(Accelerator.Allocate<int>(1)).Slice(0, 0), gathered, 0, inFeatures);
         Assert.Empty(Read(gathered));
+        // A convolution over no images writes nothing but its weight and bias gradients, as zeros.
+        ConvShape none = ConvShape.Conv2d(0, 2, 6, 5, 3, 4, 2, 1);
+        float[] cw = RandomValues(random, none.WeightCount, 0.3);
+        DeviceSpan<float> convY = Output(0);
+        Accelerator.Conv2dForward(Output(0), Input(cw), Input(RandomValues(random, 3, 0.3)), convY, none, Activation.Relu);
+        Assert.Empty(Read(convY));
+        DeviceSpan<float> cdw = Output(none.WeightCount), cdb = Output(3), cdbT = Output(2), cdwT = Output(none.WeightCount);
+        Accelerator.Conv2dBackward(Output(0), Output(0), Input(cw), cdw, cdb, Output(0), none, Activation.Relu);
+        Accelerator.ConvTranspose2dBackward(Output(0), Output(0), Input(cw), cdwT, cdbT, Output(0), none, Activation.Relu);
+        Assert.All(Read(cdw).Concat(Read(cdb)).Concat(Read(cdwT)).Concat(Read(cdbT)), value => Assert.Equal(0f, value));
+        DeviceSpan<float> convNll = Output(0);
+        Accelerator.ConvTranspose2dElboOutput(Output(0), Input(cw), Input(RandomValues(random, 2, 0.3)), Output(0), convNll, Output(0), none,
+            Likelihood.Bernoulli, 1f);
+        Assert.Empty(Read(convNll));
         DeviceSpan<float> sum = Output(1);
         Accelerator.Reduce(Output(0), sum);
         Assert.Equal([0f], Read(sum));
@@ -88,6 +102,26 @@ public abstract partial class AcceleratorOpTests
     [InlineData("FinishStep", "kl")]
     [InlineData("FinishStep", "stepCounter")]
     [InlineData("FinishStep", "cursor")]
+    [InlineData("Conv2dForward", "x")]
+    [InlineData("Conv2dForward", "w")]
+    [InlineData("Conv2dForward", "b")]
+    [InlineData("Conv2dForward", "y")]
+    [InlineData("Conv2dBackward", "dy")]
+    [InlineData("Conv2dBackward", "x")]
+    [InlineData("Conv2dBackward", "dw")]
+    [InlineData("Conv2dBackward", "db")]
+    [InlineData("Conv2dBackward", "dx")]
+    [InlineData("ConvTranspose2dForward", "x")]
+    [InlineData("ConvTranspose2dForward", "b")]
+    [InlineData("ConvTranspose2dForward", "y")]
+    [InlineData("ConvTranspose2dBackward", "dy")]
+    [InlineData("ConvTranspose2dBackward", "x")]
+    [InlineData("ConvTranspose2dBackward", "db")]
+    [InlineData("ConvTranspose2dBackward", "dx")]
+    [InlineData("ConvTranspose2dElboOutput", "h")]
+    [InlineData("ConvTranspose2dElboOutput", "target")]
+    [InlineData("ConvTranspose2dElboOutput", "nll")]
+    [InlineData("ConvTranspose2dElboOutput", "dLogits")]
     public void AnyOp_given_an_operand_of_the_wrong_length_throws_naming_it(string op, string operand)
     {
         const int rows = 3, inFeatures = 5, outFeatures = 4, latent = 2;
@@ -95,6 +129,7 @@ public abstract partial class AcceleratorOpTests
         DeviceSpan<float> F(string name, int length) => Own(a.Allocate<float>(name == operand ? length + 1 : length)).All;
         DeviceSpan<uint> U(string name) => Own(a.Allocate<uint>(name == operand ? 2 : 1)).All;
         var clamp = new LogVarClamp(-5, 5);
+        ConvShape conv = ConvShape.Conv2d(rows, 2, 6, 5, 3, 4, 2, 1);
 
         Action call = op switch
         {
@@ -117,6 +152,17 @@ public abstract partial class AcceleratorOpTests
                 Own(a.Allocate<int>(operand == "indices" ? rows + 1 : rows)).All, F("destination", rows * inFeatures), rows, inFeatures),
             "AdvanceCounter" => () => a.AdvanceCounter(U("counter")),
             "FinishStep" => () => a.FinishStep(F("nll", rows), F("kl", rows), F("log", 8), U("stepCounter"), U("cursor")),
+            "Conv2dForward" => () => a.Conv2dForward(F("x", conv.InputLength), F("w", conv.WeightCount), F("b", conv.OutChannels),
+                F("y", conv.OutputLength), conv, Activation.Relu),
+            "Conv2dBackward" => () => a.Conv2dBackward(F("dy", conv.OutputLength), F("x", conv.InputLength), F("w", conv.WeightCount),
+                F("dw", conv.WeightCount), F("db", conv.OutChannels), F("dx", conv.InputLength), conv, Activation.Relu),
+            "ConvTranspose2dForward" => () => a.ConvTranspose2dForward(F("x", conv.OutputLength), F("w", conv.WeightCount),
+                F("b", conv.InChannels), F("y", conv.InputLength), conv, Activation.Relu),
+            "ConvTranspose2dBackward" => () => a.ConvTranspose2dBackward(F("dy", conv.InputLength), F("x", conv.OutputLength),
+                F("w", conv.WeightCount), F("dw", conv.WeightCount), F("db", conv.InChannels), F("dx", conv.OutputLength), conv, Activation.Relu),
+            "ConvTranspose2dElboOutput" => () => a.ConvTranspose2dElboOutput(F("h", conv.OutputLength), F("w", conv.WeightCount),
+                F("b", conv.InChannels), F("target", conv.InputLength), F("nll", rows), F("dLogits", conv.InputLength), conv,
+                Likelihood.Bernoulli, 1f),
             _ => throw new ArgumentOutOfRangeException(nameof(op)),
         };
 

@@ -11,7 +11,8 @@ public sealed class CommandLineTests
         [CommandSwitches.Train] =
         [
             ("--device", "Device"), ("--data", "Data:Dir"), ("--test", "Data:Test"), ("--out", "Run:Out"), ("--epochs", "Training:Epochs"),
-            ("--batch-size", "Training:BatchSize"), ("--lr", "Training:LearningRate"), ("--hidden", "Model:Hidden"),
+            ("--batch-size", "Training:BatchSize"), ("--lr", "Training:LearningRate"), ("--arch", "Model:Architecture"),
+            ("--hidden", "Model:Hidden"), ("--channels", "Model:Channels"),
             ("--latent", "Model:Latent"), ("--activation", "Model:Activation"), ("--likelihood", "Model:Likelihood"),
             ("--beta", "Training:Beta"), ("--warmup-steps", "Training:WarmupSteps"), ("--seed", "Training:Seed"),
             ("--resume", "Run:Resume"), ("--exclude-class", "Training:ExcludeClass"),

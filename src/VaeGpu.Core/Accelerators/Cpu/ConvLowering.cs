@@ -13,15 +13,14 @@ namespace VaeGpu.Accelerators.Cpu;
 /// </summary>
 internal static unsafe class ConvLowering
 {
-    /// <summary>im2col(image): [OutRows × Taps], row (n, oh, ow), column (kh, kw, c); 0 in the padding.</summary>
-    public static void Im2Col(float* image, ConvShape s, float* destination)
+    /// <summary>Rows [start, end) of im2col(image): [OutRows × Taps], row (n, oh, ow), column (kh, kw, c); 0 in the padding.</summary>
+    public static void Im2Col(float* image, ConvShape s, float* destination, int start, int end)
     {
         int channels = s.InChannels;
-        float* row = destination;
-        for (int n = 0; n < s.Batch; n++)
-        for (int oh = 0; oh < s.OutHeight; oh++)
-        for (int ow = 0; ow < s.OutWidth; ow++)
+        for (int r = start; r < end; r++)
         {
+            int ow = r % s.OutWidth, rest = r / s.OutWidth, oh = rest % s.OutHeight, n = rest / s.OutHeight;
+            float* row = destination + (long)r * s.Taps;
             for (int kh = 0; kh < s.Kernel; kh++)
             for (int kw = 0; kw < s.Kernel; kw++)
             {
@@ -32,22 +31,20 @@ internal static unsafe class ConvLowering
                 else
                     taps.Clear();
             }
-            row += s.Taps;
         }
     }
 
     /// <summary>
-    /// The transposed im2col of the small image: [InRows × TransposedTaps], row (n, ih, iw), column (kh, kw, oc):
-    /// small[n, oh, ow, oc] where ih + P − kh = oh·S and iw + P − kw = ow·S, else 0.
+    /// Rows [start, end) of the transposed im2col of the small image: [InRows × TransposedTaps], row (n, ih, iw),
+    /// column (kh, kw, oc): small[n, oh, ow, oc] where ih + P − kh = oh·S and iw + P − kw = ow·S, else 0.
     /// </summary>
-    public static void TransposedIm2Col(float* small, ConvShape s, float* destination)
+    public static void TransposedIm2Col(float* small, ConvShape s, float* destination, int start, int end)
     {
         int channels = s.OutChannels;
-        float* row = destination;
-        for (int n = 0; n < s.Batch; n++)
-        for (int ih = 0; ih < s.InHeight; ih++)
-        for (int iw = 0; iw < s.InWidth; iw++)
+        for (int q = start; q < end; q++)
         {
+            int iw = q % s.InWidth, rest = q / s.InWidth, ih = rest % s.InHeight, n = rest / s.InHeight;
+            float* row = destination + (long)q * s.TransposedTaps;
             for (int kh = 0; kh < s.Kernel; kh++)
             for (int kw = 0; kw < s.Kernel; kw++)
             {
@@ -59,7 +56,6 @@ internal static unsafe class ConvLowering
                 else
                     taps.Clear();
             }
-            row += s.TransposedTaps;
         }
     }
 
@@ -72,6 +68,18 @@ internal static unsafe class ConvLowering
             new ReadOnlySpan<float>(w + ((long)oc * taps + tap) * s.InChannels, s.InChannels)
                 .CopyTo(new Span<float>(destination + ((long)tap * s.OutChannels + oc) * s.InChannels, s.InChannels));
     }
+}
+
+/// <summary>Im2col rows as a job for the worker pool: each row is a copy, so any split gives the same matrix.</summary>
+internal readonly unsafe struct Im2ColRows(float* image, ConvShape shape, float* destination) : IRangeJob
+{
+    public void Run(int start, int end) => ConvLowering.Im2Col(image, shape, destination, start, end);
+}
+
+/// <summary>Transposed im2col rows as a job for the worker pool.</summary>
+internal readonly unsafe struct TransposedIm2ColRows(float* small, ConvShape shape, float* destination) : IRangeJob
+{
+    public void Run(int start, int end) => ConvLowering.TransposedIm2Col(small, shape, destination, start, end);
 }
 
 /// <summary>

@@ -10,6 +10,14 @@ namespace VaeGpu.Accelerators.Cpu;
 public sealed unsafe partial class CpuAccelerator
 {
     private readonly ConvScratch _convScratch = new();
+    private ParallelRanges<Im2ColRows>? _im2col;
+    private ParallelRanges<TransposedIm2ColRows>? _transposedIm2col;
+
+    // Made on first use: an MLP never needs them. A few chunks per thread, as the other element-wise jobs.
+    private ParallelRanges<Im2ColRows> Im2ColJobs => _im2col ??= new ParallelRanges<Im2ColRows>(_workers, Threads * 2);
+
+    private ParallelRanges<TransposedIm2ColRows> TransposedIm2ColJobs =>
+        _transposedIm2col ??= new ParallelRanges<TransposedIm2ColRows>(_workers, Threads * 2);
 
     public void Conv2dForward(DeviceSpan<float> x, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> y,
         ConvShape shape, Activation activation)
@@ -76,7 +84,7 @@ public sealed unsafe partial class CpuAccelerator
     {
         if (shape.OutRows == 0) return;
         float* columns = _convScratch.Get<float>(ConvScratch.Use.Columns, (long)shape.OutRows * shape.Taps);
-        ConvLowering.Im2Col(image, shape, columns);
+        Im2ColJobs.Run(new Im2ColRows(image, shape, columns), shape.OutRows, minChunk: 64);
         Multiply(GemmOperand.RowMajor(columns, shape.Taps), GemmOperand.Transposed(w, shape.Taps),
             output, shape.OutChannels, shape.OutRows, shape.OutChannels, shape.Taps, epilogue);
     }
@@ -88,7 +96,7 @@ public sealed unsafe partial class CpuAccelerator
         if (shape.InRows == 0) return;
         float* columns = _convScratch.Get<float>(ConvScratch.Use.Columns, (long)shape.InRows * shape.TransposedTaps);
         float* weights = _convScratch.Get<float>(ConvScratch.Use.Weights, (long)shape.TransposedTaps * shape.InChannels);
-        ConvLowering.TransposedIm2Col(small, shape, columns);
+        TransposedIm2ColJobs.Run(new TransposedIm2ColRows(small, shape, columns), shape.InRows, minChunk: 64);
         ConvLowering.WeightsByInputChannel(w, shape, weights);
         Multiply(GemmOperand.RowMajor(columns, shape.TransposedTaps), GemmOperand.RowMajor(weights, shape.InChannels),
             output, shape.InChannels, shape.InRows, shape.InChannels, shape.TransposedTaps, epilogue);
@@ -103,7 +111,7 @@ public sealed unsafe partial class CpuAccelerator
             return;
         }
         float* columns = _convScratch.Get<float>(ConvScratch.Use.Columns, (long)shape.OutRows * shape.Taps);
-        ConvLowering.Im2Col(large, shape, columns);
+        Im2ColJobs.Run(new Im2ColRows(large, shape, columns), shape.OutRows, minChunk: 64);
         Multiply(GemmOperand.Transposed(small, shape.OutChannels), GemmOperand.RowMajor(columns, shape.Taps),
             dw, shape.Taps, shape.OutChannels, shape.Taps, shape.OutRows, new NoEpilogue());
     }
