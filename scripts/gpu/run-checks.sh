@@ -114,6 +114,12 @@ for step in "${steps[@]}"; do
       run train-cuda-fused-b128 "$cli/VaeGpu.Cli" train --device cuda --data "$data" --epochs "$EPOCHS" \
         --batch-size 128 --seed 1 --Kernels:Step=2 --out "$OUT/run-cuda-fused-b128"
       run compare-cuda-fused cmp "$OUT/run-cuda-b128/checkpoint.bin" "$OUT/run-cuda-fused-b128/checkpoint.bin"
+      # The convolutional model (issue 21): one epoch on cuda beside the cpu, the same bits expected.
+      for device in cuda cpu; do
+        run "train-conv-$device-b128" "$cli/VaeGpu.Cli" train --device "$device" --data "$data" --epochs 1 \
+          --arch conv --channels 32,64 --batch-size 128 --seed 1 --out "$OUT/run-conv-$device-b128"
+      done
+      run compare-conv-cuda-cpu cmp "$OUT/run-conv-cuda-b128/checkpoint.bin" "$OUT/run-conv-cpu-b128/checkpoint.bin"
       ;;
     bench)
       run bench "$cli/VaeGpu.Cli" bench --json "$OUT/bench.json"

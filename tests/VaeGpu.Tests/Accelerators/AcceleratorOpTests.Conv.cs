@@ -168,20 +168,8 @@ public abstract partial class AcceleratorOpTests
             double logitTolerance = rtol * (dot.Magnitude[i] + Math.Abs(b[i % channels]));
             expectedNll[image] += ReferenceOps.Nll(likelihood, logit, x, out double gradient);
             expectedGradient[i] = gradScale * gradient;
-            // The tolerances of ElboOutput_matches_reference, per element.
-            if (kind == LikelihoodKind.Bernoulli)
-            {
-                double sigmoid = 1 / (1 + Math.Exp(-logit));
-                imageTolerance[image] += logitTolerance + 8 * Eps32 * (Math.Abs(logit) + Math.Abs(logit * x) + 1);
-                gradientTolerance[i] = Math.Abs(gradScale) * (0.25 * logitTolerance + 4 * Eps32 * (sigmoid + x)) + Tiny;
-            }
-            else
-            {
-                double difference = Math.Abs(logit - x);
-                imageTolerance[image] += (difference + logitTolerance) * logitTolerance / sigmaSquared +
-                                         8 * Eps32 * (difference * difference / (2 * sigmaSquared) + 2);
-                gradientTolerance[i] = Math.Abs(gradScale) * (logitTolerance + 4 * Eps32 * difference) / sigmaSquared + Tiny;
-            }
+            (double nllTolerance, gradientTolerance[i]) = LossTolerance(kind, logit, x, logitTolerance, gradScale, sigmaSquared);
+            imageTolerance[image] += nllTolerance;
         }
         AssertClose("nll", gotNll, n => expectedNll[n], n => imageTolerance[n] + Eps32 * Math.Abs(expectedNll[n]) + Tiny);
         AssertClose("dLogits", gotGradient, i => expectedGradient[i], i => gradientTolerance[i]);

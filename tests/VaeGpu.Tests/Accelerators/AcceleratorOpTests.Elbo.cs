@@ -60,26 +60,32 @@ public abstract partial class AcceleratorOpTests
             for (int j = 0; j < outFeatures; j++)
             {
                 int i = r * outFeatures + j;
-                double logit = expected.Logits[i], x = target[i], logitTolerance = rtol * expected.LogitMagnitude[i];
-                if (kind == LikelihoodKind.Bernoulli)
-                {
-                    // NLL moves by at most |σ − x| ≤ 1 per unit of logit; sigmoid by at most 1/4.
-                    double sigmoid = 1 / (1 + Math.Exp(-logit));
-                    rowTolerance[r] += logitTolerance + 8 * Eps32 * (Math.Abs(logit) + Math.Abs(logit * x) + 1);
-                    gradientTolerance[i] = Math.Abs(gradScale) * (0.25 * logitTolerance + 4 * Eps32 * (sigmoid + x)) + Tiny;
-                }
-                else
-                {
-                    double difference = Math.Abs(logit - x);
-                    rowTolerance[r] += (difference + logitTolerance) * logitTolerance / sigmaSquared +
-                                       8 * Eps32 * (difference * difference / (2 * sigmaSquared) + 2);
-                    gradientTolerance[i] = Math.Abs(gradScale) * (logitTolerance + 4 * Eps32 * difference) / sigmaSquared + Tiny;
-                }
+                (double nllTolerance, gradientTolerance[i]) = LossTolerance(kind, expected.Logits[i], target[i],
+                    rtol * expected.LogitMagnitude[i], gradScale, sigmaSquared);
+                rowTolerance[r] += nllTolerance;
             }
             rowTolerance[r] += Eps32 * Math.Abs(expected.Nll[r]) + Tiny;
         }
         AssertClose("nll", gotNll, r => expected.Nll[r], r => rowTolerance[r]);
         AssertClose("dLogits", gotGradient, i => expected.DLogits[i], i => gradientTolerance[i]);
+    }
+
+    /// <summary>
+    /// An element's NLL and dLogits tolerances, from its logit's (a dot product's) tolerance: the Bernoulli NLL
+    /// moves by at most |σ − x| ≤ 1 per unit of logit and sigmoid by at most 1/4; the Gaussian's by |logit − x|/σ².
+    /// </summary>
+    protected static (double Nll, double Gradient) LossTolerance(LikelihoodKind kind, double logit, double x, double logitTolerance,
+        float gradScale, double sigmaSquared)
+    {
+        if (kind == LikelihoodKind.Bernoulli)
+        {
+            double sigmoid = 1 / (1 + Math.Exp(-logit));
+            return (logitTolerance + 8 * Eps32 * (Math.Abs(logit) + Math.Abs(logit * x) + 1),
+                Math.Abs(gradScale) * (0.25 * logitTolerance + 4 * Eps32 * (sigmoid + x)) + Tiny);
+        }
+        double difference = Math.Abs(logit - x);
+        return ((difference + logitTolerance) * logitTolerance / sigmaSquared + 8 * Eps32 * (difference * difference / (2 * sigmaSquared) + 2),
+            Math.Abs(gradScale) * (logitTolerance + 4 * Eps32 * difference) / sigmaSquared + Tiny);
     }
 
     public static TheoryData<int, int, int, float> LearnedSigmaCases => new()
