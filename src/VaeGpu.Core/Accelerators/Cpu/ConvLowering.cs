@@ -13,14 +13,17 @@ namespace VaeGpu.Accelerators.Cpu;
 /// </summary>
 internal static unsafe class ConvLowering
 {
-    /// <summary>Rows [start, end) of im2col(image): [OutRows × Taps], row (n, oh, ow), column (kh, kw, c); 0 in the padding.</summary>
-    public static void Im2Col(float* image, ConvShape s, float* destination, int start, int end)
+    /// <summary>
+    /// Rows [start, end) of im2col(image): [OutRows × Taps], row (n, oh, ow), column (kh, kw, c); 0 in the padding.
+    /// Row <paramref name="first"/> is written at <paramref name="destination"/> (a chunk of rows in a smaller buffer).
+    /// </summary>
+    public static void Im2Col(float* image, ConvShape s, float* destination, int start, int end, int first = 0)
     {
         int channels = s.InChannels;
         for (int r = start; r < end; r++)
         {
             int ow = r % s.OutWidth, rest = r / s.OutWidth, oh = rest % s.OutHeight, n = rest / s.OutHeight;
-            float* row = destination + (long)r * s.Taps;
+            float* row = destination + (long)(r - first) * s.Taps;
             for (int kh = 0; kh < s.Kernel; kh++)
             for (int kw = 0; kw < s.Kernel; kw++)
             {
@@ -38,13 +41,13 @@ internal static unsafe class ConvLowering
     /// Rows [start, end) of the transposed im2col of the small image: [InRows × TransposedTaps], row (n, ih, iw),
     /// column (kh, kw, oc): small[n, oh, ow, oc] where ih + P − kh = oh·S and iw + P − kw = ow·S, else 0.
     /// </summary>
-    public static void TransposedIm2Col(float* small, ConvShape s, float* destination, int start, int end)
+    public static void TransposedIm2Col(float* small, ConvShape s, float* destination, int start, int end, int first = 0)
     {
         int channels = s.OutChannels;
         for (int q = start; q < end; q++)
         {
             int iw = q % s.InWidth, rest = q / s.InWidth, ih = rest % s.InHeight, n = rest / s.InHeight;
-            float* row = destination + (long)q * s.TransposedTaps;
+            float* row = destination + (long)(q - first) * s.TransposedTaps;
             for (int kh = 0; kh < s.Kernel; kh++)
             for (int kw = 0; kw < s.Kernel; kw++)
             {
@@ -70,16 +73,19 @@ internal static unsafe class ConvLowering
     }
 }
 
-/// <summary>Im2col rows as a job for the worker pool: each row is a copy, so any split gives the same matrix.</summary>
-internal readonly unsafe struct Im2ColRows(float* image, ConvShape shape, float* destination) : IRangeJob
+/// <summary>
+/// A chunk of im2col rows as a job for the worker pool: item i is row <paramref name="first"/> + i, written at
+/// destination + i·taps. Each row is a copy, so any split gives the same matrix.
+/// </summary>
+internal readonly unsafe struct Im2ColRows(float* image, ConvShape shape, float* destination, int first) : IRangeJob
 {
-    public void Run(int start, int end) => ConvLowering.Im2Col(image, shape, destination, start, end);
+    public void Run(int start, int end) => ConvLowering.Im2Col(image, shape, destination, first + start, first + end, first);
 }
 
-/// <summary>Transposed im2col rows as a job for the worker pool.</summary>
-internal readonly unsafe struct TransposedIm2ColRows(float* small, ConvShape shape, float* destination) : IRangeJob
+/// <summary>A chunk of transposed im2col rows as a job for the worker pool (see <see cref="Im2ColRows"/>).</summary>
+internal readonly unsafe struct TransposedIm2ColRows(float* small, ConvShape shape, float* destination, int first) : IRangeJob
 {
-    public void Run(int start, int end) => ConvLowering.TransposedIm2Col(small, shape, destination, start, end);
+    public void Run(int start, int end) => ConvLowering.TransposedIm2Col(small, shape, destination, first + start, first + end, first);
 }
 
 /// <summary>

@@ -78,28 +78,51 @@ public sealed unsafe partial class CpuAccelerator
         }
     }
 
-    /// <summary>out[OutRows × OutChannels] = im2col(image) · wᵀ, then the epilogue.</summary>
+    /// <summary>
+    /// Floats of lowered operand per GEMM call (16 MB): the scratch stays bounded instead of growing to the whole
+    /// batch's operand (the last transposed convolution's is 200 MB at batch 128), and each call stays large
+    /// enough for the GEMM's fork-join and packing to pay (at 2 MB chunks the conv step took 2.5× as long).
+    /// Each output row is its own dot products, so chunking changes no bit. Tests set it small to cut many chunks.
+    /// </summary>
+    internal int ConvChunkFloats { get; init; } = 1 << 22;
+
+    /// <summary>Rows per chunk for a reduction of <paramref name="reduction"/> terms: a multiple of 64, at least 64.</summary>
+    private int ChunkRows(int reduction) => Math.Max(64, ConvChunkFloats / Math.Max(1, reduction)) / 64 * 64;
+
+    /// <summary>out[OutRows × OutChannels] = im2col(image) · wᵀ, then the epilogue, in chunks of rows.</summary>
     private void ImageTimesWeights<TEpilogue>(float* image, float* w, float* output, ConvShape shape, TEpilogue epilogue)
-        where TEpilogue : struct, IGemmEpilogue
+        where TEpilogue : struct, IGemmEpilogue, IRowShiftable<TEpilogue>
     {
-        if (shape.OutRows == 0) return;
-        float* columns = _convScratch.Get<float>(ConvScratch.Use.Columns, (long)shape.OutRows * shape.Taps);
-        Im2ColJobs.Run(new Im2ColRows(image, shape, columns), shape.OutRows, minChunk: 64);
-        Multiply(GemmOperand.RowMajor(columns, shape.Taps), GemmOperand.Transposed(w, shape.Taps),
-            output, shape.OutChannels, shape.OutRows, shape.OutChannels, shape.Taps, epilogue);
+        int rows = shape.OutRows, chunk = Math.Min(rows, ChunkRows(shape.Taps));
+        if (rows == 0) return;
+        float* columns = _convScratch.Get<float>(ConvScratch.Use.Columns, (long)chunk * shape.Taps);
+        for (int row0 = 0; row0 < rows; row0 += chunk)
+        {
+            int count = Math.Min(chunk, rows - row0);
+            Im2ColJobs.Run(new Im2ColRows(image, shape, columns, row0), count, minChunk: 64);
+            Multiply(GemmOperand.RowMajor(columns, shape.Taps), GemmOperand.Transposed(w, shape.Taps),
+                output + (long)row0 * shape.OutChannels, shape.OutChannels, count, shape.OutChannels, shape.Taps,
+                epilogue.ShiftedBy(row0, shape.OutChannels));
+        }
     }
 
-    /// <summary>out[InRows × InChannels] = im2colᵀ(small) · w regrouped by input channel, then the epilogue.</summary>
+    /// <summary>out[InRows × InChannels] = im2colᵀ(small) · w regrouped by input channel, then the epilogue, in chunks of rows.</summary>
     private void SmallTimesWeights<TEpilogue>(float* small, float* w, float* output, ConvShape shape, TEpilogue epilogue)
-        where TEpilogue : struct, IGemmEpilogue
+        where TEpilogue : struct, IGemmEpilogue, IRowShiftable<TEpilogue>
     {
-        if (shape.InRows == 0) return;
-        float* columns = _convScratch.Get<float>(ConvScratch.Use.Columns, (long)shape.InRows * shape.TransposedTaps);
+        int rows = shape.InRows, chunk = Math.Min(rows, ChunkRows(shape.TransposedTaps));
+        if (rows == 0) return;
+        float* columns = _convScratch.Get<float>(ConvScratch.Use.Columns, (long)chunk * shape.TransposedTaps);
         float* weights = _convScratch.Get<float>(ConvScratch.Use.Weights, (long)shape.TransposedTaps * shape.InChannels);
-        TransposedIm2ColJobs.Run(new TransposedIm2ColRows(small, shape, columns), shape.InRows, minChunk: 64);
         ConvLowering.WeightsByInputChannel(w, shape, weights);
-        Multiply(GemmOperand.RowMajor(columns, shape.TransposedTaps), GemmOperand.RowMajor(weights, shape.InChannels),
-            output, shape.InChannels, shape.InRows, shape.InChannels, shape.TransposedTaps, epilogue);
+        for (int row0 = 0; row0 < rows; row0 += chunk)
+        {
+            int count = Math.Min(chunk, rows - row0);
+            TransposedIm2ColJobs.Run(new TransposedIm2ColRows(small, shape, columns, row0), count, minChunk: 64);
+            Multiply(GemmOperand.RowMajor(columns, shape.TransposedTaps), GemmOperand.RowMajor(weights, shape.InChannels),
+                output + (long)row0 * shape.InChannels, shape.InChannels, count, shape.InChannels, shape.TransposedTaps,
+                epilogue.ShiftedBy(row0, shape.InChannels));
+        }
     }
 
     /// <summary>dw[OutChannels × Taps] = smallᵀ · im2col(large), the output positions summed in order; zeros over none.</summary>
@@ -111,7 +134,7 @@ public sealed unsafe partial class CpuAccelerator
             return;
         }
         float* columns = _convScratch.Get<float>(ConvScratch.Use.Columns, (long)shape.OutRows * shape.Taps);
-        Im2ColJobs.Run(new Im2ColRows(large, shape, columns), shape.OutRows, minChunk: 64);
+        Im2ColJobs.Run(new Im2ColRows(large, shape, columns, 0), shape.OutRows, minChunk: 64);
         Multiply(GemmOperand.Transposed(small, shape.OutChannels), GemmOperand.RowMajor(columns, shape.Taps),
             dw, shape.Taps, shape.OutChannels, shape.Taps, shape.OutRows, new NoEpilogue());
     }

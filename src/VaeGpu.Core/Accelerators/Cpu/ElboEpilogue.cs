@@ -14,8 +14,13 @@ namespace VaeGpu.Accelerators.Cpu;
 /// </summary>
 internal readonly unsafe struct ElboEpilogue(
     float* bias, float* target, float* nll, bool writeGradient, float gradScale, Likelihood likelihood, float* logSigma,
-    bool vectorized, double* rowTotals = null) : IGemmEpilogue
+    bool vectorized, double* rowTotals = null) : IGemmEpilogue, IRowShiftable<ElboEpilogue>
 {
+    /// <summary>The targets have C's row length; nll or the row totals one value per row.</summary>
+    public ElboEpilogue ShiftedBy(int rows, int rowLength) =>
+        new(bias, target + (nint)rows * rowLength, nll is null ? null : nll + rows, writeGradient, gradScale, likelihood, logSigma,
+            vectorized, rowTotals is null ? null : rowTotals + rows);
+
     public bool NeedsWholeRows => true;
 
     public void Apply(float* c, int ldc, int row0, int rows, int column0, int columns)

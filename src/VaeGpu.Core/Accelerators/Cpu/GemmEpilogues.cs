@@ -13,6 +13,16 @@ internal unsafe interface IGemmEpilogue
     void Apply(float* c, int ldc, int row0, int rows, int column0, int columns);
 }
 
+/// <summary>
+/// An epilogue whose per-row operands can start further down: the cpu convolutions multiply their rows in
+/// chunks (C, and every per-row operand, moved by the chunk's first row), which changes no row's arithmetic.
+/// </summary>
+internal interface IRowShiftable<TSelf> where TSelf : struct, IGemmEpilogue
+{
+    /// <summary>The same epilogue for a C (of rows of <paramref name="rowLength"/> floats) that starts <paramref name="rows"/> rows further down.</summary>
+    TSelf ShiftedBy(int rows, int rowLength);
+}
+
 /// <summary>Plain C = A·B (weight gradients).</summary>
 internal readonly unsafe struct NoEpilogue : IGemmEpilogue
 {
@@ -22,8 +32,12 @@ internal readonly unsafe struct NoEpilogue : IGemmEpilogue
 }
 
 /// <summary>C = act(C + bias): the forward pass of a linear layer.</summary>
-internal readonly unsafe struct BiasActivationEpilogue(float* bias, Activation activation) : IGemmEpilogue
+internal readonly unsafe struct BiasActivationEpilogue(float* bias, Activation activation)
+    : IGemmEpilogue, IRowShiftable<BiasActivationEpilogue>
 {
+    /// <summary>The bias is per column: nothing moves.</summary>
+    public BiasActivationEpilogue ShiftedBy(int rows, int rowLength) => this;
+
     public bool NeedsWholeRows => false;
 
     public void Apply(float* c, int ldc, int row0, int rows, int column0, int columns)
@@ -39,8 +53,11 @@ internal readonly unsafe struct BiasActivationEpilogue(float* bias, Activation a
 }
 
 /// <summary>C = C ⊙ act'(y), y the layer input (the lower layer's output): the dX of a backward pass.</summary>
-internal readonly unsafe struct ActivationDerivativeEpilogue(float* y, int ldy, Activation activation) : IGemmEpilogue
+internal readonly unsafe struct ActivationDerivativeEpilogue(float* y, int ldy, Activation activation)
+    : IGemmEpilogue, IRowShiftable<ActivationDerivativeEpilogue>
 {
+    public ActivationDerivativeEpilogue ShiftedBy(int rows, int rowLength) => new(y + (nint)rows * ldy, ldy, activation);
+
     public bool NeedsWholeRows => false;
 
     public void Apply(float* c, int ldc, int row0, int rows, int column0, int columns)
