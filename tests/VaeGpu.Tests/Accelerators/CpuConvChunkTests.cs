@@ -8,6 +8,7 @@ namespace VaeGpu.Tests.Accelerators;
 /// The cpu accelerator multiplies a convolution's rows in chunks (bounded scratch); the op suites' shapes fit in
 /// one chunk, so here the chunk is cut to 64 rows and every conv op must give the one-chunk result bit for bit.
 /// </summary>
+[Trait("CpuPaths", "all")] // .ci/run runs these again on the AVX2 and the scalar CPU paths
 public sealed class CpuConvChunkTests
 {
     [Theory]

@@ -12,8 +12,9 @@ namespace VaeGpu.Tests.Training;
 /// A convolutional VAE (28×28×1, channels 4,8, latent 4) trains through the Trainer like the MLP: its loss
 /// falls over two epochs, and every accelerator gives the same bits, as the design promises: the cpu
 /// accelerator with either GEMM and 1 or 2 threads, and ILGPU's kernels at both versions on ilgpu-cpu, end
-/// with the same parameters, Adam moments and per-epoch losses.
+/// with the same parameters, Adam moments and per-epoch losses, and so does OpenCL (PoCL in CI) or CUDA where present.
 /// </summary>
+[Trait("CpuPaths", "all")] // .ci/run runs these again on the AVX2 and the scalar CPU paths
 public sealed class ConvTrainingTests
 {
     private const int BatchSize = 32, Examples = 8 * BatchSize;
@@ -42,12 +43,16 @@ public sealed class ConvTrainingTests
         Run reference = Train(new CpuAccelerator(threads: 1, gemmVersion: 1));
         Assert.True(reference.Losses[1] < reference.Losses[0], $"the loss did not fall: {string.Join(", ", reference.Losses)}");
 
-        var others = new (string Name, Func<IAccelerator> Create)[]
+        var others = new List<(string Name, Func<IAccelerator> Create)>
         {
             ("cpu gemm v2, 2 threads", () => new CpuAccelerator(threads: 2, gemmVersion: 2)),
             ("ilgpu-cpu k1", () => IlgpuTestDevice.Create(IlgpuTestDevice.IlgpuCpu, new KernelVersions(1, 1, 1, Conv: 1))),
             ("ilgpu-cpu k2", () => IlgpuTestDevice.Create(IlgpuTestDevice.IlgpuCpu, new KernelVersions(2, 2, 2, Conv: 2))),
         };
+        // A real OpenCL runtime (PoCL in CI) or a GPU where one is here: the same bits are promised there too.
+        foreach (DeviceRequest device in new[] { IlgpuTestDevice.OpenCl, IlgpuTestDevice.Cuda })
+            if (IlgpuTestDevice.SkipReason(device) is null)
+                others.Add(($"{device} k2", () => IlgpuTestDevice.Create(device, new KernelVersions(2, 2, 2, Conv: 2))));
         foreach ((string name, Func<IAccelerator> create) in others)
         {
             Run run = Train(create());
