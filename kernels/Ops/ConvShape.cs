@@ -81,9 +81,8 @@ public readonly struct ConvShape
         int bigHeight = (height - 1) * stride - 2 * padding + kernel + outputPadding;
         int bigWidth = (width - 1) * stride - 2 * padding + kernel + outputPadding;
         Check(bigHeight > 0 && bigWidth > 0, "image", $"{height}×{width}", $"gives an output of {bigHeight}×{bigWidth}");
-        ConvShape shape = Conv2d(batch, outChannels, bigHeight, bigWidth, inChannels, kernel, stride, padding);
-        // outputPadding < stride keeps the floor in Conv2d's output size from rounding to another size.
-        return shape;
+        // outputPadding < stride keeps the floor in Conv2d's output size from rounding to another size than height × width.
+        return Conv2d(batch, outChannels, bigHeight, bigWidth, inChannels, kernel, stride, padding);
     }
 
     /// <summary>The same convolution over <paramref name="batch"/> images.</summary>
