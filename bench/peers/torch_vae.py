@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The PyTorch peer of VaeGpu's default model, for side-by-side GPU timings (bench/GPU.md).
+"""The PyTorch peer of VaeGpu's models (torch_models.py), for side-by-side timings and fidelity (bench/GPU.md).
 
 Same model and training as `VaeGpu.Cli train` with its defaults: 784-400-20-400-784, ReLU, one
 encoder head of 2*20 outputs (mu, logvar), Bernoulli likelihood as BCE-with-logits summed over
@@ -9,6 +9,9 @@ torch.randperm permutation per epoch and scaled by 1/255 on the device: no DataL
 copies per step. Modes: "eager", and "compile" = torch.compile(mode="reduce-overhead") of the
 whole training step (CUDA graphs under the hood; the last, shorter batch of an epoch is dropped
 so that every step has the same shape).
+
+`--arch conv` trains the convolutional model (`--channels 32,64`); `--device cpu` runs on the CPU (the
+conv fidelity run of bench/RESULTS.md: Debian's /usr/bin/python3 with python3-torch).
 
 Prints one line per epoch: epoch, seconds of the training pass (synchronized), samples/s,
 train -ELBO (mean per example) and test -ELBO (sampled z, as VaeGpu's metrics.csv reports it).
@@ -21,7 +24,9 @@ import sys
 import time
 
 import torch
-import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import torch_models  # noqa: E402  (the models, shared with torch_vae_cpu.py)
 
 
 def read_idx_images(path):
@@ -42,25 +47,6 @@ def find(directory, name):
     raise SystemExit(f"{os.path.join(directory, name)}: not found (nor .gz)")
 
 
-class Vae(torch.nn.Module):
-    def __init__(self, pixels=784, hidden=400, latent=20):
-        super().__init__()
-        self.latent = latent
-        self.enc = torch.nn.Linear(pixels, hidden)
-        self.head = torch.nn.Linear(hidden, 2 * latent)
-        self.dec = torch.nn.Linear(latent, hidden)
-        self.out = torch.nn.Linear(hidden, pixels)
-
-    def forward(self, x):
-        h = F.relu(self.enc(x))
-        mu, logvar = self.head(h).split(self.latent, dim=1)
-        z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
-        logits = self.out(F.relu(self.dec(z)))
-        recon = F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(dim=1)
-        kl = -0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(dim=1)
-        return recon, kl
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default="/usr/share/datasets/fashion-mnist", help="folder with the Fashion-MNIST IDX files")
@@ -69,18 +55,27 @@ def main():
     parser.add_argument("--mode", choices=["eager", "compile"], default="eager")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--arch", choices=["mlp", "conv"], default="mlp")
+    parser.add_argument("--channels", default="32,64", help="conv: the encoder's channel list")
+    parser.add_argument("--device", choices=["cuda", "cpu"], default="cuda")
+    parser.add_argument("--threads", type=int, default=0, help="cpu: torch.set_num_threads (0: PyTorch's default)")
     args = parser.parse_args()
 
-    if not torch.cuda.is_available():
+    if args.device == "cuda" and not torch.cuda.is_available():
         raise SystemExit("torch_vae.py: CUDA is not available to PyTorch")
-    device = torch.device("cuda")
+    device = torch.device(args.device)
+    if args.threads > 0:
+        torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     train = read_idx_images(find(args.data, "train-images-idx3-ubyte")).to(device)
     test = read_idx_images(find(args.data, "t10k-images-idx3-ubyte")).to(device)
-    print(f"torch {torch.__version__}, CUDA {torch.version.cuda}, {torch.cuda.get_device_name(0)}; "
-          f"mode {args.mode}, batch {args.batch_size}, train {train.shape[0]}, test {test.shape[0]}", flush=True)
+    where = (f"CUDA {torch.version.cuda}, {torch.cuda.get_device_name(0)}" if args.device == "cuda"
+             else f"cpu, {torch.get_num_threads()} threads")
+    print(f"torch {torch.__version__}, {where}; arch {args.arch}"
+          f"{' ' + args.channels if args.arch == 'conv' else ''}, mode {args.mode}, batch {args.batch_size}, "
+          f"seed {args.seed}, train {train.shape[0]}, test {test.shape[0]}", flush=True)
 
-    model = Vae().to(device)
+    model = torch_models.build(args.arch, args.channels).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
 
     def step(x):
@@ -103,6 +98,10 @@ def main():
             total += (recon + kl).sum()
         return total.item() / test.shape[0]
 
+    def synchronize():
+        if args.device == "cuda":
+            torch.cuda.synchronize()
+
     batch = args.batch_size
     full_batches = train.shape[0] // batch
     # compile: fixed shapes only (the last, shorter batch is dropped); eager keeps it, as VaeGpu does.
@@ -115,13 +114,13 @@ def main():
     for epoch in range(1, args.epochs + 1):
         model.train()
         permutation = torch.randperm(train.shape[0], device=device)
-        torch.cuda.synchronize()
+        synchronize()
         started = time.perf_counter()
         total = torch.zeros((), device=device)
         for s, e in ends:
             x = train[permutation[s:e]].float().div_(255)
             total += step(x)
-        torch.cuda.synchronize()
+        synchronize()
         seconds = time.perf_counter() - started
         train_loss = total.item() / examples
         model.eval()

@@ -1,9 +1,9 @@
 #!/usr/bin/python3
-"""PyTorch peer for `vaegpu bench`: the default VaeGpu model trained the plain PyTorch way, on the CPU.
+"""PyTorch peer for `vaegpu bench`: a VaeGpu model (torch_models.py) trained the plain PyTorch way, on the CPU.
 
-Same model (784-400-20-400-784, ReLU, one encoder head of 2x20 outputs, Bernoulli likelihood with
-BCE from logits summed over pixels, closed-form KL, loss = batch mean of recon + KL), PyTorch's
-default nn.Linear init (the one VaeGpu copies), Adam(lr=1e-3), batch 128, Fashion-MNIST train
+Same model (default: 784-400-20-400-784, ReLU, one encoder head of 2x20 outputs; `--arch conv`: the
+convolutional model with `--channels 32,64`; Bernoulli likelihood with BCE from logits summed over pixels,
+closed-form KL, loss = batch mean of recon + KL), PyTorch's default init (the one VaeGpu copies), Adam(lr=1e-3), batch 128, Fashion-MNIST train
 images held as one float tensor in memory (no DataLoader), a fresh permutation per pass,
 torch.set_num_threads(2). Prints one JSON line: training samples/s over the timed window.
 
@@ -14,8 +14,10 @@ import argparse, gzip, json, os, sys, time
 
 import numpy as np
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import torch_models  # noqa: E402  (the models, shared with torch_vae.py)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA_DIRS = ["/usr/share/datasets/fashion-mnist", os.path.join(HERE, "..", "..", "data", "fashion-mnist")]
@@ -34,44 +36,27 @@ def load_images():
     sys.exit("no Fashion-MNIST images found in " + ", ".join(DATA_DIRS))
 
 
-class Vae(nn.Module):
-    def __init__(self, inputs=784, hidden=400, latent=20):
-        super().__init__()
-        self.latent = latent
-        self.enc = nn.Linear(inputs, hidden)
-        self.head = nn.Linear(hidden, 2 * latent)
-        self.dec = nn.Linear(latent, hidden)
-        self.out = nn.Linear(hidden, inputs)
-
-    def forward(self, x):
-        head = self.head(F.relu(self.enc(x)))
-        mu, logvar = head[:, : self.latent], head[:, self.latent :]
-        z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
-        logits = self.out(F.relu(self.dec(z)))
-        return logits, mu, logvar
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=10.0, help="timed window (after a warm-up)")
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--hidden", type=int, default=400)
+    parser.add_argument("--arch", choices=["mlp", "conv"], default="mlp")
+    parser.add_argument("--channels", default="32,64", help="conv: the encoder's channel list")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
     data, path = load_images()
-    model = Vae(hidden=args.hidden)
+    model = torch_models.build(args.arch, args.channels, hidden=args.hidden)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     batch = args.batch_size
     n = data.shape[0] // batch * batch
 
     def step(x):
-        logits, mu, logvar = model(x)
-        recon = F.binary_cross_entropy_with_logits(logits, x, reduction="sum")
-        kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
-        loss = (recon + kl) / x.shape[0]
+        recon, kl = model(x)
+        loss = (recon + kl).mean()
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -95,7 +80,8 @@ def main():
             break
     print(json.dumps({
         "peer": "pytorch", "torch": torch.__version__, "threads": torch.get_num_threads(),
-        "batch": batch, "hidden": args.hidden, "steps": steps, "seconds": round(elapsed, 3),
+        "batch": batch, "arch": args.arch,
+        "channels": args.channels if args.arch == "conv" else None, "hidden": args.hidden, "steps": steps, "seconds": round(elapsed, 3),
         "samples_per_s": round(steps * batch / elapsed, 1), "step_ms": round(1000 * elapsed / steps, 4),
         "data": path,
     }))

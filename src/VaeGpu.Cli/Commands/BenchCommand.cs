@@ -7,6 +7,7 @@ using VaeGpu.Cli.Devices;
 using VaeGpu.Configuration;
 using VaeGpu.Data;
 using VaeGpu.Kernels;
+using VaeGpu.Model;
 using VaeGpu.Accelerators.Selection;
 
 namespace VaeGpu.Cli.Commands;
@@ -240,35 +241,48 @@ public sealed class BenchCommand(CliConsole console) : ICommand
         }
     }
 
-    /// <summary>--profile: each op's time per step of the default model at batch 128, for <paramref name="seconds"/> per accelerator.</summary>
+    /// <summary>
+    /// --profile: each op's time per step at batch 128 of the default model and of the default conv model, for
+    /// <paramref name="seconds"/> per model and accelerator.
+    /// </summary>
     private int Profile(string? device, double seconds, DataSplit data)
     {
         const int batch = 128;
         TextWriter o = console.Out;
-        o.WriteLine($"data: {data.Description}; default model 784-400-20-400-784 relu bernoulli, batch {batch}");
+        o.WriteLine($"data: {data.Description}; batch {batch}");
         o.WriteLine("each op waits for the device before the next (Synchronize), so on a GPU read the shares, not the sum");
+        var models = new[]
+        {
+            ("default model 784-400-20-400-784 relu bernoulli", TrainingStepRunner.DefaultArchitecture()),
+            ("conv model 28×28×1, channels 32,64, latent 20", TrainingStepRunner.DefaultConvArchitecture()),
+        };
         foreach ((string label, IAccelerator accelerator) in Accelerators(device, everyKernelVersion: false))
         {
-            using var profiling = new ProfilingAccelerator(accelerator);
-            using var steps = new TrainingStepRunner(profiling, TrainingStepRunner.DefaultArchitecture(), data.Train, batch);
-            steps.Run(5);
+        // One wrapper per accelerator: disposing it disposes the accelerator.
+        using var profiling = new ProfilingAccelerator(accelerator);
+        foreach ((string model, VaeArchitecture architecture) in models)
+        {
+            using var steps = new TrainingStepRunner(profiling, architecture, data.Train, batch);
+            steps.Run(3);
             profiling.Reset();
             int count = 0;
             var clock = System.Diagnostics.Stopwatch.StartNew();
             while (clock.Elapsed.TotalSeconds < seconds || count < 10)
             {
-                steps.Run(10);
-                count += 10;
+                steps.Run(5);
+                count += 5;
             }
             double stepSeconds = clock.Elapsed.TotalSeconds / count;
             var totals = profiling.Totals;
             double opSeconds = totals.Sum(t => t.Seconds) / count;
             o.WriteLine();
-            o.WriteLine($"{label}: {accelerator.Name}; {count} steps, {F(stepSeconds * 1e3, "F3")} ms a step " +
+            o.WriteLine($"{label}, {model}: {accelerator.Name}; {count} steps, {F(stepSeconds * 1e3, "F3")} ms a step " +
                         $"({F(batch / stepSeconds, "N0")} samples/s profiled; the ops add up to {F(opSeconds * 1e3, "F3")} ms)");
-            o.WriteLine($"  {"op",-34} {"ms/step",9} {"share",6} {"calls/step",10}");
+            int width = Math.Max(34, totals.Max(t => t.Op.Length));
+            o.WriteLine($"  {"op".PadRight(width)} {"ms/step",9} {"share",6} {"calls/step",10}");
             foreach ((string op, double total, long calls) in totals)
-                o.WriteLine($"  {op,-34} {F(total / count * 1e3, "F3"),9} {F(total / count / opSeconds * 100, "F1"),5}% {F(calls / (double)count, "F0"),10}");
+                o.WriteLine($"  {op.PadRight(width)} {F(total / count * 1e3, "F3"),9} {F(total / count / opSeconds * 100, "F1"),5}% {F(calls / (double)count, "F0"),10}");
+        }
         }
         return CliApp.Success;
     }

@@ -14,7 +14,8 @@ public abstract partial class AcceleratorOpTests
     /// <summary>
     /// batch, in channels, height, width, out channels, kernel, stride, padding: 1×1 images and kernels, odd and
     /// non-square sizes, every stride the model allows and 3, channel counts off every tile (33, 65), the model's
-    /// first two layers (28 → 14 → 7, channels cut for ilgpu-cpu's speed) and sizes that do not halve (7 → 3).
+    /// first two layers (28 → 14 → 7, channels cut for ilgpu-cpu's speed), sizes that do not halve (7 → 3), and a
+    /// stride above the kernel (3 over 2: some positions of the transposed direction get no tap at all).
     /// </summary>
     public static TheoryData<int, int, int, int, int, int, int, int> ConvShapes => new()
     {
@@ -27,6 +28,7 @@ public abstract partial class AcceleratorOpTests
         { 2, 3, 10, 11, 5, 4, 3, 2 },
         { 1, 33, 3, 3, 17, 3, 1, 1 },
         { 4, 2, 4, 4, 65, 2, 2, 0 },
+        { 2, 3, 8, 7, 5, 2, 3, 1 },
     };
 
     public static TheoryData<int, int, int, int, int, int, int, int, Activation> ConvForwardCases => ConvCases(AllActivations);

@@ -62,6 +62,49 @@ internal static unsafe class ConvLowering
         }
     }
 
+    /// <summary>
+    /// Rows [start, end) of one stride phase's part of the transposed im2col (<see cref="StridePhase"/>):
+    /// [phase positions × phase reduction], row q = (n, a, b) the position (ih, iw) = (FirstRow + a·S,
+    /// FirstColumn + b·S), column (th, tw, oc) the tap (RowPhase + th·S, ColumnPhase + tw·S): the nonzero
+    /// columns of <see cref="TransposedIm2Col"/>'s row (n, ih, iw), in their order.
+    /// </summary>
+    public static void PhaseIm2Col(float* small, ConvShape s, StridePhase phase, float* destination, int start, int end, int first = 0)
+    {
+        int channels = s.OutChannels, reduction = phase.Reduction(s);
+        for (int q = start; q < end; q++)
+        {
+            int b = q % phase.Columns, rest = q / phase.Columns, a = rest % phase.Rows, n = rest / phase.Rows;
+            int ih = phase.FirstRow + a * s.Stride, iw = phase.FirstColumn + b * s.Stride;
+            float* row = destination + (long)(q - first) * reduction;
+            for (int th = 0; th < phase.TapRows; th++)
+            for (int tw = 0; tw < phase.TapColumns; tw++)
+            {
+                var taps = new Span<float>(row + (th * phase.TapColumns + tw) * channels, channels);
+                // y and x are multiples of S by the phase's choice of taps.
+                int y = ih + s.Padding - phase.RowPhase - th * s.Stride, x = iw + s.Padding - phase.ColumnPhase - tw * s.Stride;
+                int oh = y / s.Stride, ow = x / s.Stride;
+                if (y >= 0 && x >= 0 && oh < s.OutHeight && ow < s.OutWidth)
+                    new ReadOnlySpan<float>(small + ((long)(n * s.OutHeight + oh) * s.OutWidth + ow) * channels, channels).CopyTo(taps);
+                else
+                    taps.Clear();
+            }
+        }
+    }
+
+    /// <summary>The rows of <see cref="WeightsByInputChannel"/> that one stride phase reads: [(th, tw, oc) × InChannels].</summary>
+    public static void PhaseWeights(float* w, ConvShape s, StridePhase phase, float* destination)
+    {
+        for (int th = 0; th < phase.TapRows; th++)
+        for (int tw = 0; tw < phase.TapColumns; tw++)
+        {
+            int tap = (phase.RowPhase + th * s.Stride) * s.Kernel + phase.ColumnPhase + tw * s.Stride;
+            for (int oc = 0; oc < s.OutChannels; oc++)
+                new ReadOnlySpan<float>(w + ((long)oc * s.Kernel * s.Kernel + tap) * s.InChannels, s.InChannels)
+                    .CopyTo(new Span<float>(destination + ((long)(th * phase.TapColumns + tw) * s.OutChannels + oc) * s.InChannels,
+                        s.InChannels));
+        }
+    }
+
     /// <summary>w [OutChannels × k × k × InChannels] as [(kh, kw, oc) × InChannels].</summary>
     public static void WeightsByInputChannel(float* w, ConvShape s, float* destination)
     {
@@ -88,16 +131,22 @@ internal readonly unsafe struct TransposedIm2ColRows(float* small, ConvShape sha
     public void Run(int start, int end) => ConvLowering.TransposedIm2Col(small, shape, destination, first + start, first + end, first);
 }
 
+/// <summary>A chunk of one stride phase's im2col rows as a job for the worker pool (see <see cref="Im2ColRows"/>).</summary>
+internal readonly unsafe struct PhaseIm2ColRows(float* small, ConvShape shape, StridePhase phase, float* destination, int first) : IRangeJob
+{
+    public void Run(int start, int end) => ConvLowering.PhaseIm2Col(small, shape, phase, destination, first + start, first + end, first);
+}
+
 /// <summary>
 /// Native scratch for the lowered convolution operands (and the fused loss's logits and pixel sums), one
 /// buffer per use, grown on demand and kept (a training step then allocates nothing); freed with the accelerator.
 /// </summary>
 internal sealed unsafe class ConvScratch : IDisposable
 {
-    public enum Use { Columns, Weights, Logits, PixelSums }
+    public enum Use { Columns, Weights, Logits, PixelSums, PhaseSums }
 
-    private readonly void*[] _buffers = new void*[4];
-    private readonly long[] _bytes = new long[4];
+    private readonly void*[] _buffers = new void*[5];
+    private readonly long[] _bytes = new long[5];
 
     /// <summary>Room for <paramref name="count"/> elements for <paramref name="use"/>; the contents are not kept.</summary>
     public T* Get<T>(Use use, long count) where T : unmanaged

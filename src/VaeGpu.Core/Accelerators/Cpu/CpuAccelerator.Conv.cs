@@ -12,12 +12,16 @@ public sealed unsafe partial class CpuAccelerator
     private readonly ConvScratch _convScratch = new();
     private ParallelRanges<Im2ColRows>? _im2col;
     private ParallelRanges<TransposedIm2ColRows>? _transposedIm2col;
+    private ParallelRanges<PhaseIm2ColRows>? _phaseIm2col;
+    private readonly Dictionary<Type, object> _epilogueJobs = new();
 
     // Made on first use: an MLP never needs them. A few chunks per thread, as the other element-wise jobs.
     private ParallelRanges<Im2ColRows> Im2ColJobs => _im2col ??= new ParallelRanges<Im2ColRows>(_workers, Threads * 2);
 
     private ParallelRanges<TransposedIm2ColRows> TransposedIm2ColJobs =>
         _transposedIm2col ??= new ParallelRanges<TransposedIm2ColRows>(_workers, Threads * 2);
+
+    private ParallelRanges<PhaseIm2ColRows> PhaseIm2ColJobs => _phaseIm2col ??= new ParallelRanges<PhaseIm2ColRows>(_workers, Threads * 2);
 
     public void Conv2dForward(DeviceSpan<float> x, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> y,
         ConvShape shape, Activation activation)
@@ -106,12 +110,30 @@ public sealed unsafe partial class CpuAccelerator
         }
     }
 
-    /// <summary>out[InRows × InChannels] = im2colᵀ(small) · w regrouped by input channel, then the epilogue, in chunks of rows.</summary>
+    /// <summary>
+    /// out[InRows × InChannels] = im2colᵀ(small) · w regrouped by input channel, then the epilogue. With stride 1
+    /// one GEMM per chunk of rows with the epilogue fused; with stride S one GEMM per stride phase over its taps
+    /// alone (<see cref="StridePhase"/>: 1/S² of the reduction, the rest are zeros), its rows scattered to the
+    /// output, then the epilogue over the finished sums, which it sees exactly as the fused one would.
+    /// </summary>
     private void SmallTimesWeights<TEpilogue>(float* small, float* w, float* output, ConvShape shape, TEpilogue epilogue)
         where TEpilogue : struct, IGemmEpilogue, IRowShiftable<TEpilogue>
     {
+        if (shape.InRows == 0) return;
+        if (shape.Stride == 1)
+        {
+            WholeReductionTimesWeights(small, w, output, shape, epilogue);
+            return;
+        }
+        for (int index = 0; index < shape.Stride * shape.Stride; index++)
+            PhaseTimesWeights(small, w, output, shape, StridePhase.At(shape, index));
+        EpilogueJobs<TEpilogue>().Run(new EpilogueRows<TEpilogue>(epilogue, output, shape.InChannels), shape.InRows, minChunk: 64);
+    }
+
+    private void WholeReductionTimesWeights<TEpilogue>(float* small, float* w, float* output, ConvShape shape, TEpilogue epilogue)
+        where TEpilogue : struct, IGemmEpilogue, IRowShiftable<TEpilogue>
+    {
         int rows = shape.InRows, chunk = Math.Min(rows, ChunkRows(shape.TransposedTaps));
-        if (rows == 0) return;
         float* columns = _convScratch.Get<float>(ConvScratch.Use.Columns, (long)chunk * shape.TransposedTaps);
         float* weights = _convScratch.Get<float>(ConvScratch.Use.Weights, (long)shape.TransposedTaps * shape.InChannels);
         ConvLowering.WeightsByInputChannel(w, shape, weights);
@@ -123,6 +145,41 @@ public sealed unsafe partial class CpuAccelerator
                 output + (long)row0 * shape.InChannels, shape.InChannels, count, shape.InChannels, shape.TransposedTaps,
                 epilogue.ShiftedBy(row0, shape.InChannels));
         }
+    }
+
+    /// <summary>One stride phase's raw sums into its rows of <paramref name="output"/>, in chunks of its positions.</summary>
+    private void PhaseTimesWeights(float* small, float* w, float* output, ConvShape shape, StridePhase phase)
+    {
+        int positions = phase.Positions(shape), reduction = phase.Reduction(shape);
+        if (positions == 0) return;
+        if (reduction == 0)
+        {
+            // No tap reaches these positions (stride above the kernel): their sums are the empty sum, +0.
+            for (int q = 0; q < positions; q++)
+                new Span<float>(output + phase.LargeRow(shape, q) * shape.InChannels, shape.InChannels).Clear();
+            return;
+        }
+        int chunk = Math.Min(positions, ChunkRows(reduction));
+        float* columns = _convScratch.Get<float>(ConvScratch.Use.Columns, (long)chunk * reduction);
+        float* weights = _convScratch.Get<float>(ConvScratch.Use.Weights, (long)reduction * shape.InChannels);
+        float* sums = _convScratch.Get<float>(ConvScratch.Use.PhaseSums, (long)chunk * shape.InChannels);
+        ConvLowering.PhaseWeights(w, shape, phase, weights);
+        for (int q0 = 0; q0 < positions; q0 += chunk)
+        {
+            int count = Math.Min(chunk, positions - q0);
+            PhaseIm2ColJobs.Run(new PhaseIm2ColRows(small, shape, phase, columns, q0), count, minChunk: 64);
+            Multiply(GemmOperand.RowMajor(columns, reduction), GemmOperand.RowMajor(weights, shape.InChannels),
+                sums, shape.InChannels, count, shape.InChannels, reduction,
+                new ScatterPhaseRows(output, shape.InChannels, shape, phase, q0));
+        }
+    }
+
+    /// <summary>The worker-pool runner of an epilogue over finished rows, one per epilogue type, made on first use.</summary>
+    private ParallelRanges<EpilogueRows<TEpilogue>> EpilogueJobs<TEpilogue>() where TEpilogue : struct, IGemmEpilogue
+    {
+        if (!_epilogueJobs.TryGetValue(typeof(TEpilogue), out object? jobs))
+            _epilogueJobs[typeof(TEpilogue)] = jobs = new ParallelRanges<EpilogueRows<TEpilogue>>(_workers, Threads * 2);
+        return (ParallelRanges<EpilogueRows<TEpilogue>>)jobs;
     }
 
     /// <summary>dw[OutChannels × Taps] = smallᵀ · im2col(large), the output positions summed in order; zeros over none.</summary>

@@ -69,3 +69,27 @@ internal readonly unsafe struct ActivationDerivativeEpilogue(float* y, int ldy, 
                 new ReadOnlySpan<float>(y + (nint)r * ldy + column0, columns), activation);
     }
 }
+
+/// <summary>
+/// Copies a stride phase's GEMM rows (its positions from <paramref name="first"/> on) to their rows of the large
+/// image's output: the raw sums, whose epilogue runs afterwards over the whole output (<see cref="EpilogueRows{TEpilogue}"/>).
+/// </summary>
+internal readonly unsafe struct ScatterPhaseRows(float* output, int rowLength, ConvShape shape, StridePhase phase, int first)
+    : IGemmEpilogue
+{
+    public bool NeedsWholeRows => false;
+
+    public void Apply(float* c, int ldc, int row0, int rows, int column0, int columns)
+    {
+        for (int r = row0; r < row0 + rows; r++)
+            new ReadOnlySpan<float>(c + (nint)r * ldc + column0, columns)
+                .CopyTo(new Span<float>(output + phase.LargeRow(shape, first + r) * rowLength + column0, columns));
+    }
+}
+
+/// <summary>An epilogue run over finished sums, a range of rows at a time, as a job for the worker pool.</summary>
+internal readonly unsafe struct EpilogueRows<TEpilogue>(TEpilogue epilogue, float* c, int ldc) : IRangeJob
+    where TEpilogue : struct, IGemmEpilogue
+{
+    public void Run(int start, int end) => epilogue.Apply(c, ldc, start, end - start, 0, ldc);
+}
