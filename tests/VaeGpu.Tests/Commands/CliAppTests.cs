@@ -155,7 +155,11 @@ public sealed class CliAppTests
         foreach (string op in new[] { "ElboOutput 128×400→784", "LinearForward 128×784→400", "LinearBackward 128×784←400 (no dx)",
                      "AdamStep", "GatherBatch", "Reparameterize", "FinishStep" })
             Assert.Contains(op, output, StringComparison.Ordinal);
-        Assert.Contains("cpu gemm v2: cpu", output, StringComparison.Ordinal);
+        foreach (string model in new[] { "default model 784-400-20-400-784", "conv model 28×28×1, channels 32,64" })
+            Assert.Contains($"cpu gemm v2, {model}", output, StringComparison.Ordinal);
+        foreach (string op in new[] { "Conv2dForward 128×28×28×1 → 14×14×32", "Conv2dBackward 128×14×14×32 → 7×7×64",
+                     "ConvTranspose2dForward 128×14×14×32 → 7×7×64", "ConvTranspose2dElboOutput 128×28×28×1 → 14×14×32" })
+            Assert.Contains(op, output, StringComparison.Ordinal);
         Assert.DoesNotContain("error", _error.ToString(), StringComparison.Ordinal);
     }
 

@@ -19,20 +19,28 @@ internal static unsafe class ConvLowering
     /// </summary>
     public static void Im2Col(float* image, ConvShape s, float* destination, int start, int end, int first = 0)
     {
-        int channels = s.InChannels;
+        int channels = s.InChannels, tapRow = s.Kernel * channels;
         for (int r = start; r < end; r++)
         {
             int ow = r % s.OutWidth, rest = r / s.OutWidth, oh = rest % s.OutHeight, n = rest / s.OutHeight;
             float* row = destination + (long)(r - first) * s.Taps;
+            // The taps kw in [kwFrom, kwTo) fall inside the image: one contiguous run of the image row (c innermost),
+            // copied at once, which keeps a one-channel image from costing a call per float.
+            int left = ow * s.Stride - s.Padding;
+            int kwFrom = Math.Clamp(-left, 0, s.Kernel), kwTo = Math.Clamp(s.InWidth - left, kwFrom, s.Kernel);
             for (int kh = 0; kh < s.Kernel; kh++)
-            for (int kw = 0; kw < s.Kernel; kw++)
             {
-                int ih = oh * s.Stride - s.Padding + kh, iw = ow * s.Stride - s.Padding + kw;
-                var taps = new Span<float>(row + (kh * s.Kernel + kw) * channels, channels);
-                if (ih >= 0 && ih < s.InHeight && iw >= 0 && iw < s.InWidth)
-                    new ReadOnlySpan<float>(image + ((long)(n * s.InHeight + ih) * s.InWidth + iw) * channels, channels).CopyTo(taps);
-                else
+                int ih = oh * s.Stride - s.Padding + kh;
+                var taps = new Span<float>(row + kh * tapRow, tapRow);
+                if (ih < 0 || ih >= s.InHeight)
+                {
                     taps.Clear();
+                    continue;
+                }
+                taps[..(kwFrom * channels)].Clear();
+                new ReadOnlySpan<float>(image + ((long)(n * s.InHeight + ih) * s.InWidth + left + kwFrom) * channels, (kwTo - kwFrom) * channels)
+                    .CopyTo(taps[(kwFrom * channels)..]);
+                taps[(kwTo * channels)..].Clear();
             }
         }
     }

@@ -13,6 +13,7 @@ public sealed unsafe partial class CpuAccelerator
     private ParallelRanges<Im2ColRows>? _im2col;
     private ParallelRanges<TransposedIm2ColRows>? _transposedIm2col;
     private ParallelRanges<PhaseIm2ColRows>? _phaseIm2col;
+    private ParallelRanges<NarrowTransposedConvImages>? _narrow;
     private readonly Dictionary<Type, object> _epilogueJobs = new();
 
     // Made on first use: an MLP never needs them. A few chunks per thread, as the other element-wise jobs.
@@ -20,6 +21,9 @@ public sealed unsafe partial class CpuAccelerator
 
     private ParallelRanges<TransposedIm2ColRows> TransposedIm2ColJobs =>
         _transposedIm2col ??= new ParallelRanges<TransposedIm2ColRows>(_workers, Threads * 2);
+
+    private ParallelRanges<NarrowTransposedConvImages> NarrowJobs =>
+        _narrow ??= new ParallelRanges<NarrowTransposedConvImages>(_workers, Threads * 2);
 
     private ParallelRanges<PhaseIm2ColRows> PhaseIm2ColJobs => _phaseIm2col ??= new ParallelRanges<PhaseIm2ColRows>(_workers, Threads * 2);
 
@@ -114,19 +118,25 @@ public sealed unsafe partial class CpuAccelerator
     /// out[InRows × InChannels] = im2colᵀ(small) · w regrouped by input channel, then the epilogue. With stride 1
     /// one GEMM per chunk of rows with the epilogue fused; with stride S one GEMM per stride phase over its taps
     /// alone (<see cref="StridePhase"/>: 1/S² of the reduction, the rest are zeros), its rows scattered to the
-    /// output, then the epilogue over the finished sums, which it sees exactly as the fused one would.
+    /// output, then the epilogue over the finished sums, which it sees exactly as the fused one would. To a few
+    /// channels (a decoder's last layer) the sums come from <see cref="NarrowTransposedConv"/> instead.
     /// </summary>
     private void SmallTimesWeights<TEpilogue>(float* small, float* w, float* output, ConvShape shape, TEpilogue epilogue)
         where TEpilogue : struct, IGemmEpilogue, IRowShiftable<TEpilogue>
     {
         if (shape.InRows == 0) return;
-        if (shape.Stride == 1)
+        if (shape.InChannels <= NarrowTransposedConv.MaxChannels)
+            NarrowJobs.Run(new NarrowTransposedConvImages(small, w, output, shape), shape.Batch, minChunk: 1);
+        else if (shape.Stride == 1)
         {
             WholeReductionTimesWeights(small, w, output, shape, epilogue);
             return;
         }
-        for (int index = 0; index < shape.Stride * shape.Stride; index++)
-            PhaseTimesWeights(small, w, output, shape, StridePhase.At(shape, index));
+        else
+        {
+            for (int index = 0; index < shape.Stride * shape.Stride; index++)
+                PhaseTimesWeights(small, w, output, shape, StridePhase.At(shape, index));
+        }
         EpilogueJobs<TEpilogue>().Run(new EpilogueRows<TEpilogue>(epilogue, output, shape.InChannels), shape.InRows, minChunk: 64);
     }
 
