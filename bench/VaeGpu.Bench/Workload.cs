@@ -20,6 +20,11 @@ public readonly record struct Workload(double Flops, double Samples)
             string shape = (string)benchmarkCase.Parameters.Items.Single(p => p.Name == nameof(LinearBenchmarks.Shape)).Value;
             return new(LinearBenchmarks.Flops(method, batch, shape), 0);
         }
+        if (type == typeof(ConvBenchmarks))
+        {
+            string layer = (string)benchmarkCase.Parameters.Items.Single(p => p.Name == nameof(ConvBenchmarks.Layer)).Value;
+            return new(ConvBenchmarks.Flops(method, layer, batch), 0);
+        }
         if (type == typeof(ElboOutputBenchmarks)) return new(ElboOutputBenchmarks.Flops(batch), 0);
         if (type == typeof(TrainingStepBenchmarks) || type == typeof(ScalingBenchmarks))
             return new(TrainingStepBenchmarks.Flops(batch, Get(nameof(ScalingBenchmarks.Hidden))), batch);

@@ -5,8 +5,10 @@ using VaeGpu.Kernels;
 namespace VaeGpu.Tests.Accelerators;
 
 /// <summary>
-/// The cpu accelerator multiplies a convolution's rows in chunks (bounded scratch); the op suites' shapes fit in
-/// one chunk, so here the chunk is cut to 64 rows and every conv op must give the one-chunk result bit for bit.
+/// GEMM v1 on the cpu accelerator multiplies a convolution's materialized im2col rows in chunks (bounded scratch);
+/// the op suites' shapes fit in one chunk, so here the chunk is cut to 64 rows and every conv op must give the
+/// one-chunk result bit for bit. GEMM v2 packs its lowered operands straight from the images (no chunks, nothing
+/// to cut), and must give the same bits as both.
 /// </summary>
 [Trait("CpuPaths", "all")] // .ci/run runs these again on the AVX2 and the scalar CPU paths
 public sealed class CpuConvChunkTests
@@ -19,12 +21,19 @@ public sealed class CpuConvChunkTests
     {
         ConvShape shape = ConvShape.Conv2d(batch, channels, height, width, outChannels, kernel, stride, padding);
         Assert.True(shape.InRows > 64 && shape.OutRows > 64, "the shape must need several chunks");
-        using var whole = new CpuAccelerator(threads: 2);
-        using var chunked = new CpuAccelerator(threads: 2) { ConvChunkFloats = 1 };
-        float[][] expected = Run(whole, shape), actual = Run(chunked, shape);
+        using var whole = new CpuAccelerator(threads: 2, gemmVersion: 1);
+        using var chunked = new CpuAccelerator(threads: 2, gemmVersion: 1) { ConvChunkFloats = 1 };
+        using var lowered = new CpuAccelerator(threads: 2, gemmVersion: 2);
+        float[][] expected = Run(whole, shape);
+        AssertSameBits(expected, Run(chunked, shape), "v1 in chunks of 64 rows");
+        AssertSameBits(expected, Run(lowered, shape), "v2 on lowered operands");
+    }
+
+    private static void AssertSameBits(float[][] expected, float[][] actual, string what)
+    {
         for (int op = 0; op < expected.Length; op++)
             Assert.True(expected[op].Select(BitConverter.SingleToInt32Bits).SequenceEqual(actual[op].Select(BitConverter.SingleToInt32Bits)),
-                $"output {op} differs");
+                $"{what}: output {op} differs");
     }
 
     private static float[][] Run(CpuAccelerator cpu, ConvShape shape)

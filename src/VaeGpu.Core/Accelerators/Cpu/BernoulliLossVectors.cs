@@ -21,6 +21,41 @@ internal readonly unsafe struct BernoulliLossVectors(float* bias, bool writeGrad
         return 0;
     }
 
+    /// <summary>
+    /// Rows [0, count) of a one-column C (a one-channel image's pixels: rows contiguous, one bias), 16 or 8 rows at
+    /// a time: each row's total is +0 + its term, which is what <see cref="RowNllSum"/> gives a row of one column.
+    /// Returns the rows done (0 without Vector256); the caller takes the rest one at a time.
+    /// </summary>
+    public int SingleColumn(float* logits, float* x, int count, double* totals)
+    {
+        int r = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            Vector512<float> b = Vector512.Create(bias[0]), scale = Vector512.Create(gradScale);
+            for (; r + 16 <= count; r += 16)
+            {
+                (Vector512<float> loss, Vector512<float> gradient) = ExactVectorMath.Bernoulli(Vector512.Load(logits + r) + b, Vector512.Load(x + r));
+                (Vector512<double> lower, Vector512<double> upper) = Vector512.Widen(loss);
+                (Vector512<double>.Zero + lower).Store(totals + r);
+                (Vector512<double>.Zero + upper).Store(totals + r + 8);
+                if (writeGradient) (scale * gradient).Store(logits + r);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<float> b = Vector256.Create(bias[0]), scale = Vector256.Create(gradScale);
+            for (; r + 8 <= count; r += 8)
+            {
+                (Vector256<float> loss, Vector256<float> gradient) = ExactVectorMath.Bernoulli(Vector256.Load(logits + r) + b, Vector256.Load(x + r));
+                (Vector256<double> lower, Vector256<double> upper) = Vector256.Widen(loss);
+                (Vector256<double>.Zero + lower).Store(totals + r);
+                (Vector256<double>.Zero + upper).Store(totals + r + 4);
+                if (writeGradient) (scale * gradient).Store(logits + r);
+            }
+        }
+        return r;
+    }
+
     /// <summary>Columns 0 .. 16·⌊laneColumns/16⌋ into the eight lanes; returns the first column left.</summary>
     private int Lanes512(float* logits, float* x, int laneColumns, ref RowNllSum lanes)
     {

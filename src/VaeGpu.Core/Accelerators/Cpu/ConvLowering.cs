@@ -19,29 +19,53 @@ internal static unsafe class ConvLowering
     /// </summary>
     public static void Im2Col(float* image, ConvShape s, float* destination, int start, int end, int first = 0)
     {
-        int channels = s.InChannels, tapRow = s.Kernel * channels;
-        for (int r = start; r < end; r++)
+        for (int r = start; r < end; r++) Im2ColRun(image, s, r, 0, s.Taps, destination + (long)(r - first) * s.Taps);
+    }
+
+    /// <summary>
+    /// Columns [tap0, tap0 + count) of im2col row <paramref name="r"/> into <paramref name="destination"/>: a GEMM
+    /// panel's slice of the row (GEMM version 2 packs im2col operands straight from the image with it).
+    /// </summary>
+    public static void Im2ColRun(float* image, ConvShape s, int r, int tap0, int count, float* destination)
+    {
+        int channels = s.InChannels, rowTaps = s.Kernel * channels;
+        int ow = r % s.OutWidth, rest = r / s.OutWidth, oh = rest % s.OutHeight, n = rest / s.OutHeight;
+        // The taps kw in [kwFrom, kwTo) fall inside the image: within one kh, a contiguous run of the image row
+        // (c innermost), copied at once, which keeps a one-channel image from costing a call per float.
+        int left = ow * s.Stride - s.Padding, top = oh * s.Stride - s.Padding;
+        if (tap0 == 0 && count == s.Taps && left >= 0 && left + s.Kernel <= s.InWidth && top >= 0 && top + s.Kernel <= s.InHeight)
         {
-            int ow = r % s.OutWidth, rest = r / s.OutWidth, oh = rest % s.OutHeight, n = rest / s.OutHeight;
-            float* row = destination + (long)(r - first) * s.Taps;
-            // The taps kw in [kwFrom, kwTo) fall inside the image: one contiguous run of the image row (c innermost),
-            // copied at once, which keeps a one-channel image from costing a call per float.
-            int left = ow * s.Stride - s.Padding;
-            int kwFrom = Math.Clamp(-left, 0, s.Kernel), kwTo = Math.Clamp(s.InWidth - left, kwFrom, s.Kernel);
-            for (int kh = 0; kh < s.Kernel; kh++)
+            // The window lies inside the image (most rows): Kernel runs of Kernel · channels floats, no padding to clear.
+            // A short run is copied in a loop: for a one-channel image a call per 4 floats cost more than the copy.
+            float* from = image + ((long)(n * s.InHeight + top) * s.InWidth + left) * channels;
+            for (int kh = 0; kh < s.Kernel; kh++, from += (long)s.InWidth * channels, destination += rowTaps)
             {
-                int ih = oh * s.Stride - s.Padding + kh;
-                var taps = new Span<float>(row + kh * tapRow, tapRow);
-                if (ih < 0 || ih >= s.InHeight)
-                {
-                    taps.Clear();
-                    continue;
-                }
-                taps[..(kwFrom * channels)].Clear();
-                new ReadOnlySpan<float>(image + ((long)(n * s.InHeight + ih) * s.InWidth + left + kwFrom) * channels, (kwTo - kwFrom) * channels)
-                    .CopyTo(taps[(kwFrom * channels)..]);
-                taps[(kwTo * channels)..].Clear();
+                if (rowTaps <= 16)
+                    for (int i = 0; i < rowTaps; i++) destination[i] = from[i];
+                else
+                    Buffer.MemoryCopy(from, destination, rowTaps * sizeof(float), rowTaps * sizeof(float));
             }
+            return;
+        }
+        int kwFrom = Math.Clamp(-left, 0, s.Kernel), kwTo = Math.Clamp(s.InWidth - left, kwFrom, s.Kernel);
+        for (int t = tap0, end = tap0 + count; t < end;)
+        {
+            int kh = t / rowTaps, rowStart = kh * rowTaps, segmentEnd = Math.Min(end, rowStart + rowTaps);
+            int ih = top + kh;
+            float* to = destination + (t - tap0);
+            if (ih < 0 || ih >= s.InHeight)
+            {
+                new Span<float>(to, segmentEnd - t).Clear();
+                t = segmentEnd;
+                continue;
+            }
+            int inFrom = Math.Clamp(rowStart + kwFrom * channels, t, segmentEnd), inTo = Math.Clamp(rowStart + kwTo * channels, inFrom, segmentEnd);
+            new Span<float>(to, inFrom - t).Clear();
+            long from = ((long)(n * s.InHeight + ih) * s.InWidth + left) * channels + (inFrom - rowStart);
+            new ReadOnlySpan<float>(image + from, inTo - inFrom)
+                .CopyTo(new Span<float>(destination + (inFrom - tap0), inTo - inFrom));
+            new Span<float>(destination + (inTo - tap0), segmentEnd - inTo).Clear();
+            t = segmentEnd;
         }
     }
 

@@ -97,12 +97,21 @@ public sealed unsafe partial class CpuAccelerator
     /// <summary>Rows per chunk for a reduction of <paramref name="reduction"/> terms: a multiple of 64, at least 64.</summary>
     private int ChunkRows(int reduction) => Math.Max(64, ConvChunkFloats / Math.Max(1, reduction)) / 64 * 64;
 
-    /// <summary>out[OutRows × OutChannels] = im2col(image) · wᵀ, then the epilogue, in chunks of rows.</summary>
+    /// <summary>
+    /// out[OutRows × OutChannels] = im2col(image) · wᵀ, then the epilogue: GEMM version 2 packs the operand
+    /// straight from the image; version 1 multiplies it written out, in chunks of rows.
+    /// </summary>
     private void ImageTimesWeights<TEpilogue>(float* image, float* w, float* output, ConvShape shape, TEpilogue epilogue)
         where TEpilogue : struct, IGemmEpilogue, IRowShiftable<TEpilogue>
     {
         int rows = shape.OutRows, chunk = Math.Min(rows, ChunkRows(shape.Taps));
         if (rows == 0) return;
+        if (_gemm2 is not null)
+        {
+            _gemm2.Multiply(GemmOperand.Im2Col(image, shape), GemmOperand.Transposed(w, shape.Taps), output, shape.OutChannels,
+                rows, shape.OutChannels, shape.Taps, epilogue);
+            return;
+        }
         float* columns = _convScratch.Get<float>(ConvScratch.Use.Columns, (long)chunk * shape.Taps);
         for (int row0 = 0; row0 < rows; row0 += chunk)
         {
@@ -147,6 +156,12 @@ public sealed unsafe partial class CpuAccelerator
         float* columns = _convScratch.Get<float>(ConvScratch.Use.Columns, (long)chunk * shape.TransposedTaps);
         float* weights = _convScratch.Get<float>(ConvScratch.Use.Weights, (long)shape.TransposedTaps * shape.InChannels);
         ConvLowering.WeightsByInputChannel(w, shape, weights);
+        if (_gemm2 is not null)
+        {
+            _gemm2.Multiply(GemmOperand.Of(new LoweredRows(LoweredMatrix.TransposedIm2Col, small, shape)),
+                GemmOperand.RowMajor(weights, shape.InChannels), output, shape.InChannels, rows, shape.InChannels, shape.TransposedTaps, epilogue);
+            return;
+        }
         for (int row0 = 0; row0 < rows; row0 += chunk)
         {
             int count = Math.Min(chunk, rows - row0);
@@ -169,11 +184,19 @@ public sealed unsafe partial class CpuAccelerator
                 new Span<float>(output + phase.LargeRow(shape, q) * shape.InChannels, shape.InChannels).Clear();
             return;
         }
-        int chunk = Math.Min(positions, ChunkRows(reduction));
-        float* columns = _convScratch.Get<float>(ConvScratch.Use.Columns, (long)chunk * reduction);
+        // GEMM version 2 writes the phase's rows while packing them (one call, no chunks); version 1 multiplies them written out.
+        int chunk = _gemm2 is not null ? positions : Math.Min(positions, ChunkRows(reduction));
         float* weights = _convScratch.Get<float>(ConvScratch.Use.Weights, (long)reduction * shape.InChannels);
         float* sums = _convScratch.Get<float>(ConvScratch.Use.PhaseSums, (long)chunk * shape.InChannels);
         ConvLowering.PhaseWeights(w, shape, phase, weights);
+        if (_gemm2 is not null)
+        {
+            _gemm2.Multiply(GemmOperand.Of(new LoweredRows(LoweredMatrix.PhaseIm2Col, small, shape, phase)),
+                GemmOperand.RowMajor(weights, shape.InChannels), sums, shape.InChannels, positions, shape.InChannels, reduction,
+                new ScatterPhaseRows(output, shape.InChannels, shape, phase, 0));
+            return;
+        }
+        float* columns = _convScratch.Get<float>(ConvScratch.Use.Columns, (long)chunk * reduction);
         for (int q0 = 0; q0 < positions; q0 += chunk)
         {
             int count = Math.Min(chunk, positions - q0);
@@ -192,12 +215,21 @@ public sealed unsafe partial class CpuAccelerator
         return (ParallelRanges<EpilogueRows<TEpilogue>>)jobs;
     }
 
-    /// <summary>dw[OutChannels × Taps] = smallᵀ · im2col(large), the output positions summed in order; zeros over none.</summary>
+    /// <summary>
+    /// dw[OutChannels × Taps] = smallᵀ · im2col(large), the output positions summed in order; zeros over none.
+    /// GEMM version 2 packs im2col's panels straight from the image; version 1 multiplies it written out.
+    /// </summary>
     private void WeightGradient(float* small, float* large, float* dw, ConvShape shape)
     {
         if (shape.OutRows == 0)
         {
             new Span<float>(dw, shape.WeightCount).Clear();
+            return;
+        }
+        if (_gemm2 is not null)
+        {
+            _gemm2.Multiply(GemmOperand.Transposed(small, shape.OutChannels), GemmOperand.Im2Col(large, shape),
+                dw, shape.Taps, shape.OutChannels, shape.Taps, shape.OutRows, new NoEpilogue());
             return;
         }
         float* columns = _convScratch.Get<float>(ConvScratch.Use.Columns, (long)shape.OutRows * shape.Taps);

@@ -27,6 +27,13 @@ internal readonly unsafe struct ElboEpilogue(
     {
         bool vectors = vectorized && likelihood.Kind == LikelihoodKind.Bernoulli;
         var loss = new BernoulliLossVectors(bias, writeGradient, gradScale);
+        if (vectors && columns == 1 && ldc == 1 && rowTotals is not null)
+        {
+            // A one-channel image's pixels: one column per row, so the vectors run down the rows instead.
+            int done = loss.SingleColumn(c + row0, target + row0, rows, rowTotals + row0);
+            row0 += done;
+            rows -= done;
+        }
         for (int r = row0; r < row0 + rows; r++)
         {
             float* logits = c + (nint)r * ldc;

@@ -33,6 +33,9 @@ internal sealed unsafe class Gemm2 : IDisposable
     private nint _packedBCapacity;
     private readonly nint[] _packedA;
     private readonly nint[] _packedACapacity;
+    // Per worker, MR rows of an im2col operand A lowered from the image before they are packed.
+    private readonly nint[] _lowered;
+    private readonly nint[] _loweredCapacity;
 
     public Gemm2(int threads, bool wide, CpuWorkers pool)
     {
@@ -43,6 +46,8 @@ internal sealed unsafe class Gemm2 : IDisposable
         NR = wide ? 32 : 16;
         _packedA = new nint[threads];
         _packedACapacity = new nint[threads];
+        _lowered = new nint[threads];
+        _loweredCapacity = new nint[threads];
     }
 
     /// <summary>True for the Vector512 8×32 micro-kernel, false for the Vector256 6×16 one.</summary>
@@ -75,7 +80,20 @@ internal sealed unsafe class Gemm2 : IDisposable
             NativeMemory.AlignedFree((void*)_packedA[i]);
             _packedA[i] = 0;
             _packedACapacity[i] = 0;
+            NativeMemory.AlignedFree((void*)_lowered[i]);
+            _lowered[i] = 0;
+            _loweredCapacity[i] = 0;
         }
+    }
+
+    /// <summary>Worker <paramref name="worker"/>'s buffer <paramref name="buffers"/>[worker], at least <paramref name="length"/> floats.</summary>
+    private static void Grow(nint[] buffers, nint[] capacities, int worker, nint length)
+    {
+        float* buffer = (float*)buffers[worker];
+        nint capacity = capacities[worker];
+        Grow(ref buffer, ref capacity, length);
+        buffers[worker] = (nint)buffer;
+        capacities[worker] = capacity;
     }
 
     private static void Grow(ref float* buffer, ref nint capacity, nint length)
@@ -92,7 +110,7 @@ internal sealed unsafe class Gemm2 : IDisposable
     {
         private readonly Gemm2 _owner;
         private int[] _panelState = new int[16];
-        private readonly Action<int> _work;
+        private readonly Action<int> _work, _prepack;
         private GemmOperand _a, _b;
         private float* _c, _packedB;
         private int _ldc, _m, _n, _k, _panels, _rowsPerTask, _rowTasks, _panelsPerTask, _columnTasks, _tasks, _workers;
@@ -103,6 +121,7 @@ internal sealed unsafe class Gemm2 : IDisposable
         {
             _owner = owner;
             _work = Work;
+            _prepack = Prepack;
         }
 
         public void Run(GemmOperand a, GemmOperand b, float* c, int ldc, int m, int n, int k, TEpilogue epilogue)
@@ -130,17 +149,21 @@ internal sealed unsafe class Gemm2 : IDisposable
             nint packedALength = Math.Max(1, (nint)RoundUp(Math.Min(_rowsPerTask, m), mr) * k);
             for (int w = 0; w < _workers; w++)
             {
-                float* buffer = (float*)o._packedA[w];
-                nint capacity = o._packedACapacity[w];
-                Grow(ref buffer, ref capacity, packedALength);
-                o._packedA[w] = (nint)buffer;
-                o._packedACapacity[w] = capacity;
+                Grow(o._packedA, o._packedACapacity, w, packedALength);
+                if (a.Lowered is not null) Grow(o._lowered, o._loweredCapacity, w, Math.Max(1, (nint)mr * k));
             }
 
             // B panels are packed inside the same parallel region, by whichever worker needs one first
             // (see PanelReady): one fork-join per GEMM instead of two.
             if (_panelState.Length < _panels) _panelState = new int[Math.Max(_panels, 2 * _panelState.Length)];
             Array.Clear(_panelState, 0, _panels);
+            if (b.Lowered is not null && _panels < threads)
+            {
+                // Fewer panels than threads (a one-channel layer's dw: one panel over 25,088 positions): one worker
+                // would lower them while the others wait, so every thread lowers a range of k first.
+                o._pool.For(threads, _prepack);
+                Array.Fill(_panelState, 2, 0, _panels);
+            }
             _nextTask = 0;
             if (_workers == 1) Work(0);
             else o._pool.For(_workers, _work);
@@ -172,6 +195,11 @@ internal sealed unsafe class Gemm2 : IDisposable
             int column0 = panel * nr;
             int columns = Math.Min(nr, _n - column0);
             GemmOperand b = _b;
+            if (b.Lowered is not null)
+            {
+                PackLowered(panel, 0, k);
+                return;
+            }
             if (b.ColumnStride == 1)
             {
                 // B row-major (dY·W, dYᵀ·X): copy each k-row's slice of the panel.
@@ -204,14 +232,35 @@ internal sealed unsafe class Gemm2 : IDisposable
                     destination[(nint)kk * nr + j] = j < columns ? b[kk, column0 + j] : 0f;
         }
 
-        private void Work(int worker)
+        /// <summary>B = im2col(image) (dYᵀ·im2col for a convolution's dw): k-rows [from, to) of a panel lowered from the image.</summary>
+        private void PackLowered(int panel, int from, int to)
         {
-            float* packedA = (float*)_owner._packedA[worker];
-            for (int task = Interlocked.Increment(ref _nextTask) - 1; task < _tasks; task = Interlocked.Increment(ref _nextTask) - 1)
-                RunTask(task, packedA);
+            int nr = _owner.NR, column0 = panel * nr, columns = Math.Min(nr, _n - column0);
+            LoweredRows lowered = _b.Lowered!.Value;
+            for (int kk = from; kk < to; kk++)
+            {
+                float* row = _packedB + ((nint)panel * _k + kk) * nr;
+                lowered.WriteRun(kk, column0, columns, row);
+                for (int j = columns; j < nr; j++) row[j] = 0f;
+            }
         }
 
-        private void RunTask(int task, float* packedA)
+        /// <summary>Worker <paramref name="worker"/>'s share of every panel's k-rows (see Run).</summary>
+        private void Prepack(int worker)
+        {
+            int threads = _owner._threads;
+            int from = (int)((long)_k * worker / threads), to = (int)((long)_k * (worker + 1) / threads);
+            for (int panel = 0; panel < _panels; panel++) PackLowered(panel, from, to);
+        }
+
+        private void Work(int worker)
+        {
+            float* packedA = (float*)_owner._packedA[worker], lowered = (float*)_owner._lowered[worker];
+            for (int task = Interlocked.Increment(ref _nextTask) - 1; task < _tasks; task = Interlocked.Increment(ref _nextTask) - 1)
+                RunTask(task, packedA, lowered);
+        }
+
+        private void RunTask(int task, float* packedA, float* lowered)
         {
             Gemm2 o = _owner;
             int mr = o.MR, nr = o.NR, k = _k, m = _m, n = _n;
@@ -222,7 +271,7 @@ internal sealed unsafe class Gemm2 : IDisposable
             int blocks = CeilDiv(rows, mr);
             float* tile = stackalloc float[8 * 32];
 
-            PackRows(packedA, row0, rows);
+            PackRows(packedA, row0, rows, lowered);
             // Panel-outer, block-inner: one B panel (k × NR) stays in L1/L2 while this task's rows stream past it.
             // Tasks start at different panels (the order does not change any sum), so that workers
             // that start together pack different panels instead of waiting on one.
@@ -249,16 +298,25 @@ internal sealed unsafe class Gemm2 : IDisposable
             _epilogue.Apply(_c, _ldc, row0, rows, firstColumn, Math.Min(n, panel1 * nr) - firstColumn);
         }
 
-        /// <summary>A's rows [row0, row0 + rows) into micro-blocks of MR rows, k-major, zero-padded.</summary>
-        private void PackRows(float* destination, int row0, int rows)
+        /// <summary>
+        /// A's rows [row0, row0 + rows) into micro-blocks of MR rows, k-major, zero-padded. A lowered operand's
+        /// block is first written from its image into <paramref name="lowered"/> (MR rows × k), then packed as row-major.
+        /// </summary>
+        private void PackRows(float* destination, int row0, int rows, float* lowered)
         {
             int mr = _owner.MR, k = _k;
-            GemmOperand a = _a;
             for (int block = 0; block * mr < rows; block++)
             {
                 float* blockStart = destination + (nint)block * mr * k;
                 int first = row0 + block * mr;
                 int blockRows = Math.Min(mr, rows - block * mr);
+                GemmOperand a = _a;
+                if (a.Lowered is { } rowsOf)
+                {
+                    rowsOf.Write(lowered, first, first + blockRows);
+                    a = GemmOperand.RowMajor(lowered, k);
+                    first = 0;
+                }
                 if (a.RowStride == 1)
                 {
                     // A = dYᵀ: the block's rows are adjacent columns of dY, contiguous for each k.
