@@ -17,34 +17,43 @@ internal static unsafe class ConvLowering
     /// Rows [start, end) of im2col(image): [OutRows × Taps], row (n, oh, ow), column (kh, kw, c); 0 in the padding.
     /// Row <paramref name="first"/> is written at <paramref name="destination"/> (a chunk of rows in a smaller buffer).
     /// </summary>
-    public static void Im2Col(float* image, ConvShape s, float* destination, int start, int end, int first = 0)
-    {
-        for (int r = start; r < end; r++) Im2ColRun(image, s, r, 0, s.Taps, destination + (long)(r - first) * s.Taps);
-    }
+    public static void Im2Col(float* image, ConvShape s, float* destination, int start, int end, int first = 0) =>
+        Im2ColColumns(image, s, start, end, 0, s.Taps, destination + (long)(start - first) * s.Taps, s.Taps);
 
     /// <summary>
-    /// Columns [tap0, tap0 + count) of im2col row <paramref name="r"/> into <paramref name="destination"/>: a GEMM
-    /// panel's slice of the row (GEMM version 2 packs im2col operands straight from the image with it).
+    /// Columns [tap0, tap0 + count) of im2col rows [rowFrom, rowTo), row r at destination + (r − rowFrom)·stride: a
+    /// GEMM panel's slice of the rows (GEMM version 2 packs im2col operands straight from the image with it). The
+    /// row's position (n, oh, ow) is stepped along, not divided out per row.
     /// </summary>
-    public static void Im2ColRun(float* image, ConvShape s, int r, int tap0, int count, float* destination)
+    public static void Im2ColColumns(float* image, ConvShape s, int rowFrom, int rowTo, int tap0, int count, float* destination,
+        int destinationStride)
+    {
+        if (rowFrom >= rowTo) return;
+        int ow = rowFrom % s.OutWidth, rest = rowFrom / s.OutWidth, oh = rest % s.OutHeight, n = rest / s.OutHeight;
+        for (int r = rowFrom; r < rowTo; r++, destination += destinationStride)
+        {
+            Im2ColSlice(image, s, n, oh, ow, tap0, count, destination);
+            if (++ow < s.OutWidth) continue;
+            ow = 0;
+            if (++oh < s.OutHeight) continue;
+            oh = 0;
+            n++;
+        }
+    }
+
+    /// <summary>Columns [tap0, tap0 + count) of the im2col row of output position (n, oh, ow).</summary>
+    private static void Im2ColSlice(float* image, ConvShape s, int n, int oh, int ow, int tap0, int count, float* destination)
     {
         int channels = s.InChannels, rowTaps = s.Kernel * channels;
-        int ow = r % s.OutWidth, rest = r / s.OutWidth, oh = rest % s.OutHeight, n = rest / s.OutHeight;
         // The taps kw in [kwFrom, kwTo) fall inside the image: within one kh, a contiguous run of the image row
         // (c innermost), copied at once, which keeps a one-channel image from costing a call per float.
         int left = ow * s.Stride - s.Padding, top = oh * s.Stride - s.Padding;
         if (tap0 == 0 && count == s.Taps && left >= 0 && left + s.Kernel <= s.InWidth && top >= 0 && top + s.Kernel <= s.InHeight)
         {
             // The window lies inside the image (most rows): Kernel runs of Kernel · channels floats, no padding to clear.
-            // A short run is copied in a loop: for a one-channel image a call per 4 floats cost more than the copy.
             float* from = image + ((long)(n * s.InHeight + top) * s.InWidth + left) * channels;
             for (int kh = 0; kh < s.Kernel; kh++, from += (long)s.InWidth * channels, destination += rowTaps)
-            {
-                if (rowTaps <= 16)
-                    for (int i = 0; i < rowTaps; i++) destination[i] = from[i];
-                else
-                    Buffer.MemoryCopy(from, destination, rowTaps * sizeof(float), rowTaps * sizeof(float));
-            }
+                FloatRuns.Copy(from, destination, rowTaps);
             return;
         }
         int kwFrom = Math.Clamp(-left, 0, s.Kernel), kwTo = Math.Clamp(s.InWidth - left, kwFrom, s.Kernel);
@@ -55,16 +64,15 @@ internal static unsafe class ConvLowering
             float* to = destination + (t - tap0);
             if (ih < 0 || ih >= s.InHeight)
             {
-                new Span<float>(to, segmentEnd - t).Clear();
+                FloatRuns.Clear(to, segmentEnd - t);
                 t = segmentEnd;
                 continue;
             }
             int inFrom = Math.Clamp(rowStart + kwFrom * channels, t, segmentEnd), inTo = Math.Clamp(rowStart + kwTo * channels, inFrom, segmentEnd);
-            new Span<float>(to, inFrom - t).Clear();
+            FloatRuns.Clear(to, inFrom - t);
             long from = ((long)(n * s.InHeight + ih) * s.InWidth + left) * channels + (inFrom - rowStart);
-            new ReadOnlySpan<float>(image + from, inTo - inFrom)
-                .CopyTo(new Span<float>(destination + (inFrom - tap0), inTo - inFrom));
-            new Span<float>(destination + (inTo - tap0), segmentEnd - inTo).Clear();
+            FloatRuns.Copy(image + from, destination + (inFrom - tap0), inTo - inFrom);
+            FloatRuns.Clear(destination + (inTo - tap0), segmentEnd - inTo);
             t = segmentEnd;
         }
     }
@@ -83,13 +91,13 @@ internal static unsafe class ConvLowering
             for (int kh = 0; kh < s.Kernel; kh++)
             for (int kw = 0; kw < s.Kernel; kw++)
             {
-                var taps = new Span<float>(row + (kh * s.Kernel + kw) * channels, channels);
+                float* taps = row + (kh * s.Kernel + kw) * channels;
                 int y = ih + s.Padding - kh, x = iw + s.Padding - kw;
                 int oh = y / s.Stride, ow = x / s.Stride;
                 if (y >= 0 && x >= 0 && y % s.Stride == 0 && x % s.Stride == 0 && oh < s.OutHeight && ow < s.OutWidth)
-                    new ReadOnlySpan<float>(small + ((long)(n * s.OutHeight + oh) * s.OutWidth + ow) * channels, channels).CopyTo(taps);
+                    FloatRuns.Copy(small + ((long)(n * s.OutHeight + oh) * s.OutWidth + ow) * channels, taps, channels);
                 else
-                    taps.Clear();
+                    FloatRuns.Clear(taps, channels);
             }
         }
     }
@@ -111,14 +119,14 @@ internal static unsafe class ConvLowering
             for (int th = 0; th < phase.TapRows; th++)
             for (int tw = 0; tw < phase.TapColumns; tw++)
             {
-                var taps = new Span<float>(row + (th * phase.TapColumns + tw) * channels, channels);
+                float* taps = row + (th * phase.TapColumns + tw) * channels;
                 // y and x are multiples of S by the phase's choice of taps.
                 int y = ih + s.Padding - phase.RowPhase - th * s.Stride, x = iw + s.Padding - phase.ColumnPhase - tw * s.Stride;
                 int oh = y / s.Stride, ow = x / s.Stride;
                 if (y >= 0 && x >= 0 && oh < s.OutHeight && ow < s.OutWidth)
-                    new ReadOnlySpan<float>(small + ((long)(n * s.OutHeight + oh) * s.OutWidth + ow) * channels, channels).CopyTo(taps);
+                    FloatRuns.Copy(small + ((long)(n * s.OutHeight + oh) * s.OutWidth + ow) * channels, taps, channels);
                 else
-                    taps.Clear();
+                    FloatRuns.Clear(taps, channels);
             }
         }
     }

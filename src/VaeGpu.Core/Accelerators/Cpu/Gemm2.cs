@@ -26,6 +26,13 @@ internal sealed unsafe class Gemm2 : IDisposable
     /// <summary>Rows of A a task packs at once: 96 rows × k = 1024 floats is 384 KB, L2-sized.</summary>
     private const int MaxRowsPerTask = 96;
 
+    // The reduction is cut into blocks of at most this many terms when it is longer (dw of a convolution: k is
+    // every output position of the batch, 6,272 for the conv model's second layer). A whole k × 32 panel of B
+    // and the MR-row blocks of A against it then outgrow L2 and stream from L3 at half the FMA rate; a block's
+    // panel slice (64 KB) stays in L1/L2. The micro-kernel carries each output's sum on from C into the next
+    // block, one FMA per term in order from 0 as before, so the bits do not change.
+    private const int MaxReductionBlock = 512;
+
     private readonly int _threads;
     private readonly CpuWorkers _pool;
     private readonly Dictionary<Type, object> _calls = [];
@@ -236,13 +243,10 @@ internal sealed unsafe class Gemm2 : IDisposable
         private void PackLowered(int panel, int from, int to)
         {
             int nr = _owner.NR, column0 = panel * nr, columns = Math.Min(nr, _n - column0);
-            LoweredRows lowered = _b.Lowered!.Value;
-            for (int kk = from; kk < to; kk++)
-            {
-                float* row = _packedB + ((nint)panel * _k + kk) * nr;
-                lowered.WriteRun(kk, column0, columns, row);
-                for (int j = columns; j < nr; j++) row[j] = 0f;
-            }
+            float* rows = _packedB + ((nint)panel * _k + from) * nr;
+            _b.Lowered!.Value.WriteColumns(from, to, column0, columns, rows, nr);
+            if (columns < nr)
+                for (int kk = from; kk < to; kk++) FloatRuns.Clear(rows + (nint)(kk - from) * nr + columns, nr - columns);
         }
 
         /// <summary>Worker <paramref name="worker"/>'s share of every panel's k-rows (see Run).</summary>
@@ -269,6 +273,7 @@ internal sealed unsafe class Gemm2 : IDisposable
             int panel0 = task % _columnTasks * _panelsPerTask;
             int panel1 = Math.Min(_panels, panel0 + _panelsPerTask);
             int blocks = CeilDiv(rows, mr);
+            int reductionBlock = k <= MaxReductionBlock ? Math.Max(k, 1) : CeilDiv(k, CeilDiv(k, MaxReductionBlock));
             float* tile = stackalloc float[8 * 32];
 
             PackRows(packedA, row0, rows, lowered);
@@ -284,14 +289,18 @@ internal sealed unsafe class Gemm2 : IDisposable
                 int column0 = panel * nr;
                 int columns = Math.Min(nr, n - column0);
                 float* pb = _packedB + (nint)panel * k * nr;
-                for (int block = 0; block < blocks; block++)
+                for (int k0 = 0; k0 < k || k0 == 0; k0 += reductionBlock)
                 {
-                    int blockRow = row0 + block * mr;
-                    float* pa = packedA + (nint)block * mr * k;
-                    float* c = _c + (nint)blockRow * _ldc + column0;
-                    int tileRows = Math.Min(mr, m - blockRow);
-                    if (o.Wide) MicroKernel8x32(pa, pb, k, c, _ldc, tileRows, columns, tile);
-                    else MicroKernel6x16(pa, pb, k, c, _ldc, tileRows, columns, tile);
+                    int kLength = Math.Min(reductionBlock, k - k0);
+                    for (int block = 0; block < blocks; block++)
+                    {
+                        int blockRow = row0 + block * mr;
+                        float* pa = packedA + (nint)block * mr * k + (nint)k0 * mr;
+                        float* c = _c + (nint)blockRow * _ldc + column0;
+                        int tileRows = Math.Min(mr, m - blockRow);
+                        if (o.Wide) MicroKernel8x32(pa, pb + (nint)k0 * nr, kLength, c, _ldc, tileRows, columns, tile, accumulate: k0 > 0);
+                        else MicroKernel6x16(pa, pb + (nint)k0 * nr, kLength, c, _ldc, tileRows, columns, tile, accumulate: k0 > 0);
+                    }
                 }
             }
             int firstColumn = panel0 * nr;
@@ -359,11 +368,27 @@ internal sealed unsafe class Gemm2 : IDisposable
     }
 
     /// <summary>C tile [rows ≤ 8 × columns ≤ 32] = packed A block (k × 8) · packed B panel (k × 32).</summary>
-    private static void MicroKernel8x32(float* pa, float* pb, int k, float* c, nint ldc, int rows, int columns, float* tile)
+    /// <param name="accumulate">Go on from the sums in C (a later block of the reduction) instead of from 0.</param>
+    private static void MicroKernel8x32(float* pa, float* pb, int k, float* c, nint ldc, int rows, int columns, float* tile,
+        bool accumulate)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         Vector512<float> c60 = default, c61 = default, c70 = default, c71 = default;
+        bool full = rows == 8 && columns == 32;
+        if (accumulate)
+        {
+            float* s = full ? c : LoadEdgeTile(c, ldc, rows, columns, tile, 32);
+            nint ls = full ? ldc : 32;
+            c00 = Vector512.Load(s); c01 = Vector512.Load(s + 16); s += ls;
+            c10 = Vector512.Load(s); c11 = Vector512.Load(s + 16); s += ls;
+            c20 = Vector512.Load(s); c21 = Vector512.Load(s + 16); s += ls;
+            c30 = Vector512.Load(s); c31 = Vector512.Load(s + 16); s += ls;
+            c40 = Vector512.Load(s); c41 = Vector512.Load(s + 16); s += ls;
+            c50 = Vector512.Load(s); c51 = Vector512.Load(s + 16); s += ls;
+            c60 = Vector512.Load(s); c61 = Vector512.Load(s + 16); s += ls;
+            c70 = Vector512.Load(s); c71 = Vector512.Load(s + 16);
+        }
         for (int kk = 0; kk < k; kk++)
         {
             Vector512<float> b0 = Vector512.LoadAligned(pb);
@@ -397,7 +422,6 @@ internal sealed unsafe class Gemm2 : IDisposable
         }
 
         // A full tile goes straight to C; an edge tile to the caller's scratch tile, then only the part inside C is copied.
-        bool full = rows == 8 && columns == 32;
         float* d = full ? c : tile;
         nint ld = full ? ldc : 32;
         c00.Store(d); c01.Store(d + 16); d += ld;
@@ -415,10 +439,23 @@ internal sealed unsafe class Gemm2 : IDisposable
     }
 
     /// <summary>C tile [rows ≤ 6 × columns ≤ 16] = packed A block (k × 6) · packed B panel (k × 16): no AVX-512.</summary>
-    private static void MicroKernel6x16(float* pa, float* pb, int k, float* c, nint ldc, int rows, int columns, float* tile)
+    private static void MicroKernel6x16(float* pa, float* pb, int k, float* c, nint ldc, int rows, int columns, float* tile,
+        bool accumulate)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        bool full = rows == 6 && columns == 16;
+        if (accumulate)
+        {
+            float* s = full ? c : LoadEdgeTile(c, ldc, rows, columns, tile, 16);
+            nint ls = full ? ldc : 16;
+            c00 = Vector256.Load(s); c01 = Vector256.Load(s + 8); s += ls;
+            c10 = Vector256.Load(s); c11 = Vector256.Load(s + 8); s += ls;
+            c20 = Vector256.Load(s); c21 = Vector256.Load(s + 8); s += ls;
+            c30 = Vector256.Load(s); c31 = Vector256.Load(s + 8); s += ls;
+            c40 = Vector256.Load(s); c41 = Vector256.Load(s + 8); s += ls;
+            c50 = Vector256.Load(s); c51 = Vector256.Load(s + 8);
+        }
         for (int kk = 0; kk < k; kk++)
         {
             Vector256<float> b0 = Vector256.LoadAligned(pb);
@@ -445,7 +482,6 @@ internal sealed unsafe class Gemm2 : IDisposable
             pb += 16;
         }
 
-        bool full = rows == 6 && columns == 16;
         float* d = full ? c : tile;
         nint ld = full ? ldc : 16;
         c00.Store(d); c01.Store(d + 8); d += ld;
@@ -458,6 +494,16 @@ internal sealed unsafe class Gemm2 : IDisposable
         for (int i = 0; i < rows; i++)
             for (int j = 0; j < columns; j++)
                 c[i * ldc + j] = tile[i * 16 + j];
+    }
+
+    /// <summary>An edge tile's partial sums from C into the scratch tile (width <paramref name="width"/>), 0 outside C.</summary>
+    private static float* LoadEdgeTile(float* c, nint ldc, int rows, int columns, float* tile, int width)
+    {
+        int tileRows = width == 32 ? 8 : 6;
+        for (int i = 0; i < tileRows; i++)
+            for (int j = 0; j < width; j++)
+                tile[i * width + j] = i < rows && j < columns ? c[i * ldc + j] : 0f;
+        return tile;
     }
 
     private static int CeilDiv(int value, int divisor) => (value + divisor - 1) / divisor;

@@ -39,13 +39,14 @@ internal readonly unsafe struct LoweredRows(LoweredMatrix matrix, float* source,
     }
 
     /// <summary>
-    /// Columns [column0, column0 + count) of row <paramref name="row"/> (a GEMM panel's slice): im2col only, the one
-    /// lowered matrix a GEMM reads as its B operand (dw = dYᵀ · im2col).
+    /// Columns [column0, column0 + count) of rows [rowFrom, rowTo) (a GEMM panel's slice), row r at
+    /// destination + (r − rowFrom)·stride: im2col only, the one lowered matrix a GEMM reads as its B operand
+    /// (dw = dYᵀ · im2col).
     /// </summary>
-    public void WriteRun(int row, int column0, int count, float* destination)
+    public void WriteColumns(int rowFrom, int rowTo, int column0, int count, float* destination, int stride)
     {
         if (Matrix != LoweredMatrix.Im2Col)
             throw new InvalidOperationException($"only im2col is packed as a GEMM's B operand, not {Matrix}");
-        ConvLowering.Im2ColRun(Source, Shape, row, column0, count, destination);
+        ConvLowering.Im2ColColumns(Source, Shape, rowFrom, rowTo, column0, count, destination, stride);
     }
 }
