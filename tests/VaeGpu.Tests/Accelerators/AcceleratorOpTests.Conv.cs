@@ -15,7 +15,8 @@ public abstract partial class AcceleratorOpTests
     /// batch, in channels, height, width, out channels, kernel, stride, padding: 1×1 images and kernels, odd and
     /// non-square sizes, every stride the model allows and 3, channel counts off every tile (33, 65), the model's
     /// first two layers (28 → 14 → 7, channels cut for ilgpu-cpu's speed), sizes that do not halve (7 → 3), and a
-    /// stride above the kernel (3 over 2: some positions of the transposed direction get no tap at all).
+    /// stride above the kernel (3 over 2: some positions of the transposed direction get no tap at all), and 32 and 64
+    /// channels (the cpu's GEMM v2 reads such an im2col operand in place, one tap's channels a panel).
     /// </summary>
     public static TheoryData<int, int, int, int, int, int, int, int> ConvShapes => new()
     {
@@ -29,6 +30,8 @@ public abstract partial class AcceleratorOpTests
         { 1, 33, 3, 3, 17, 3, 1, 1 },
         { 4, 2, 4, 4, 65, 2, 2, 0 },
         { 2, 3, 8, 7, 5, 2, 3, 1 },
+        { 2, 32, 6, 5, 7, 4, 2, 1 },
+        { 2, 64, 3, 3, 5, 3, 1, 1 },
     };
 
     public static TheoryData<int, int, int, int, int, int, int, int, Activation> ConvForwardCases => ConvCases(AllActivations);

@@ -16,6 +16,7 @@ public sealed class CpuConvChunkTests
     [Theory]
     [InlineData(8, 2, 9, 9, 5, 4, 2, 1)]
     [InlineData(5, 3, 11, 7, 4, 3, 2, 1)]
+    [InlineData(8, 32, 7, 6, 5, 4, 2, 1)] // 32 channels: v2 reads the im2col operand of dw in place
     public void Conv_ops_in_chunks_of_64_rows_give_the_bits_of_one_chunk(int batch, int channels, int height, int width, int outChannels,
         int kernel, int stride, int padding)
     {

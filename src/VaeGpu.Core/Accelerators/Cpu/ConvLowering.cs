@@ -41,6 +41,30 @@ internal static unsafe class ConvLowering
         }
     }
 
+    /// <summary>
+    /// Per im2col row in [rowFrom, rowTo), the address of column <paramref name="tap0"/> in the image (kernel tap
+    /// (kh, kw), channel c0: the row's run of channels from there), or <paramref name="zeroRow"/> where the tap falls
+    /// in the padding: GEMM version 2 reads such a panel in place.
+    /// </summary>
+    public static void Im2ColRowPointers(float* image, ConvShape s, int rowFrom, int rowTo, int tap0, float** destination, float* zeroRow)
+    {
+        if (rowFrom >= rowTo) return;
+        int channels = s.InChannels, tap = tap0 / channels, c0 = tap0 % channels, kh = tap / s.Kernel, kw = tap % s.Kernel;
+        int ow = rowFrom % s.OutWidth, rest = rowFrom / s.OutWidth, oh = rest % s.OutHeight, n = rest / s.OutHeight;
+        for (int r = rowFrom; r < rowTo; r++, destination++)
+        {
+            int ih = oh * s.Stride - s.Padding + kh, iw = ow * s.Stride - s.Padding + kw;
+            *destination = (uint)ih < (uint)s.InHeight && (uint)iw < (uint)s.InWidth
+                ? image + ((long)(n * s.InHeight + ih) * s.InWidth + iw) * channels + c0
+                : zeroRow;
+            if (++ow < s.OutWidth) continue;
+            ow = 0;
+            if (++oh < s.OutHeight) continue;
+            oh = 0;
+            n++;
+        }
+    }
+
     /// <summary>Columns [tap0, tap0 + count) of the im2col row of output position (n, oh, ow).</summary>
     private static void Im2ColSlice(float* image, ConvShape s, int n, int oh, int ow, int tap0, int count, float* destination)
     {

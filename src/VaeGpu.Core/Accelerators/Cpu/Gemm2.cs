@@ -38,6 +38,10 @@ internal sealed unsafe class Gemm2 : IDisposable
     private readonly Dictionary<Type, object> _calls = [];
     private float* _packedB;
     private nint _packedBCapacity;
+    // B in place (see PanelSource): per panel, k row pointers into the image, and one row of zeros for the padding.
+    private float** _rowPointers;
+    private nint _rowPointersCapacity;
+    private float* _zeroRow = (float*)NativeMemory.AlignedAlloc(32 * sizeof(float), 64);
     private readonly nint[] _packedA;
     private readonly nint[] _packedACapacity;
     // Per worker, MR rows of an im2col operand A lowered from the image before they are packed.
@@ -82,6 +86,11 @@ internal sealed unsafe class Gemm2 : IDisposable
         NativeMemory.AlignedFree(_packedB);
         _packedB = null;
         _packedBCapacity = 0;
+        NativeMemory.Free(_rowPointers);
+        _rowPointers = null;
+        _rowPointersCapacity = 0;
+        NativeMemory.AlignedFree(_zeroRow);
+        _zeroRow = null;
         for (int i = 0; i < _packedA.Length; i++)
         {
             NativeMemory.AlignedFree((void*)_packedA[i]);
@@ -120,6 +129,7 @@ internal sealed unsafe class Gemm2 : IDisposable
         private readonly Action<int> _work, _prepack;
         private GemmOperand _a, _b;
         private float* _c, _packedB;
+        private bool _bInPlace;
         private int _ldc, _m, _n, _k, _panels, _rowsPerTask, _rowTasks, _panelsPerTask, _columnTasks, _tasks, _workers;
         private int _nextTask;
         private TEpilogue _epilogue;
@@ -138,7 +148,24 @@ internal sealed unsafe class Gemm2 : IDisposable
             _a = a; _b = b; _c = c; _ldc = ldc; _m = m; _n = n; _k = k; _epilogue = epilogue;
             _panels = CeilDiv(n, nr);
 
-            Grow(ref o._packedB, ref o._packedBCapacity, Math.Max(1, (nint)_panels * nr * k));
+            // An im2col B whose panels are each one kernel tap's channels (InChannels a multiple of NR) is read in
+            // place through row pointers: no k × NR copy per panel, which for a convolution's dw is as many floats as
+            // the multiply has multiply-adds per output row.
+            _bInPlace = b.Lowered is { } loweredB && loweredB.RowsInPlace(nr);
+            if (_bInPlace)
+            {
+                nint pointers = Math.Max(1, (nint)_panels * k);
+                if (pointers > o._rowPointersCapacity)
+                {
+                    NativeMemory.Free(o._rowPointers);
+                    o._rowPointers = null;
+                    o._rowPointersCapacity = 0;
+                    o._rowPointers = (float**)NativeMemory.Alloc((nuint)(pointers * sizeof(float*)));
+                    o._rowPointersCapacity = pointers;
+                }
+                new Span<float>(o._zeroRow, 32).Clear();
+            }
+            else Grow(ref o._packedB, ref o._packedBCapacity, Math.Max(1, (nint)_panels * nr * k));
             _packedB = o._packedB;
 
             // Rows: at least enough tasks to keep every thread busy, a multiple of the thread count.
@@ -164,7 +191,7 @@ internal sealed unsafe class Gemm2 : IDisposable
             // (see PanelReady): one fork-join per GEMM instead of two.
             if (_panelState.Length < _panels) _panelState = new int[Math.Max(_panels, 2 * _panelState.Length)];
             Array.Clear(_panelState, 0, _panels);
-            if (b.Lowered is not null && _panels < threads)
+            if (b.Lowered is not null && !_bInPlace && _panels < threads)
             {
                 // Fewer panels than threads (a one-channel layer's dw: one panel over 25,088 positions): one worker
                 // would lower them while the others wait, so every thread lowers a range of k first.
@@ -202,6 +229,11 @@ internal sealed unsafe class Gemm2 : IDisposable
             int column0 = panel * nr;
             int columns = Math.Min(nr, _n - column0);
             GemmOperand b = _b;
+            if (_bInPlace)
+            {
+                b.Lowered!.Value.WriteRowPointers(0, k, column0, _owner._rowPointers + (nint)panel * k, _owner._zeroRow);
+                return;
+            }
             if (b.Lowered is not null)
             {
                 PackLowered(panel, 0, k);
@@ -273,7 +305,6 @@ internal sealed unsafe class Gemm2 : IDisposable
             int panel0 = task % _columnTasks * _panelsPerTask;
             int panel1 = Math.Min(_panels, panel0 + _panelsPerTask);
             int blocks = CeilDiv(rows, mr);
-            int reductionBlock = k <= MaxReductionBlock ? Math.Max(k, 1) : CeilDiv(k, CeilDiv(k, MaxReductionBlock));
             float* tile = stackalloc float[8 * 32];
 
             PackRows(packedA, row0, rows, lowered);
@@ -288,23 +319,34 @@ internal sealed unsafe class Gemm2 : IDisposable
                 PanelReady(panel);
                 int column0 = panel * nr;
                 int columns = Math.Min(nr, n - column0);
-                float* pb = _packedB + (nint)panel * k * nr;
-                for (int k0 = 0; k0 < k || k0 == 0; k0 += reductionBlock)
-                {
-                    int kLength = Math.Min(reductionBlock, k - k0);
-                    for (int block = 0; block < blocks; block++)
-                    {
-                        int blockRow = row0 + block * mr;
-                        float* pa = packedA + (nint)block * mr * k + (nint)k0 * mr;
-                        float* c = _c + (nint)blockRow * _ldc + column0;
-                        int tileRows = Math.Min(mr, m - blockRow);
-                        if (o.Wide) MicroKernel8x32(pa, pb + (nint)k0 * nr, kLength, c, _ldc, tileRows, columns, tile, accumulate: k0 > 0);
-                        else MicroKernel6x16(pa, pb + (nint)k0 * nr, kLength, c, _ldc, tileRows, columns, tile, accumulate: k0 > 0);
-                    }
-                }
+                if (_bInPlace) MultiplyPanel(new RowPointers(_owner._rowPointers + (nint)panel * k), packedA, row0, blocks, column0, columns, tile);
+                else MultiplyPanel(new PackedPanel(_packedB + (nint)panel * k * nr, nr), packedA, row0, blocks, column0, columns, tile);
             }
             int firstColumn = panel0 * nr;
             _epilogue.Apply(_c, _ldc, row0, rows, firstColumn, Math.Min(n, panel1 * nr) - firstColumn);
+        }
+
+        /// <summary>The task's row blocks times one panel of B, a block of the reduction at a time (see MaxReductionBlock).</summary>
+        private void MultiplyPanel<TPanel>(TPanel panel, float* packedA, int row0, int blocks, int column0, int columns, float* tile)
+            where TPanel : struct, IPanelRows<TPanel>
+        {
+            Gemm2 o = _owner;
+            int mr = o.MR, k = _k, m = _m;
+            int reductionBlock = k <= MaxReductionBlock ? Math.Max(k, 1) : CeilDiv(k, CeilDiv(k, MaxReductionBlock));
+            for (int k0 = 0; k0 < k || k0 == 0; k0 += reductionBlock)
+            {
+                int kLength = Math.Min(reductionBlock, k - k0);
+                TPanel rows = panel.From(k0);
+                for (int block = 0; block < blocks; block++)
+                {
+                    int blockRow = row0 + block * mr;
+                    float* pa = packedA + (nint)block * mr * k + (nint)k0 * mr;
+                    float* c = _c + (nint)blockRow * _ldc + column0;
+                    int tileRows = Math.Min(mr, m - blockRow);
+                    if (o.Wide) MicroKernel8x32(pa, rows, kLength, c, _ldc, tileRows, columns, tile, accumulate: k0 > 0);
+                    else MicroKernel6x16(pa, rows, kLength, c, _ldc, tileRows, columns, tile, accumulate: k0 > 0);
+                }
+            }
         }
 
         /// <summary>
@@ -369,8 +411,8 @@ internal sealed unsafe class Gemm2 : IDisposable
 
     /// <summary>C tile [rows ≤ 8 × columns ≤ 32] = packed A block (k × 8) · packed B panel (k × 32).</summary>
     /// <param name="accumulate">Go on from the sums in C (a later block of the reduction) instead of from 0.</param>
-    private static void MicroKernel8x32(float* pa, float* pb, int k, float* c, nint ldc, int rows, int columns, float* tile,
-        bool accumulate)
+    private static void MicroKernel8x32<TPanel>(float* pa, TPanel panel, int k, float* c, nint ldc, int rows, int columns, float* tile,
+        bool accumulate) where TPanel : struct, IPanelRows<TPanel>
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -391,8 +433,9 @@ internal sealed unsafe class Gemm2 : IDisposable
         }
         for (int kk = 0; kk < k; kk++)
         {
-            Vector512<float> b0 = Vector512.LoadAligned(pb);
-            Vector512<float> b1 = Vector512.LoadAligned(pb + 16);
+            float* pb = panel.Row(kk);
+            Vector512<float> b0 = Vector512.Load(pb);
+            Vector512<float> b1 = Vector512.Load(pb + 16);
             Vector512<float> a = Vector512.Create(pa[0]);
             c00 = Vector512.FusedMultiplyAdd(a, b0, c00);
             c01 = Vector512.FusedMultiplyAdd(a, b1, c01);
@@ -418,7 +461,6 @@ internal sealed unsafe class Gemm2 : IDisposable
             c70 = Vector512.FusedMultiplyAdd(a, b0, c70);
             c71 = Vector512.FusedMultiplyAdd(a, b1, c71);
             pa += 8;
-            pb += 32;
         }
 
         // A full tile goes straight to C; an edge tile to the caller's scratch tile, then only the part inside C is copied.
@@ -439,8 +481,8 @@ internal sealed unsafe class Gemm2 : IDisposable
     }
 
     /// <summary>C tile [rows ≤ 6 × columns ≤ 16] = packed A block (k × 6) · packed B panel (k × 16): no AVX-512.</summary>
-    private static void MicroKernel6x16(float* pa, float* pb, int k, float* c, nint ldc, int rows, int columns, float* tile,
-        bool accumulate)
+    private static void MicroKernel6x16<TPanel>(float* pa, TPanel panel, int k, float* c, nint ldc, int rows, int columns, float* tile,
+        bool accumulate) where TPanel : struct, IPanelRows<TPanel>
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -458,8 +500,9 @@ internal sealed unsafe class Gemm2 : IDisposable
         }
         for (int kk = 0; kk < k; kk++)
         {
-            Vector256<float> b0 = Vector256.LoadAligned(pb);
-            Vector256<float> b1 = Vector256.LoadAligned(pb + 8);
+            float* pb = panel.Row(kk);
+            Vector256<float> b0 = Vector256.Load(pb);
+            Vector256<float> b1 = Vector256.Load(pb + 8);
             Vector256<float> a = Vector256.Create(pa[0]);
             c00 = Vector256.FusedMultiplyAdd(a, b0, c00);
             c01 = Vector256.FusedMultiplyAdd(a, b1, c01);
@@ -479,7 +522,6 @@ internal sealed unsafe class Gemm2 : IDisposable
             c50 = Vector256.FusedMultiplyAdd(a, b0, c50);
             c51 = Vector256.FusedMultiplyAdd(a, b1, c51);
             pa += 6;
-            pb += 16;
         }
 
         float* d = full ? c : tile;
@@ -504,6 +546,31 @@ internal sealed unsafe class Gemm2 : IDisposable
             for (int j = 0; j < width; j++)
                 tile[i * width + j] = i < rows && j < columns ? c[i * ldc + j] : 0f;
         return tile;
+    }
+
+    /// <summary>Where the micro-kernel finds row kk of a B panel: packed (k × NR, contiguous) or in place through pointers.</summary>
+    private interface IPanelRows<TSelf> where TSelf : struct, IPanelRows<TSelf>
+    {
+        float* Row(int kk);
+
+        /// <summary>The same panel from reduction row <paramref name="k0"/> on.</summary>
+        TSelf From(int k0);
+    }
+
+    /// <summary>A packed panel: row kk at start + kk·NR (aligned, written by PackPanel).</summary>
+    private readonly struct PackedPanel(float* start, int nr) : IPanelRows<PackedPanel>
+    {
+        public float* Row(int kk) => start + (nint)kk * nr;
+
+        public PackedPanel From(int k0) => new(start + (nint)k0 * nr, nr);
+    }
+
+    /// <summary>A panel read in place: row kk at rows[kk] (an image's channels, or the zero row).</summary>
+    private readonly struct RowPointers(float** rows) : IPanelRows<RowPointers>
+    {
+        public float* Row(int kk) => rows[kk];
+
+        public RowPointers From(int k0) => new(rows + k0);
     }
 
     private static int CeilDiv(int value, int divisor) => (value + divisor - 1) / divisor;

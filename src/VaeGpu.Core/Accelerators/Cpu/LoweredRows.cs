@@ -39,6 +39,19 @@ internal readonly unsafe struct LoweredRows(LoweredMatrix matrix, float* source,
     }
 
     /// <summary>
+    /// True when every GEMM panel of <paramref name="nr"/> columns of this matrix is, row by row, one contiguous run of
+    /// the image or all padding: im2col of an image whose channel count is a multiple of NR (one tap's channels).
+    /// </summary>
+    public bool RowsInPlace(int nr) => Matrix == LoweredMatrix.Im2Col && Shape.InChannels % nr == 0;
+
+    /// <summary>
+    /// For rows [rowFrom, rowTo), where columns [column0, column0 + NR) of the row start in the image, or
+    /// <paramref name="zeroRow"/> where they lie in the padding (see <see cref="RowsInPlace"/>).
+    /// </summary>
+    public void WriteRowPointers(int rowFrom, int rowTo, int column0, float** destination, float* zeroRow) =>
+        ConvLowering.Im2ColRowPointers(Source, Shape, rowFrom, rowTo, column0, destination, zeroRow);
+
+    /// <summary>
     /// Columns [column0, column0 + count) of rows [rowFrom, rowTo) (a GEMM panel's slice), row r at
     /// destination + (r − rowFrom)·stride: im2col only, the one lowered matrix a GEMM reads as its B operand
     /// (dw = dYᵀ · im2col).
