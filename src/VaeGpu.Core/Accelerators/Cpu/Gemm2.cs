@@ -218,8 +218,11 @@ internal sealed unsafe class Gemm2 : IDisposable
                 Volatile.Write(ref state, 2);
                 return;
             }
+            // SpinOnce's default falls back to Thread.Sleep(1) after 20 spins: a worker waiting for a one-panel GEMM's
+            // B (dx of a 20-wide layer, packed in ~30 µs) then slept a millisecond, 4× the whole GEMM. The wait is
+            // always short (one panel's packing), so it never sleeps; it still yields now and then.
             var spinner = new SpinWait();
-            while (Volatile.Read(ref state) != 2) spinner.SpinOnce();
+            while (Volatile.Read(ref state) != 2) spinner.SpinOnce(sleep1Threshold: -1);
         }
 
         private void PackPanel(int panel)
