@@ -16,7 +16,8 @@ public abstract partial class AcceleratorOpTests
     /// non-square sizes, every stride the model allows and 3, channel counts off every tile (33, 65), the model's
     /// first two layers (28 → 14 → 7, channels cut for ilgpu-cpu's speed), sizes that do not halve (7 → 3), and a
     /// stride above the kernel (3 over 2: some positions of the transposed direction get no tap at all), and 32 and 64
-    /// channels (the cpu's GEMM v2 reads such an im2col operand in place, one tap's channels a panel).
+    /// channels (the cpu's GEMM v2 reads such an im2col operand in place, one tap's channels a panel), and from 1 and 3
+    /// channels to 8 and 16 (the cpu's direct path for a few input channels, <c>NarrowConv</c>).
     /// </summary>
     public static TheoryData<int, int, int, int, int, int, int, int> ConvShapes => new()
     {
@@ -32,6 +33,7 @@ public abstract partial class AcceleratorOpTests
         { 2, 3, 8, 7, 5, 2, 3, 1 },
         { 2, 32, 6, 5, 7, 4, 2, 1 },
         { 2, 64, 3, 3, 5, 3, 1, 1 },
+        { 2, 3, 9, 7, 16, 3, 2, 1 },
     };
 
     public static TheoryData<int, int, int, int, int, int, int, int, Activation> ConvForwardCases => ConvCases(AllActivations);

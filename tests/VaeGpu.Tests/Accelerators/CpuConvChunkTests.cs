@@ -17,6 +17,8 @@ public sealed class CpuConvChunkTests
     [InlineData(8, 2, 9, 9, 5, 4, 2, 1)]
     [InlineData(5, 3, 11, 7, 4, 3, 2, 1)]
     [InlineData(8, 32, 7, 6, 5, 4, 2, 1)] // 32 channels: v2 reads the im2col operand of dw in place
+    [InlineData(8, 1, 9, 9, 16, 4, 2, 1)] // 1 channel to 16: v2 convolves directly (NarrowConv)
+    [InlineData(3, 3, 13, 11, 8, 3, 2, 1)] // 3 channels to 8, odd sizes, a 3×3 kernel
     public void Conv_ops_in_chunks_of_64_rows_give_the_bits_of_one_chunk(int batch, int channels, int height, int width, int outChannels,
         int kernel, int stride, int padding)
     {

@@ -25,6 +25,11 @@ public sealed unsafe partial class CpuAccelerator
     private ParallelRanges<NarrowTransposedConvImages> NarrowJobs =>
         _narrow ??= new ParallelRanges<NarrowTransposedConvImages>(_workers, Threads * 2);
 
+    private ParallelRanges<NarrowConvWeightGradient>? _narrowConvWeights;
+
+    private ParallelRanges<NarrowConvWeightGradient> NarrowConvWeightJobs =>
+        _narrowConvWeights ??= new ParallelRanges<NarrowConvWeightGradient>(_workers, Threads * 4);
+
     private ParallelRanges<PhaseIm2ColRows> PhaseIm2ColJobs => _phaseIm2col ??= new ParallelRanges<PhaseIm2ColRows>(_workers, Threads * 2);
 
     public void Conv2dForward(DeviceSpan<float> x, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> y,
@@ -224,6 +229,11 @@ public sealed unsafe partial class CpuAccelerator
         if (shape.OutRows == 0)
         {
             new Span<float>(dw, shape.WeightCount).Clear();
+            return;
+        }
+        if (_gemm2 is not null && NarrowConv.Takes(shape))
+        {
+            NarrowConvWeightJobs.Run(new NarrowConvWeightGradient(small, large, dw, shape), NarrowConv.WeightGradientItems(shape), minChunk: 1);
             return;
         }
         if (_gemm2 is not null)
