@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Side-by-side CPU comparison: `vaegpu bench` (VaeGpu's CPU accelerator, both GEMM versions,
 # OpenBLAS cblas_sgemm as the ceiling) and the PyTorch peer (bench/peers/torch_vae_cpu.py, same
-# model, batch 128) at 1 and at 2 threads, interleaved for REPS repetitions, then one summary: best
+# models, batch 128: the default MLP and the conv model, --arch conv) at 1 and at 2 threads, interleaved for REPS repetitions, then one summary: best
 # and median over the repetitions of each figure, and the ratios against each peer AT ITS BEST
 # SETTING: PyTorch at its faster thread count (on 2 vCPUs that is 1 thread: its OpenMP workers fight
 # over 2), and OpenBLAS on its own AVX-512 kernel (this environment sets OPENBLAS_CORETYPE=Haswell,
@@ -26,6 +26,8 @@ for i in $(seq 1 "$REPS"); do
     --json "$OUT/vaegpu-$i.json" | tee "$OUT/vaegpu-$i.txt"
   /usr/bin/python3 bench/peers/torch_vae_cpu.py --seconds "$((SECONDS_EACH / 2))" --threads 2 | tee "$OUT/torch2-$i.json"
   /usr/bin/python3 bench/peers/torch_vae_cpu.py --seconds "$((SECONDS_EACH / 2))" --threads 1 | tee "$OUT/torch1-$i.json"
+  /usr/bin/python3 bench/peers/torch_vae_cpu.py --arch conv --seconds "$((SECONDS_EACH / 2))" --threads 2 | tee "$OUT/torchconv2-$i.json"
+  /usr/bin/python3 bench/peers/torch_vae_cpu.py --arch conv --seconds "$((SECONDS_EACH / 2))" --threads 1 | tee "$OUT/torchconv1-$i.json"
 done
 env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE dotnet "$CLI" bench --device cpu --profile --seconds 5 | tee "$OUT/profile.txt"
 uptime >> "$OUT/machine.txt"
@@ -43,7 +45,7 @@ print()
 print(f"machine: {ours[0]['machine']}")
 print(f"repetitions: {reps}, each: vaegpu bench (best of 5 interleaved rounds), then PyTorch 2 threads, then PyTorch 1 thread")
 for acc in sorted({r["accelerator"] for r in ours[0]["results"] if r["kind"] == "train"}):
-    for batch in ("batch 128", "batch 1024"):
+    for batch in ("batch 128", "batch 1024", "conv 128"):
         print(f"{acc:12} train {batch:10} samples/s: {fmt(pick(acc, 'train', batch, 'samples_per_s'))}")
 print(f"{'pytorch':12} train batch 128  samples/s, 2 threads: {fmt(torch2)}")
 print(f"{'pytorch':12} train batch 128  samples/s, 1 thread:  {fmt(torch1)}")
@@ -55,6 +57,20 @@ print(f"PyTorch at its best thread count per repetition: {', '.join(format(v, ',
 print(f"ratio VaeGpu cpu (gemm v2, batch 128) / PyTorch at its best, per repetition (same minute): "
       f"{', '.join(f'{o / t:.2f}x' for o, t in zip(ours128, torch_best))} (target 3x)")
 print(f"  with VaeGpu's median round instead of its best: {', '.join(f'{o / t:.2f}x' for o, t in zip(ours128_median, torch_best))}")
+conv2 = [json.load(open(f"{out}/torchconv2-{i}.json"))["samples_per_s"] for i in range(1, reps + 1)]
+conv1 = [json.load(open(f"{out}/torchconv1-{i}.json"))["samples_per_s"] for i in range(1, reps + 1)]
+print(f"{'pytorch':12} train conv 128   samples/s, 2 threads: {fmt(conv2)}")
+print(f"{'pytorch':12} train conv 128   samples/s, 1 thread:  {fmt(conv1)}")
+ours_conv = pick("cpu gemm v2", "train", "conv 128", "samples_per_s")
+ours_conv_median = pick("cpu gemm v2", "train", "conv 128", "samples_per_s_median")
+conv_best = [max(a, b) for a, b in zip(conv1, conv2)]
+print(f"conv model: PyTorch at its best thread count per repetition: {', '.join(format(v, ',.0f') for v in conv_best)} samples/s "
+      f"({'1 thread' if statistics.median(conv1) >= statistics.median(conv2) else '2 threads'} is faster here)")
+print(f"conv model: ratio VaeGpu cpu (gemm v2, batch 128) / PyTorch at its best, per repetition: "
+      f"{', '.join(f'{o / t:.2f}x' for o, t in zip(ours_conv, conv_best))} (target 3x); with VaeGpu's median round: "
+      f"{', '.join(f'{o / t:.2f}x' for o, t in zip(ours_conv_median, conv_best))}")
+conv_gflops = pick("cpu gemm v2", "train", "conv 128", "gflops")
+print(f"conv step GFLOP/s (gemm v2, batch 128): best {max(conv_gflops):.1f}")
 step_gflops = pick("cpu gemm v2", "train", "batch 128", "gflops")
 step_gflops_median = pick("cpu gemm v2", "train", "batch 128", "gflops_median")
 large_gemm = pick("cpu gemm v2", "LinearForward", "4096×1024→1024", "gflops")

@@ -3,7 +3,7 @@
 # .gpu/ built by scripts/gpu/pack.sh. Every step's command line and output go to $OUT/ (the
 # device tool's output folder; ./gpu-out when OUT is unset).
 #
-#   bash scripts/gpu/run-checks.sh [STEP...]      STEP: info tests train bench torch cublas (default: all)
+#   bash scripts/gpu/run-checks.sh [STEP...]      STEP: info tests train bench torch cublas cudnn (default: all)
 #
 #   info    nvidia-smi -L, the driver, `VaeGpu.Cli devices` (says where LibDevice was found)
 #   tests   the CUDA tests (op suites v1 and v2, Philox bits, 200 steps against cpu, graph replay = eager
@@ -16,6 +16,7 @@
 #           one epoch with --Training:CudaGraphs=false (graph vs op-by-op time)
 #   torch   bench/peers/torch_vae.py: eager and torch.compile(mode="reduce-overhead"), batch 128 and 1024
 #   cublas  bench/peers/cublas_sgemm.py: cuBLAS SGEMM, TF32 off, at the bench shapes
+#   cudnn   bench/peers/cudnn_conv.py: cuDNN's convolutions, TF32 off, at the conv model's layer shapes
 #
 # Environment: EPOCHS (default 1) for train and torch; TORCH_MODES (default "eager compile");
 # TORCH_BATCHES (default "128 1024"); PYTHON (default python3).
@@ -28,7 +29,7 @@ mkdir -p "$OUT"
 EPOCHS=${EPOCHS:-1}
 PYTHON=${PYTHON:-python3}
 steps=("$@")
-[ ${#steps[@]} -eq 0 ] && steps=(info tests train bench torch cublas)
+[ ${#steps[@]} -eq 0 ] && steps=(info tests train bench torch cublas cudnn)
 failed=()
 
 log() { echo "run-checks: $*" | tee -a "$OUT/summary.txt"; }
@@ -130,15 +131,21 @@ for step in "${steps[@]}"; do
     cublas)
       run cublas "$PYTHON" bench/peers/cublas_sgemm.py
       ;;
+    cudnn)
+      run cudnn "$PYTHON" bench/peers/cudnn_conv.py
+      ;;
     torch)
       for mode in ${TORCH_MODES:-eager compile}; do
         for batch in ${TORCH_BATCHES:-128 1024}; do
           run "torch-$mode-b$batch" "$PYTHON" bench/peers/torch_vae.py --data "$data" --epochs "$EPOCHS" \
             --batch-size "$batch" --mode "$mode" --seed 1
         done
+        # The conv model (issue 21) beside train-conv-cuda-b128.
+        run "torch-conv-$mode-b128" "$PYTHON" bench/peers/torch_vae.py --data "$data" --epochs "$EPOCHS" \
+          --arch conv --channels 32,64 --batch-size 128 --mode "$mode" --seed 1
       done
       ;;
-    *) echo "run-checks: unknown step '$step' (info, tests, train, bench, torch, cublas)" >&2; exit 2 ;;
+    *) echo "run-checks: unknown step '$step' (info, tests, train, bench, torch, cublas, cudnn)" >&2; exit 2 ;;
   esac
 done
 
