@@ -47,28 +47,21 @@ print(f"repetitions: {reps}, each: vaegpu bench (best of 5 interleaved rounds), 
 for acc in sorted({r["accelerator"] for r in ours[0]["results"] if r["kind"] == "train"}):
     for batch in ("batch 128", "batch 1024", "conv 128"):
         print(f"{acc:12} train {batch:10} samples/s: {fmt(pick(acc, 'train', batch, 'samples_per_s'))}")
-print(f"{'pytorch':12} train batch 128  samples/s, 2 threads: {fmt(torch2)}")
-print(f"{'pytorch':12} train batch 128  samples/s, 1 thread:  {fmt(torch1)}")
-ours128 = pick("cpu gemm v2", "train", "batch 128", "samples_per_s")
-ours128_median = pick("cpu gemm v2", "train", "batch 128", "samples_per_s_median")
-torch_best = [max(a, b) for a, b in zip(torch1, torch2)]
-print(f"PyTorch at its best thread count per repetition: {', '.join(format(v, ',.0f') for v in torch_best)} samples/s "
-      f"({'1 thread' if statistics.median(torch1) >= statistics.median(torch2) else '2 threads'} is faster here)")
-print(f"ratio VaeGpu cpu (gemm v2, batch 128) / PyTorch at its best, per repetition (same minute): "
-      f"{', '.join(f'{o / t:.2f}x' for o, t in zip(ours128, torch_best))} (target 3x)")
-print(f"  with VaeGpu's median round instead of its best: {', '.join(f'{o / t:.2f}x' for o, t in zip(ours128_median, torch_best))}")
+def against_pytorch(model, shape, peer1, peer2):
+    """The model's PyTorch figures, and VaeGpu (gemm v2) against PyTorch at its best thread count, per repetition."""
+    print(f"{'pytorch':12} train {shape:10} samples/s, 2 threads: {fmt(peer2)}")
+    print(f"{'pytorch':12} train {shape:10} samples/s, 1 thread:  {fmt(peer1)}")
+    best = [max(a, b) for a, b in zip(peer1, peer2)]
+    print(f"{model}: PyTorch at its best thread count per repetition: {', '.join(format(v, ',.0f') for v in best)} samples/s "
+          f"({'1 thread' if statistics.median(peer1) >= statistics.median(peer2) else '2 threads'} is faster here)")
+    for key, label in (("samples_per_s", "its best round"), ("samples_per_s_median", "its median round")):
+        ours_figure = pick("cpu gemm v2", "train", shape, key)
+        print(f"{model}: ratio VaeGpu cpu (gemm v2, {shape}, {label}) / PyTorch at its best, per repetition (same minute): "
+              f"{', '.join(f'{o / t:.2f}x' for o, t in zip(ours_figure, best))} (target 3x)")
+against_pytorch("default model", "batch 128", torch1, torch2)
 conv2 = [json.load(open(f"{out}/torchconv2-{i}.json"))["samples_per_s"] for i in range(1, reps + 1)]
 conv1 = [json.load(open(f"{out}/torchconv1-{i}.json"))["samples_per_s"] for i in range(1, reps + 1)]
-print(f"{'pytorch':12} train conv 128   samples/s, 2 threads: {fmt(conv2)}")
-print(f"{'pytorch':12} train conv 128   samples/s, 1 thread:  {fmt(conv1)}")
-ours_conv = pick("cpu gemm v2", "train", "conv 128", "samples_per_s")
-ours_conv_median = pick("cpu gemm v2", "train", "conv 128", "samples_per_s_median")
-conv_best = [max(a, b) for a, b in zip(conv1, conv2)]
-print(f"conv model: PyTorch at its best thread count per repetition: {', '.join(format(v, ',.0f') for v in conv_best)} samples/s "
-      f"({'1 thread' if statistics.median(conv1) >= statistics.median(conv2) else '2 threads'} is faster here)")
-print(f"conv model: ratio VaeGpu cpu (gemm v2, batch 128) / PyTorch at its best, per repetition: "
-      f"{', '.join(f'{o / t:.2f}x' for o, t in zip(ours_conv, conv_best))} (target 3x); with VaeGpu's median round: "
-      f"{', '.join(f'{o / t:.2f}x' for o, t in zip(ours_conv_median, conv_best))}")
+against_pytorch("conv model", "conv 128", conv1, conv2)
 conv_gflops = pick("cpu gemm v2", "train", "conv 128", "gflops")
 print(f"conv step GFLOP/s (gemm v2, batch 128): best {max(conv_gflops):.1f}")
 step_gflops = pick("cpu gemm v2", "train", "batch 128", "gflops")
