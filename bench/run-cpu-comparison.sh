@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
-# Side-by-side CPU comparison: `vaegpu bench` (VaeGpu's CPU accelerator, both GEMM versions,
-# OpenBLAS cblas_sgemm as the ceiling) and the PyTorch peer (bench/peers/torch_vae_cpu.py, same
-# models, batch 128: the default MLP and the conv model, --arch conv) at 1 and at 2 threads, interleaved for REPS repetitions, then one summary: best
-# and median over the repetitions of each figure, and the ratios against each peer AT ITS BEST
-# SETTING: PyTorch at its faster thread count (on 2 vCPUs that is 1 thread: its OpenMP workers fight
-# over 2), and OpenBLAS on its own AVX-512 kernel (this environment sets OPENBLAS_CORETYPE=Haswell,
-# which forces AVX2; both it and OPENBLAS_L2_SIZE are unset for the bench command alone).
+# Side-by-side CPU comparison: `vaegpu bench` (VaeGpu's CPU accelerator, both GEMM versions, OpenBLAS
+# cblas_sgemm as the ceiling) and the PyTorch peer (bench/peers/torch_vae_cpu.py, same models, batch 128: the
+# default MLP and the conv model, --arch conv) at 1 and at 2 threads, interleaved for REPS repetitions, then
+# one summary: best and median over the repetitions of each figure, and the ratios against each peer AT ITS
+# BEST SETTING: PyTorch at its faster thread count (on 2 vCPUs that is 1 thread: its OpenMP workers fight over
+# 2) and under the fastest of its settings, OpenBLAS on its own kernel. This environment sets
+# OPENBLAS_CORETYPE=Haswell (AVX2) and OPENBLAS_L2_SIZE; both are unset for every command here, and PyTorch
+# runs under each of its settings, the fastest counting (torchN-i.json says which): its defaults (Debian's
+# build reports "CPU capability usage: AVX2", OpenBLAS on its own kernel), ATEN_CPU_CAPABILITY=avx512 where
+# the CPU has it, and OpenBLAS's Haswell kernels. Runs before 2026-12-05 ran PyTorch on Haswell kernels only.
 #
 #   bench/run-cpu-comparison.sh [REPS=3] [SECONDS=20]
+#   CPU_KIND=avx2 bench/run-cpu-comparison.sh ...   emulates the AVX2-only processor on an AVX-512 one:
+#     DOTNET_EnableAVX512=0 for VaeGpu (.NET 10 ignores DOTNET_EnableAVX512F), OPENBLAS_CORETYPE=Haswell for
+#     OpenBLAS, ATEN_CPU_CAPABILITY=avx2 and DNNL_MAX_CPU_ISA=AVX2 for PyTorch and its oneDNN convolutions.
 #
 # Needs: the .NET 10 SDK; apt-get install -y python3-torch libopenblas0-pthread (PyTorch 1.13 for
 # /usr/bin/python3, not a pyenv python3). Results go to bench/out/ (ignored by git).
@@ -19,17 +25,44 @@ OUT=bench/out/cpu-comparison-$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$OUT"
 dotnet build src/VaeGpu.Cli -c Release -v q -nologo > "$OUT/build.log"
 CLI=src/VaeGpu.Cli/bin/Release/net10.0/VaeGpu.Cli.dll
-{ uname -a; nproc; grep -m1 'model name' /proc/cpuinfo; uptime; } > "$OUT/machine.txt"
+OURS=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
+PEER=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
+CAPABILITIES=(default)
+if [ "${CPU_KIND:-native}" = avx2 ]; then
+  OURS+=(DOTNET_EnableAVX512=0 OPENBLAS_CORETYPE=Haswell)
+  PEER+=(OPENBLAS_CORETYPE=Haswell DNNL_MAX_CPU_ISA=AVX2)  # oneDNN (its convolutions) too
+  CAPABILITIES=(avx2)
+elif grep -q avx512f /proc/cpuinfo; then
+  CAPABILITIES=(default avx512 haswell)
+fi
+# peer NAME ARGS...: the PyTorch peer under each setting, NAME-SETTING.json each, the fastest as NAME.json.
+peer() {
+  local name=$1 capability
+  shift
+  for capability in "${CAPABILITIES[@]}"; do
+    case $capability in
+      default) "${PEER[@]}" /usr/bin/python3 bench/peers/torch_vae_cpu.py "$@" ;;
+      haswell) "${PEER[@]}" OPENBLAS_CORETYPE=Haswell /usr/bin/python3 bench/peers/torch_vae_cpu.py "$@" ;;
+      *) "${PEER[@]}" ATEN_CPU_CAPABILITY="$capability" /usr/bin/python3 bench/peers/torch_vae_cpu.py "$@" ;;
+    esac \
+      | sed "s/}\$/, \"capability\": \"$capability\"}/" | tee "$OUT/$name-$capability.json"
+  done
+  /usr/bin/python3 -c 'import json, sys; runs = [json.load(open(f)) for f in sys.argv[2:]]
+json.dump(max(runs, key=lambda r: r["samples_per_s"]), open(sys.argv[1], "w"))' "$OUT/$name.json" \
+    $(for capability in "${CAPABILITIES[@]}"; do echo "$OUT/$name-$capability.json"; done)
+}
+{ uname -a; nproc; grep -m1 'model name' /proc/cpuinfo; grep -m1 'cpu family' /proc/cpuinfo; grep -m1 -o avx512f /proc/cpuinfo;
+  echo "CPU_KIND=${CPU_KIND:-native}; vaegpu: ${OURS[*]}; pytorch: ${PEER[*]}"; uptime; } > "$OUT/machine.txt"
 for i in $(seq 1 "$REPS"); do
   echo "== repetition $i/$REPS ($(uptime | sed 's/.*load average/load average/'))"
-  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE dotnet "$CLI" bench --device cpu --seconds "$SECONDS_EACH" \
+  "${OURS[@]}" dotnet "$CLI" bench --device cpu --seconds "$SECONDS_EACH" \
     --json "$OUT/vaegpu-$i.json" | tee "$OUT/vaegpu-$i.txt"
-  /usr/bin/python3 bench/peers/torch_vae_cpu.py --seconds "$((SECONDS_EACH / 2))" --threads 2 | tee "$OUT/torch2-$i.json"
-  /usr/bin/python3 bench/peers/torch_vae_cpu.py --seconds "$((SECONDS_EACH / 2))" --threads 1 | tee "$OUT/torch1-$i.json"
-  /usr/bin/python3 bench/peers/torch_vae_cpu.py --arch conv --seconds "$((SECONDS_EACH / 2))" --threads 2 | tee "$OUT/torchconv2-$i.json"
-  /usr/bin/python3 bench/peers/torch_vae_cpu.py --arch conv --seconds "$((SECONDS_EACH / 2))" --threads 1 | tee "$OUT/torchconv1-$i.json"
+  peer "torch2-$i" --seconds "$((SECONDS_EACH / 2))" --threads 2
+  peer "torch1-$i" --seconds "$((SECONDS_EACH / 2))" --threads 1
+  peer "torchconv2-$i" --arch conv --seconds "$((SECONDS_EACH / 2))" --threads 2
+  peer "torchconv1-$i" --arch conv --seconds "$((SECONDS_EACH / 2))" --threads 1
 done
-env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE dotnet "$CLI" bench --device cpu --profile --seconds 5 | tee "$OUT/profile.txt"
+"${OURS[@]}" dotnet "$CLI" bench --device cpu --profile --seconds 5 | tee "$OUT/profile.txt"
 uptime >> "$OUT/machine.txt"
 /usr/bin/python3 - "$OUT" "$REPS" <<'PY'
 import json, statistics, sys

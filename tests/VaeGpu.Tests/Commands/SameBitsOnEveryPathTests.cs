@@ -18,7 +18,7 @@ namespace VaeGpu.Tests.Commands;
 /// OpenCL where present, PoCL 6 in CI) writes `cpu`'s metrics.csv losses, its PNGs byte for byte, and its
 /// parameters and both Adam moments bit for bit, for op-by-op and fused steps and both GEMM versions.
 /// `cpu` takes the widest SIMD path this process has; CI runs this class again with
-/// DOTNET_EnableAVX512F=0 and with DOTNET_EnableAVX2=0 (.ci/run), so the AVX-512, AVX2 and scalar CPU
+/// DOTNET_EnableAVX512=0 and with DOTNET_EnableAVX2=0 (.ci/run), so the AVX-512, AVX2 and scalar CPU
 /// paths are each held to the same device bits, and so to each other.
 /// </summary>
 [Collection(ProcessEnvironmentCollection.Name)] // the CLI reads VAEGPU__* variables, which other tests set
