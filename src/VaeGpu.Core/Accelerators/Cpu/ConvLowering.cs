@@ -9,7 +9,9 @@ namespace VaeGpu.Accelerators.Cpu;
 /// term as the device does, gives the device's bits. Element for element these are
 /// <see cref="Im2Col"/>, <see cref="TransposedIm2Col"/> and <see cref="WeightsByInputChannel"/>; a change
 /// there must be made here too (the op suites and the cross-accelerator equality test catch a mismatch).
-/// Materializing costs memory (rows × taps floats) but lets the CPU reuse its packed GEMMs unchanged.
+/// GEMM version 1 writes these matrices out in chunks; version 2 writes a micro-block of rows (or a panel's
+/// slice, <see cref="Im2ColColumns"/>) at a time while packing, or reads an im2col panel in place
+/// (<see cref="Im2ColRowPointers"/>).
 /// </summary>
 internal static unsafe class ConvLowering
 {

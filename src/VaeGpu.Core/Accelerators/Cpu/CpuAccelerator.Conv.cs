@@ -3,9 +3,10 @@ using VaeGpu.Kernels;
 namespace VaeGpu.Accelerators.Cpu;
 
 /// <summary>
-/// The convolutions on the CPU: the operand the device reads in place (kernels/Gemm/ConvSources.cs) is written
-/// out by <see cref="ConvLowering"/> and multiplied by the same GEMM and epilogues as the linear layers, in the
-/// device's reduction order (kernels/Ops/Conv.cs), so every accelerator gives the same bits.
+/// The convolutions on the CPU: the operand the device reads in place (kernels/Gemm/ConvSources.cs) is lowered
+/// by <see cref="ConvLowering"/> (written out in chunks on GEMM v1, packed straight from the image on v2) and
+/// multiplied by the same GEMM and epilogues as the linear layers, in the device's reduction order
+/// (kernels/Ops/Conv.cs), so every accelerator gives the same bits.
 /// </summary>
 public sealed unsafe partial class CpuAccelerator
 {

@@ -38,10 +38,11 @@ internal sealed unsafe class Gemm2 : IDisposable
     private readonly Dictionary<Type, object> _calls = [];
     private float* _packedB;
     private nint _packedBCapacity;
-    // B in place (see PanelSource): per panel, k row pointers into the image, and one row of zeros for the padding.
+    // B in place (RowPointers): per panel, k row pointers into the image, and one row of zeros for the padding,
+    // cleared once here and never written.
     private float** _rowPointers;
     private nint _rowPointersCapacity;
-    private float* _zeroRow = (float*)NativeMemory.AlignedAlloc(32 * sizeof(float), 64);
+    private float* _zeroRow = ZeroedRow();
     private readonly nint[] _packedA;
     private readonly nint[] _packedACapacity;
     // Per worker, MR rows of an im2col operand A lowered from the image before they are packed.
@@ -163,7 +164,6 @@ internal sealed unsafe class Gemm2 : IDisposable
                     o._rowPointers = (float**)NativeMemory.Alloc((nuint)(pointers * sizeof(float*)));
                     o._rowPointersCapacity = pointers;
                 }
-                new Span<float>(o._zeroRow, 32).Clear();
             }
             else Grow(ref o._packedB, ref o._packedBCapacity, Math.Max(1, (nint)_panels * nr * k));
             _packedB = o._packedB;
@@ -539,6 +539,13 @@ internal sealed unsafe class Gemm2 : IDisposable
         for (int i = 0; i < rows; i++)
             for (int j = 0; j < columns; j++)
                 c[i * ldc + j] = tile[i * 16 + j];
+    }
+
+    private static float* ZeroedRow()
+    {
+        var row = (float*)NativeMemory.AlignedAlloc(32 * sizeof(float), 64);
+        new Span<float>(row, 32).Clear();
+        return row;
     }
 
     /// <summary>An edge tile's partial sums from C into the scratch tile (width <paramref name="width"/>), 0 outside C.</summary>
