@@ -13,9 +13,10 @@ public sealed class KernelLaunchers
 {
     private KernelLaunchers(KernelVersions versions, LaunchCounter launches, string description, ILinearLauncher linear,
         IElboLauncher elbo, IReduceLauncher reduce, ReparameterizeLauncher reparameterize, AdamLauncher adam, IHeadSampleLauncher? headSample,
-        Lazy<IConvLauncher> conv)
+        Lazy<IConvLauncher> conv, Lazy<BatchNormLauncher> batchNorm)
     {
         _conv = conv;
+        _batchNorm = batchNorm;
         Versions = versions;
         Launches = launches;
         Description = description;
@@ -57,6 +58,11 @@ public sealed class KernelLaunchers
     /// </summary>
     public IConvLauncher Conv => _conv.Value;
 
+    private readonly Lazy<BatchNormLauncher> _batchNorm;
+
+    /// <summary>The BatchNorm kernels, loaded on first use as <see cref="Conv"/> is (only a model with Model:Norm = batch needs them).</summary>
+    public BatchNormLauncher BatchNorm => _batchNorm.Value;
+
     /// <summary>Step version 2: the gather with the first layer, the head with the sample, the step's end in one launch each.</summary>
     public bool FusedStep => HeadSample is not null;
 
@@ -77,7 +83,8 @@ public sealed class KernelLaunchers
                 new AdamLauncher(accelerator, launches),
                 // Loaded only where the step is fused: ILGPU compiles a kernel when it is loaded.
                 fused ? new HeadSampleLauncher<TTile>(accelerator, launches) : null,
-                new Lazy<IConvLauncher>(() => KernelVersionMap.Block(versions.Conv, "Kernels:Conv", new ConvChoice<TTile>(accelerator, launches))));
+                new Lazy<IConvLauncher>(() => KernelVersionMap.Block(versions.Conv, "Kernels:Conv", new ConvChoice<TTile>(accelerator, launches))),
+                new Lazy<BatchNormLauncher>(() => new BatchNormLauncher(accelerator, launches)));
         }
     }
 

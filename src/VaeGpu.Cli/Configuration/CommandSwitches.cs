@@ -21,6 +21,7 @@ public sealed class CommandSwitches
         new("--arch", "Model:Architecture", "mlp (fully connected) or conv (convolutions, images only)"),
         new("--hidden", "Model:Hidden", "hidden layer widths, comma-separated (mlp)"),
         new("--channels", "Model:Channels", "the encoder convolutions' output channels, comma-separated (conv)"),
+        new("--norm", "Model:Norm", "none, or batch: a BatchNorm2d after each hidden convolution (conv)"),
         new("--latent", "Model:Latent", "latent size"),
         new("--activation", "Model:Activation", "relu, tanh or leaky_relu"),
         new("--likelihood", "Model:Likelihood", "auto (bernoulli for images, gaussian for tables), bernoulli or gaussian"),

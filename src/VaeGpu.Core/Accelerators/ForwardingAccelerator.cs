@@ -56,6 +56,15 @@ public abstract class ForwardingAccelerator(IAccelerator inner) : IAccelerator
         DeviceSpan<float> nll, DeviceSpan<float> dLogits, ConvShape shape, Likelihood likelihood, float gradScale) =>
         Op($"ConvTranspose2dElboOutput {shape}", () => Inner.ConvTranspose2dElboOutput(h, w, b, target, nll, dLogits, shape, likelihood, gradScale));
 
+    public void BatchNormForward(DeviceSpan<float> y, DeviceSpan<float> gamma, DeviceSpan<float> beta, DeviceSpan<float> output,
+        DeviceSpan<float> statistics, DeviceSpan<float> running, int rows, int channels, Activation activation, bool training) =>
+        Op($"BatchNormForward {rows}×{channels}{(training ? "" : " (running statistics)")}",
+            () => Inner.BatchNormForward(y, gamma, beta, output, statistics, running, rows, channels, activation, training));
+
+    public void BatchNormBackward(DeviceSpan<float> dOutput, DeviceSpan<float> y, DeviceSpan<float> gamma, DeviceSpan<float> statistics,
+        DeviceSpan<float> dGamma, DeviceSpan<float> dBeta, DeviceSpan<float> dy, int rows, int channels) =>
+        Op($"BatchNormBackward {rows}×{channels}", () => Inner.BatchNormBackward(dOutput, y, gamma, statistics, dGamma, dBeta, dy, rows, channels));
+
     public void Reparameterize(DeviceSpan<float> head, DeviceSpan<float> z, DeviceSpan<float> eps, DeviceSpan<float> kl,
         int rows, int latent, LogVarClamp clamp, NoiseSource noise, DeviceSpan<uint> counter) =>
         Op(nameof(Reparameterize), () => Inner.Reparameterize(head, z, eps, kl, rows, latent, clamp, noise, counter));

@@ -86,6 +86,25 @@ public interface IAccelerator : IDisposable
         DeviceSpan<float> nll, DeviceSpan<float> dLogits, ConvShape shape, Likelihood likelihood, float gradScale);
 
     /// <summary>
+    /// BatchNorm2d over NHWC activations y [rows × channels] (rows = images · height · width), then the activation:
+    /// output = act(γ·(y − mean)·invstd + β). With <paramref name="training"/>, mean and invstd = 1/√(var + ε) are the
+    /// batch's (biased variance), written to <paramref name="statistics"/> [mean | invstd] for the backward, and
+    /// <paramref name="running"/> [mean | variance] moves towards them (momentum 0.1, the unbiased variance), as
+    /// PyTorch's training mode; without, they come from <paramref name="running"/> (evaluation) and statistics
+    /// receives them. Every per-channel sum runs in the fixed order of kernels/Ops/BatchNorm.cs.
+    /// </summary>
+    void BatchNormForward(DeviceSpan<float> y, DeviceSpan<float> gamma, DeviceSpan<float> beta, DeviceSpan<float> output,
+        DeviceSpan<float> statistics, DeviceSpan<float> running, int rows, int channels, Activation activation, bool training);
+
+    /// <summary>
+    /// BatchNorm2d's backward in training mode from g = ∂L/∂(γ·x̂ + β) (the layer above already applied act'):
+    /// dβ = Σ g, dγ = Σ g·x̂ and dy = γ·invstd·(g − dβ/rows − x̂·dγ/rows), with the batch statistics the forward
+    /// wrote. <paramref name="dy"/> may be <paramref name="dOutput"/> itself (in place).
+    /// </summary>
+    void BatchNormBackward(DeviceSpan<float> dOutput, DeviceSpan<float> y, DeviceSpan<float> gamma, DeviceSpan<float> statistics,
+        DeviceSpan<float> dGamma, DeviceSpan<float> dBeta, DeviceSpan<float> dy, int rows, int channels);
+
+    /// <summary>
     /// head [rows × 2L] holds μ in columns [0, L) and logvar in [L, 2L). With lv = clamp(logvar):
     /// eps = T·ε (ε ~ N(0, 1) from Philox, T the temperature), z = μ + exp(½·lv)·eps, and
     /// kl[row] = −½ Σ (1 + lv − μ² − exp(lv)) (the closed form of KL(q ‖ N(0, I))).

@@ -65,6 +65,35 @@ public static class OpShapes
         return Optional(op, "dx", dx, (long)rows * inFeatures, owner);
     }
 
+    public static void BatchNormForward(IAccelerator owner, DeviceSpan<float> y, DeviceSpan<float> gamma, DeviceSpan<float> beta,
+        DeviceSpan<float> output, DeviceSpan<float> statistics, DeviceSpan<float> running, int rows, int channels)
+    {
+        const string op = nameof(IAccelerator.BatchNormForward);
+        Positive(op, nameof(rows), rows, allowZero: true);
+        Positive(op, nameof(channels), channels);
+        Require(op, "y", y, (long)rows * channels, owner);
+        Require(op, "gamma", gamma, channels, owner);
+        Require(op, "beta", beta, channels, owner);
+        Require(op, "output", output, (long)rows * channels, owner);
+        Require(op, "statistics", statistics, 2L * channels, owner);
+        Require(op, "running", running, 2L * channels, owner);
+    }
+
+    public static void BatchNormBackward(IAccelerator owner, DeviceSpan<float> dOutput, DeviceSpan<float> y, DeviceSpan<float> gamma,
+        DeviceSpan<float> statistics, DeviceSpan<float> dGamma, DeviceSpan<float> dBeta, DeviceSpan<float> dy, int rows, int channels)
+    {
+        const string op = nameof(IAccelerator.BatchNormBackward);
+        Positive(op, nameof(rows), rows, allowZero: true);
+        Positive(op, nameof(channels), channels);
+        Require(op, "dOutput", dOutput, (long)rows * channels, owner);
+        Require(op, "y", y, (long)rows * channels, owner);
+        Require(op, "gamma", gamma, channels, owner);
+        Require(op, "statistics", statistics, 2L * channels, owner);
+        Require(op, "dGamma", dGamma, channels, owner);
+        Require(op, "dBeta", dBeta, channels, owner);
+        Require(op, "dy", dy, (long)rows * channels, owner);
+    }
+
     /// <summary>Conv2d forward: x the large image, y the small one.</summary>
     public static void Conv2dForward(IAccelerator owner, DeviceSpan<float> x, DeviceSpan<float> w, DeviceSpan<float> b,
         DeviceSpan<float> y, ConvShape shape) =>

@@ -82,15 +82,23 @@ public sealed class OptionsValidator(VaeGpuOptions options)
         int latent = Whole("Model:Latent", model.Latent);
         if (!ActivationNames.TryParseHidden(model.Activation, out Activation activation))
             throw new ConfigException("Model:Activation", model.Activation, "unknown activation (use relu, tanh or leaky_relu)");
+        ConvNorm norm = model.Norm?.Trim().ToLowerInvariant() switch
+        {
+            "none" => ConvNorm.None,
+            "batch" => ConvNorm.Batch,
+            _ => throw new ConfigException("Model:Norm", model.Norm, "unknown normalization (use none or batch)"),
+        };
         switch (model.Architecture?.Trim().ToLowerInvariant())
         {
             case "mlp":
+                if (norm != ConvNorm.None)
+                    throw new ConfigException("Model:Norm", model.Norm, "BatchNorm2d follows convolutions: it needs Model:Architecture = conv");
                 return new VaeArchitecture(inputSize, HiddenWidths(model.Hidden), latent, activation, Likelihood(table), LogVarClamp());
             case "conv":
                 if (table || image is null)
                     throw new ConfigException("Model:Architecture", model.Architecture, "needs images: a table's records have no height and width (use mlp)");
                 IReadOnlyList<int> channels = Widths("Model:Channels", model.Channels, "channel count", "32,64");
-                var conv = new ConvSpec(image.Value.Height, image.Value.Width, image.Value.Channels, channels);
+                var conv = new ConvSpec(image.Value.Height, image.Value.Width, image.Value.Channels, channels) { Norm = norm };
                 var architecture = new VaeArchitecture(inputSize, [], latent, activation, Likelihood(table), LogVarClamp()) { Conv = conv };
                 try
                 {

@@ -125,6 +125,9 @@ public sealed class ModelOptions
     /// <summary>Comma-separated output channels of the encoder's convolutions (conv): each Conv2d(4, stride 2, padding 1) halves the size.</summary>
     public string Channels { get; set; } = "32,64";
 
+    /// <summary>none | batch: a BatchNorm2d after each hidden convolution, before its activation (conv).</summary>
+    public string Norm { get; set; } = "none";
+
     public int Latent { get; set; } = 20;
 
     /// <summary>relu | tanh | leaky_relu.</summary>

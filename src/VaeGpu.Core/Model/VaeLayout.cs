@@ -31,10 +31,18 @@ public sealed class VaeLayout
             layers.Add(layer);
             return layer;
         }
-        ConvLayer AddConv(string name, ConvShape geometry, bool transposed, Activation activation)
+        int statistics = 0;
+        var unitScales = new List<(int Offset, int Count)>();
+        ConvLayer AddConv(string name, ConvShape geometry, bool transposed, Activation activation, bool normalized)
         {
-            var layer = new ConvLayer(name, geometry, transposed, offset, activation);
-            parameterOrder.Add((offset, layer.ParameterCount, layer.FanIn));
+            var layer = new ConvLayer(name, geometry, transposed, offset, activation, normalized ? statistics : -1);
+            // The BatchNorm's γ and β start at PyTorch's 1 and 0, outside the layer's random draw (whose substream stays the same).
+            parameterOrder.Add((offset, layer.WeightCount + layer.BiasCount, layer.FanIn));
+            if (normalized)
+            {
+                unitScales.Add((layer.GammaOffset, layer.Channels));
+                statistics += 2 * layer.Channels;
+            }
             offset += layer.ParameterCount;
             return layer;
         }
@@ -53,7 +61,7 @@ public sealed class VaeLayout
             for (int i = 0; i < conv.Filters.Count; i++)
             {
                 ConvShape geometry = ConvShape.Conv2d(1, channels, height, width, conv.Filters[i], conv.Kernel, conv.Stride, conv.Padding);
-                encoderConvs.Add(AddConv($"encoder.conv{i}", geometry, transposed: false, architecture.Activation));
+                encoderConvs.Add(AddConv($"encoder.conv{i}", geometry, transposed: false, architecture.Activation, conv.Norm == ConvNorm.Batch));
                 (height, width, channels) = (geometry.OutHeight, geometry.OutWidth, geometry.OutChannels);
             }
             int flat = height * width * channels;
@@ -65,7 +73,7 @@ public sealed class VaeLayout
             {
                 bool last = i == 0;
                 decoderConvs.Add(AddConv(last ? "output" : $"decoder.conv{decoderConvs.Count}", encoderConvs[i].Geometry, transposed: true,
-                    last ? Activation.Identity : architecture.Activation));
+                    last ? Activation.Identity : architecture.Activation, normalized: !last && conv.Norm == ConvNorm.Batch));
             }
             _outputConv = decoderConvs[^1];
         }
@@ -92,6 +100,8 @@ public sealed class VaeLayout
         EncoderConvs = encoderConvs;
         DecoderConvs = decoderConvs;
         _parameterOrder = parameterOrder;
+        _unitScales = unitScales;
+        StatisticsCount = statistics;
         if (architecture.Likelihood.LearnsSigma)
         {
             LogSigmaOffset = offset;
@@ -106,6 +116,19 @@ public sealed class VaeLayout
     }
 
     private readonly List<(int Offset, int Count, int FanIn)> _parameterOrder;
+    private readonly List<(int Offset, int Count)> _unitScales;
+
+    /// <summary>The BatchNorms' running statistics ([mean | variance] per normalized layer, <see cref="ConvLayer.StatisticsOffset"/>); 0 without.</summary>
+    public int StatisticsCount { get; }
+
+    /// <summary>PyTorch's initial running statistics: mean 0, variance 1.</summary>
+    public float[] InitialStatistics()
+    {
+        var statistics = new float[StatisticsCount];
+        foreach (ConvLayer layer in EncoderConvs.Concat(DecoderConvs).Where(layer => layer.Normalized))
+            Array.Fill(statistics, 1f, layer.StatisticsOffset + layer.Channels, layer.Channels);
+        return statistics;
+    }
 
     public VaeArchitecture Architecture { get; }
 
@@ -167,6 +190,7 @@ public sealed class VaeLayout
             for (int i = 0; i < count; i++)
                 parameters[offset + i] = random.NextUniform(-bound, bound);
         }
+        foreach ((int offset, int count) in _unitScales) Array.Fill(parameters, 1f, offset, count);
         if (LogSigmaOffset is { } logSigma)
             Array.Fill(parameters, MathF.Log(Architecture.Likelihood.Sigma), logSigma, InputSize);
         return parameters;

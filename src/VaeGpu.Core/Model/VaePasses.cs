@@ -12,7 +12,7 @@ public static class VaePasses
     /// <summary>Encoder to (μ, logvar) in the workspace head.</summary>
     public static void Encode(VaeModel model, VaeWorkspace workspace, int rows)
     {
-        DeviceSpan<float> input = EncodeHidden(model, workspace, rows);
+        DeviceSpan<float> input = EncodeHidden(model, workspace, rows, training: false);
         LinearLayer head = model.Layout.Head;
         model.Accelerator.LinearForward(input, head.Weights(model.Parameters), head.Bias(model.Parameters), workspace.Head(rows),
             rows, head.InFeatures, head.OutFeatures, Activation.Identity);
@@ -21,11 +21,12 @@ public static class VaePasses
     /// <summary>
     /// Encoder hidden layers from the input; returns the last hidden activation (the head's input). With a
     /// <paramref name="batch"/>, the input is first gathered from it, together with the first layer where
-    /// there is one (<see cref="IAccelerator.GatherBatchLinearForward"/>: a fusion point).
+    /// there is one (<see cref="IAccelerator.GatherBatchLinearForward"/>: a fusion point). <paramref name="training"/>: a
+    /// convolutional model's BatchNorms use the batch's statistics (and move the running ones), not the running ones.
     /// </summary>
-    private static DeviceSpan<float> EncodeHidden(VaeModel model, VaeWorkspace workspace, int rows, BatchAtCursor? batch = null)
+    private static DeviceSpan<float> EncodeHidden(VaeModel model, VaeWorkspace workspace, int rows, bool training, BatchAtCursor? batch = null)
     {
-        if (model.Layout.IsConv) return ConvPasses.EncodeHidden(model, workspace, rows, batch);
+        if (model.Layout.IsConv) return ConvPasses.EncodeHidden(model, workspace, rows, batch, training);
         IAccelerator accelerator = model.Accelerator;
         VaeLayout layout = model.Layout;
         DeviceSpan<float> input = workspace.Input(rows);
@@ -58,10 +59,10 @@ public static class VaePasses
         model.Accelerator.Reparameterize(workspace.Head(rows), workspace.Z(rows), workspace.Eps(rows), workspace.Kl(rows),
             rows, model.Layout.Latent, model.Layout.Architecture.LogVarClamp, noise, counter);
 
-    /// <summary>Decoder hidden layers from z; returns the last hidden activation.</summary>
+    /// <summary>Decoder hidden layers from z (BatchNorms, where there are, by their running statistics); returns the last hidden activation.</summary>
     public static DeviceSpan<float> DecodeHidden(VaeModel model, VaeWorkspace workspace, int rows)
     {
-        if (model.Layout.IsConv) return ConvPasses.DecodeHidden(model, workspace, rows);
+        if (model.Layout.IsConv) return ConvPasses.DecodeHidden(model, workspace, rows, training: false);
         IAccelerator accelerator = model.Accelerator;
         DeviceSpan<float> input = workspace.Z(rows);
         for (int i = 0; i < model.Layout.Decoder.Count; i++)
@@ -94,14 +95,16 @@ public static class VaePasses
     /// Encode, sample, decode and score: per-row reconstruction NLL in <see cref="VaeWorkspace.Nll"/>
     /// and KL in <see cref="VaeWorkspace.Kl"/>. With <paramref name="withGradient"/>, the decoder
     /// output gradient of the batch-mean loss is left in <see cref="VaeWorkspace.Output"/>. The batch is
-    /// <see cref="VaeWorkspace.Input"/>, or, given <paramref name="batch"/>, gathered into it first.
+    /// <see cref="VaeWorkspace.Input"/>, or, given <paramref name="batch"/>, gathered into it first. A loss with a gradient is
+    /// a training step's: a convolutional model's BatchNorms then normalize by the batch and move their running statistics
+    /// (PyTorch's train mode); without, by the running statistics (eval mode), which it leaves as they are.
     /// </summary>
     public static void Loss(VaeModel model, VaeWorkspace workspace, int rows, NoiseSource noise, DeviceSpan<uint> counter,
         bool withGradient, BatchAtCursor? batch = null)
     {
         // The head and the sample as one op: a fusion point (one launch on an ILGPU accelerator at Kernels:Step 2).
         LinearLayer head = model.Layout.Head;
-        model.Accelerator.HeadAndReparameterize(EncodeHidden(model, workspace, rows, batch), head.Weights(model.Parameters),
+        model.Accelerator.HeadAndReparameterize(EncodeHidden(model, workspace, rows, training: withGradient, batch), head.Weights(model.Parameters),
             head.Bias(model.Parameters), workspace.Head(rows), workspace.Z(rows), workspace.Eps(rows), workspace.Kl(rows),
             rows, head.InFeatures, model.Layout.Latent, model.Layout.Architecture.LogVarClamp, noise, counter);
         if (model.Layout.IsConv)

@@ -14,6 +14,7 @@ public sealed class VaeWorkspace : IDisposable
     private readonly DeviceBuffer<float>[] _encoderConvs, _decoderConvs;
     private readonly DeviceBuffer<float> _input, _head, _z, _eps, _kl, _nll, _dLogits, _dHead, _dz, _gradientA, _gradientB;
     private readonly List<IDisposable> _owned = [];
+    private readonly Dictionary<string, (DeviceBuffer<float> PreNorm, DeviceBuffer<float> Statistics)> _norms = [];
 
     public VaeWorkspace(IAccelerator accelerator, VaeLayout layout, int maxRows)
     {
@@ -36,6 +37,8 @@ public sealed class VaeWorkspace : IDisposable
         _encoderConvs = layout.EncoderConvs.Select(layer => Allocate(maxRows * layer.OutputSize)).ToArray();
         // The last transposed convolution writes the output (logits are never stored; means land in Output).
         _decoderConvs = layout.DecoderConvs.SkipLast(1).Select(layer => Allocate(maxRows * layer.OutputSize)).ToArray();
+        foreach (ConvLayer layer in layout.EncoderConvs.Concat(layout.DecoderConvs).Where(layer => layer.Normalized))
+            _norms.Add(layer.Name, (Allocate(maxRows * layer.OutputSize), Allocate(2 * layer.Channels)));
         _gradientA = Allocate(maxRows * layout.MaxHidden);
         _gradientB = Allocate(maxRows * layout.MaxHidden);
     }
@@ -58,6 +61,12 @@ public sealed class VaeWorkspace : IDisposable
 
     /// <summary>A transposed convolution's output, all but the last (the output layer).</summary>
     public DeviceSpan<float> ConvDecoder(int layer, int rows) => Rows(_decoderConvs[layer], rows, Layout.DecoderConvs[layer].OutputSize);
+
+    /// <summary>A normalized layer's convolution output, before its BatchNorm (which the backward reads again).</summary>
+    public DeviceSpan<float> PreNorm(ConvLayer layer, int rows) => Rows(_norms[layer.Name].PreNorm, rows, layer.OutputSize);
+
+    /// <summary>A normalized layer's [mean | invstd] of the last forward: the batch's in training, for the backward.</summary>
+    public DeviceSpan<float> NormStatistics(ConvLayer layer) => _norms[layer.Name].Statistics.Slice(0, 2 * layer.Channels);
 
     /// <summary>The gradient of the loss by the decoder output; also where decoded images land.</summary>
     public DeviceSpan<float> Output(int rows) => Rows(_dLogits, rows, Layout.InputSize);

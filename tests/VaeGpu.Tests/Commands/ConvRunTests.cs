@@ -19,15 +19,19 @@ public sealed class ConvRunTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    [Fact]
-    public void A_conv_run_trains_and_every_analysis_verb_works_on_it()
+    [Theory]
+    [InlineData("none")]
+    [InlineData("batch")]
+    public void A_conv_run_trains_and_every_analysis_verb_works_on_it(string norm)
     {
         var cli = new CliHarness();
         string run = _temp.File("conv");
-        Assert.True(cli.Run(["train", .. SmallConv, "--epochs", "1", "--out", run]) == 0, cli.Error);
+        Assert.True(cli.Run(["train", .. SmallConv, "--norm", norm, "--epochs", "1", "--out", run]) == 0, cli.Error);
         Assert.Contains("model: conv 28×28×1 channels 4,8", cli.Output, StringComparison.Ordinal);
+        Assert.Equal(norm == "batch", cli.Output.Contains("batch norm", StringComparison.Ordinal));
         CheckpointData saved = Checkpoint.Load(new RunDirectory(run).Checkpoint);
         Assert.Equal([4, 8], saved.Architecture.Conv!.Filters);
+        Assert.Equal(norm == "batch" ? 2 * (4 + 8 + 4) : 0, saved.State.RunningStatistics.Length);
 
         string[][] verbs =
         [
@@ -44,16 +48,18 @@ public sealed class ConvRunTests : IDisposable
             Assert.True(File.Exists(Path.Combine(run, file)), $"{file} missing");
     }
 
-    [Fact]
-    public void A_conv_run_stopped_mid_epoch_and_resumed_ends_bit_for_bit_where_an_uninterrupted_one_does()
+    [Theory]
+    [InlineData("none")]
+    [InlineData("batch")]
+    public void A_conv_run_stopped_mid_epoch_and_resumed_ends_bit_for_bit_where_an_uninterrupted_one_does(string norm)
     {
         var cli = new CliHarness();
         string whole = _temp.File("whole");
-        Assert.True(cli.Run(["train", .. SmallConv, "--epochs", "2", "--out", whole]) == 0, cli.Error);
+        Assert.True(cli.Run(["train", .. SmallConv, "--norm", norm, "--epochs", "2", "--out", whole]) == 0, cli.Error);
 
         var stopping = new CliHarness(() => new StopSignal { AfterStep = 50 });
         string split = _temp.File("split");
-        Assert.Equal(130, stopping.Run(["train", .. SmallConv, "--epochs", "2", "--out", split]));
+        Assert.Equal(130, stopping.Run(["train", .. SmallConv, "--norm", norm, "--epochs", "2", "--out", split]));
         Assert.True(cli.Run("train", "--resume", split, "--epochs", "2") == 0, cli.Error);
 
         CheckpointData a = Checkpoint.Load(new RunDirectory(whole).Checkpoint), b = Checkpoint.Load(new RunDirectory(split).Checkpoint);
@@ -61,6 +67,9 @@ public sealed class ConvRunTests : IDisposable
         Assert.True(a.Parameters.Select(BitConverter.SingleToInt32Bits).SequenceEqual(b.Parameters.Select(BitConverter.SingleToInt32Bits)),
             "parameters differ");
         Assert.True(a.AdamV.Select(BitConverter.SingleToInt32Bits).SequenceEqual(b.AdamV.Select(BitConverter.SingleToInt32Bits)), "Adam v differs");
+        Assert.True(a.State.RunningStatistics.Select(BitConverter.SingleToInt32Bits)
+            .SequenceEqual(b.State.RunningStatistics.Select(BitConverter.SingleToInt32Bits)), "running statistics differ");
+        Assert.Equal(File.ReadAllText(Path.Combine(whole, "metrics.csv")).Split('\n').Length, File.ReadAllText(Path.Combine(split, "metrics.csv")).Split('\n').Length);
     }
 
     [Fact]
@@ -73,6 +82,11 @@ public sealed class ConvRunTests : IDisposable
             "train", "--data", "embedded", "--arch", "conv", "--channels", "8,16,32,64,128", "--out", _temp.File("b"));
         cli.AssertUserError(2, "Model:Channels = '8,x': channel count 'x' is not a whole number",
             "train", "--data", "embedded", "--arch", "conv", "--channels", "8,x", "--out", _temp.File("c"));
+
+        cli.AssertUserError(2, "Model:Norm = 'group': unknown normalization (use none or batch)",
+            "train", "--data", "embedded", "--arch", "conv", "--norm", "group", "--out", _temp.File("e"));
+        cli.AssertUserError(2, "Model:Norm = 'batch': BatchNorm2d follows convolutions: it needs Model:Architecture = conv",
+            "train", "--data", "embedded", "--norm", "batch", "--out", _temp.File("f"));
 
         string table = _temp.File("table.csv");
         File.WriteAllLines(table, ["a,b,c", .. Enumerable.Range(0, 40).Select(i => $"{i % 7},{i % 3}.5,{i * 0.1}")]);

@@ -12,7 +12,7 @@ public sealed class CommandLineTests
         [
             ("--device", "Device"), ("--data", "Data:Dir"), ("--test", "Data:Test"), ("--out", "Run:Out"), ("--epochs", "Training:Epochs"),
             ("--batch-size", "Training:BatchSize"), ("--lr", "Training:LearningRate"), ("--arch", "Model:Architecture"),
-            ("--hidden", "Model:Hidden"), ("--channels", "Model:Channels"),
+            ("--hidden", "Model:Hidden"), ("--channels", "Model:Channels"), ("--norm", "Model:Norm"),
             ("--latent", "Model:Latent"), ("--activation", "Model:Activation"), ("--likelihood", "Model:Likelihood"),
             ("--beta", "Training:Beta"), ("--warmup-steps", "Training:WarmupSteps"), ("--seed", "Training:Seed"),
             ("--resume", "Run:Resume"), ("--exclude-class", "Training:ExcludeClass"),

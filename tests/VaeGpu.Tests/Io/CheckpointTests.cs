@@ -109,7 +109,7 @@ public sealed class CheckpointTests : IDisposable
         byte[] bytes = SavedBytes();
         Assert.Equal("VAEGPUCK"u8.ToArray(), bytes[..8]);
         Assert.Equal(Checkpoint.FormatVersion, BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8)));
-        Assert.Equal(3u, Checkpoint.FormatVersion);
+        Assert.Equal(4u, Checkpoint.FormatVersion);
     }
 
     [Fact]
@@ -186,10 +186,10 @@ public sealed class CheckpointTests : IDisposable
     [Fact]
     public void AVersion1FileStillLoads()
     {
-        // Version 1 is version 3 without the trailing partial-epoch and model-kind fields (an i32 0 each for an
-        // epoch's end of an MLP).
-        byte[] v3 = SavedBytes();
-        byte[] v1 = [.. v3.AsSpan(0, v3.Length - 32 - 8), .. new byte[32]];
+        // Version 1 is version 4 without the trailing partial-epoch, model-kind and running-statistics fields (an i32 0
+        // each for an epoch's end of an MLP).
+        byte[] v4 = SavedBytes();
+        byte[] v1 = [.. v4.AsSpan(0, v4.Length - 32 - 12), .. new byte[32]];
         BinaryPrimitives.WriteUInt32LittleEndian(v1.AsSpan(8), 1);
         RecomputeChecksum(v1);
         string path = PathOf("v1.ckpt");
@@ -205,9 +205,9 @@ public sealed class CheckpointTests : IDisposable
     [Fact]
     public void AVersion2FileStillLoadsAsAnMlp()
     {
-        // Version 2 is version 3 without the trailing model-kind field (an i32 0 for an MLP).
-        byte[] v3 = SavedBytes();
-        byte[] v2 = [.. v3.AsSpan(0, v3.Length - 32 - 4), .. new byte[32]];
+        // Version 2 is version 4 without the trailing model-kind and running-statistics fields (an i32 0 each for an MLP).
+        byte[] v4 = SavedBytes();
+        byte[] v2 = [.. v4.AsSpan(0, v4.Length - 32 - 8), .. new byte[32]];
         BinaryPrimitives.WriteUInt32LittleEndian(v2.AsSpan(8), 2);
         RecomputeChecksum(v2);
         string path = PathOf("v2.ckpt");
@@ -240,15 +240,53 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
+    public void A_batch_norm_model_keeps_its_running_statistics_and_a_version_3_conv_file_still_loads()
+    {
+        var conv = new ConvSpec(28, 28, 1, [4, 8]) { Norm = ConvNorm.Batch };
+        var architecture = new VaeArchitecture(784, [], 3, Activation.Relu, Likelihood.Bernoulli, new LogVarClamp(-30f, 20f)) { Conv = conv };
+        var layout = new VaeLayout(architecture);
+        Assert.Equal(2 * (4 + 8 + 4), layout.StatisticsCount);
+        float[] statistics = Enumerable.Range(0, layout.StatisticsCount).Select(i => 0.25f * i - 3f).ToArray();
+        CheckpointData sample = Sample(parameterCount: layout.ParameterCount);
+        CheckpointData data = sample with { Architecture = architecture, State = sample.State with { RunningStatistics = statistics } };
+        string path = PathOf("norm.ckpt");
+        Checkpoint.Save(path, data);
+        CheckpointData loaded = Checkpoint.Load(path);
+        Assert.Equal(architecture, loaded.Architecture);
+        Assert.Equal(ConvNorm.Batch, loaded.Architecture.Conv!.Norm);
+        Assert.Equal(statistics, loaded.State.RunningStatistics);
+
+        // Running statistics of another length than the model's BatchNorms need are a writer's mistake, named.
+        string inconsistent = PathOf("norm-short.ckpt");
+        File.WriteAllBytes(inconsistent, Checkpoint.Serialize(data with { State = data.State with { RunningStatistics = statistics[1..] } }));
+        LoadFails(inconsistent, "31 running statistics, the model has 32");
+        Assert.Throws<ArgumentException>(() => Checkpoint.Save(PathOf("never.ckpt"), data with { State = data.State with { RunningStatistics = [] } }));
+
+        // Version 3 had no norm field in the convolutional block and no running statistics: it loads as Norm = none.
+        var plain = architecture with { Conv = conv with { Norm = ConvNorm.None } };
+        CheckpointData withoutNorm = Sample(parameterCount: new VaeLayout(plain).ParameterCount) with { Architecture = plain };
+        byte[] v4 = Checkpoint.Serialize(withoutNorm);
+        // The conv block's last i32 (norm 0) sits before the statistics count (i32 0), before the checksum.
+        byte[] v3 = [.. v4.AsSpan(0, v4.Length - 32 - 8), .. new byte[32]];
+        BinaryPrimitives.WriteUInt32LittleEndian(v3.AsSpan(8), 3);
+        RecomputeChecksum(v3);
+        string v3Path = PathOf("v3-conv.ckpt");
+        File.WriteAllBytes(v3Path, v3);
+        CheckpointData old = Checkpoint.Load(v3Path);
+        Assert.Equal(plain, old.Architecture);
+        Assert.Empty(old.State.RunningStatistics);
+    }
+
+    [Fact]
     public void FutureVersionNamesTheVersion()
     {
         byte[] bytes = SavedBytes();
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(8), 4);
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(8), 5);
         RecomputeChecksum(bytes);
         string path = PathOf("future.ckpt");
         File.WriteAllBytes(path, bytes);
 
-        LoadFails(path, "unsupported checkpoint format version 4");
+        LoadFails(path, "unsupported checkpoint format version 5");
     }
 
     [Fact]

@@ -13,7 +13,9 @@ namespace VaeGpu.Tests.Model;
 /// noise ε held fixed (read back from the workspace): the accelerator's float32 gradient (VaePasses.Loss +
 /// VaePasses.Backward through ConvPasses) against float64 central differences of a float64 forward of the
 /// same model written here from the flat layout and the direct convolutions of <see cref="ReferenceConv"/>.
-/// A 7×7×2 image, so the encoder rounds (7 → 3 → 1) and the decoder's transposed convolutions give 7 back.
+/// A 7×7×2 image, so the encoder rounds (7 → 3 → 1) and the decoder's transposed convolutions give 7 back. With
+/// Model:Norm = batch, every hidden convolution's BatchNorm in training mode (batch statistics) is differentiated too:
+/// its γ and β, and the gradient through the statistics into the convolutions below.
 /// </summary>
 public sealed class ConvGradientCheckTests
 {
@@ -23,19 +25,21 @@ public sealed class ConvGradientCheckTests
     /// <summary>float32 through 7 layers: 1e-3 of each layer's largest gradient, as the MLP's check (GradientCheckTests).</summary>
     private const double Float32Tolerance = 1e-3;
 
-    public static TheoryData<string, Activation, LikelihoodKind> Cases
+    public static TheoryData<string, Activation, LikelihoodKind, ConvNorm> Cases
     {
         get
         {
-            var data = new TheoryData<string, Activation, LikelihoodKind>();
+            var data = new TheoryData<string, Activation, LikelihoodKind, ConvNorm>();
             var devices = new List<string> { "cpu", "ilgpu-cpu" };
             foreach (DeviceRequest device in new[] { IlgpuTestDevice.Cuda, IlgpuTestDevice.OpenCl })
                 if (IlgpuTestDevice.SkipReason(device) is null) devices.Add(device.ToString());
             foreach (string device in devices)
             {
-                data.Add(device, Activation.Tanh, LikelihoodKind.Bernoulli);
-                data.Add(device, Activation.LeakyRelu, LikelihoodKind.Gaussian);
-                data.Add(device, Activation.Relu, LikelihoodKind.Bernoulli);
+                data.Add(device, Activation.Tanh, LikelihoodKind.Bernoulli, ConvNorm.None);
+                data.Add(device, Activation.LeakyRelu, LikelihoodKind.Gaussian, ConvNorm.None);
+                data.Add(device, Activation.Relu, LikelihoodKind.Bernoulli, ConvNorm.None);
+                data.Add(device, Activation.Tanh, LikelihoodKind.Gaussian, ConvNorm.Batch);
+                data.Add(device, Activation.LeakyRelu, LikelihoodKind.Bernoulli, ConvNorm.Batch);
             }
             return data;
         }
@@ -43,14 +47,14 @@ public sealed class ConvGradientCheckTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Conv_elbo_gradient_matches_float64_finite_differences(string device, Activation activation, LikelihoodKind kind)
+    public void Conv_elbo_gradient_matches_float64_finite_differences(string device, Activation activation, LikelihoodKind kind, ConvNorm norm)
     {
         Likelihood likelihood = kind == LikelihoodKind.Bernoulli ? Likelihood.Bernoulli : Likelihood.Gaussian(0.5f);
         var architecture = new VaeArchitecture(Height * Width * Channels, [], Latent, activation, likelihood, new LogVarClamp(-30f, 20f))
         {
-            Conv = new ConvSpec(Height, Width, Channels, Filters),
+            Conv = new ConvSpec(Height, Width, Channels, Filters) { Norm = norm },
         };
-        var random = new System.Random(31 * (int)activation + (int)kind);
+        var random = new System.Random(31 * (int)activation + (int)kind + 7 * (int)norm);
         float[] input = new float[Rows * architecture.InputSize];
         for (int i = 0; i < input.Length; i++) input[i] = kind == LikelihoodKind.Bernoulli ? random.Next(2) : (float)random.NextDouble();
 
@@ -65,10 +69,20 @@ public sealed class ConvGradientCheckTests
         var blocks = Blocks(layout).ToList();
         foreach ((string _, int offset, int weights, int biases, int fanIn) in blocks)
         {
+            if (fanIn == 0)
+            {
+                // A BatchNorm's γ around 1 and β around 0.
+                for (int i = 0; i < weights; i++) initial[offset + i] = (float)(0.6 + 0.8 * random.NextDouble());
+                for (int i = 0; i < biases; i++) initial[offset + weights + i] = (float)(random.NextDouble() * 0.6 - 0.3);
+                continue;
+            }
             for (int i = 0; i < weights; i++) initial[offset + i] = (float)((random.NextDouble() * 2 - 1) * 1.5 / Math.Sqrt(fanIn));
             for (int i = 0; i < biases; i++) initial[offset + weights + i] = (float)(random.NextDouble() * 0.4 - 0.1);
         }
-        model.Load(new ModelState(initial, new float[initial.Length], new float[initial.Length], Step: 5));
+        model.Load(new ModelState(initial, new float[initial.Length], new float[initial.Length], Step: 5)
+        {
+            RunningStatistics = layout.InitialStatistics(),
+        });
         using var workspace = new VaeWorkspace(accelerator, layout, maxRows: Rows + 1);
         accelerator.Upload(workspace.Input(Rows), input);
         const float beta = 0.5f;
@@ -123,11 +137,14 @@ public sealed class ConvGradientCheckTests
         }
     }
 
-    /// <summary>Every layer's parameter block in the flat buffer: name, offset, weights, biases, fan-in.</summary>
+    /// <summary>Every layer's parameter block in the flat buffer: name, offset, weights, biases, fan-in (a BatchNorm's γ, β, fan-in 0).</summary>
     private static IEnumerable<(string Name, int Offset, int Weights, int Biases, int FanIn)> Blocks(VaeLayout layout)
     {
         foreach (ConvLayer layer in layout.EncoderConvs.Concat(layout.DecoderConvs))
+        {
             yield return (layer.Name, layer.WeightOffset, layer.WeightCount, layer.BiasCount, layer.FanIn);
+            if (layer.Normalized) yield return (layer.Name + ".norm", layer.GammaOffset, layer.Channels, layer.Channels, 0);
+        }
         foreach (LinearLayer layer in layout.Layers)
             yield return (layer.Name, layer.WeightOffset, layer.WeightCount, layer.OutFeatures, layer.InFeatures);
     }
@@ -154,8 +171,7 @@ public sealed class ConvGradientCheckTests
             LogVarClamp clamp = layout.Architecture.LogVarClamp;
             double[] h = input.Select(v => (double)v).ToArray();
             foreach (ConvLayer layer in layout.EncoderConvs)
-                h = Activate(ReferenceConv.LargeToSmall(h, Slice(p, layer.WeightOffset, layer.WeightCount), layer.Shape(rows)).Value,
-                    p, layer.BiasOffset, layer.BiasCount, layer.Activation);
+                h = ConvOutput(layer, ReferenceConv.LargeToSmall(h, Slice(p, layer.WeightOffset, layer.WeightCount), layer.Shape(rows)).Value, p);
             double[] head = Linear(layout.Head, p, h);
             var z = new double[rows * latent];
             var kl = new double[rows];
@@ -170,8 +186,7 @@ public sealed class ConvGradientCheckTests
             double[] d = Linear(layout.Decoder[0], p, z);
             foreach (ConvLayer layer in layout.DecoderConvs)
             {
-                double[] dot = ReferenceConv.SmallToLarge(d, Slice(p, layer.WeightOffset, layer.WeightCount), layer.Shape(rows)).Value;
-                d = Activate(dot, p, layer.BiasOffset, layer.BiasCount, layer.Activation);
+                d = ConvOutput(layer, ReferenceConv.SmallToLarge(d, Slice(p, layer.WeightOffset, layer.WeightCount), layer.Shape(rows)).Value, p);
             }
             var nll = new double[rows];
             int size = layout.InputSize;
@@ -200,6 +215,19 @@ public sealed class ConvGradientCheckTests
                 if (_trackKinks && activation is Activation.Relu or Activation.LeakyRelu) KinkDistance = Math.Min(KinkDistance, Math.Abs(pre));
             }
             return y;
+        }
+
+        /// <summary>act(dot + b), or with a BatchNorm act(BN(dot + b)) by the batch's statistics (training mode).</summary>
+        private double[] ConvOutput(ConvLayer layer, double[] dot, double[] p)
+        {
+            if (!layer.Normalized) return Activate(dot, p, layer.BiasOffset, layer.BiasCount, layer.Activation);
+            double[] convolved = Activate(dot, p, layer.BiasOffset, layer.BiasCount, Activation.Identity);
+            int normRows = layer.NormRows(rows), channels = layer.Channels;
+            ReferenceBatchNorm.Moments moments = ReferenceBatchNorm.BatchMoments(convolved, normRows, channels);
+            double[] normalized = ReferenceBatchNorm.Normalize(convolved, moments, Slice(p, layer.GammaOffset, channels),
+                Slice(p, layer.GammaOffset + channels, channels), normRows, channels);
+            var zeros = new double[p.Length];
+            return Activate(normalized, zeros, 0, channels, layer.Activation);
         }
 
         private static double[] Slice(double[] p, int offset, int count) => p.AsSpan(offset, count).ToArray();

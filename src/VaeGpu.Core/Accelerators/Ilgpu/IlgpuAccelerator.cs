@@ -17,7 +17,7 @@ public sealed class IlgpuAccelerator : IAccelerator, IStepCapture
     private readonly Accelerator _accelerator;
     private readonly AcceleratorStream _stream;
     private readonly KernelLaunchers _kernels;
-    private MemoryBuffer1D<double, Stride1D.Dense>? _elboPartials;
+    private MemoryBuffer1D<double, Stride1D.Dense>? _doubleScratch;
     private bool _capturing;
 
     /// <param name="context">Taken over: disposed with this accelerator.</param>
@@ -160,9 +160,26 @@ public sealed class IlgpuAccelerator : IAccelerator, IStepCapture
     {
         bool wantsGradient = OpShapes.ConvTranspose2dElboOutput(this, h, w, b, target, nll, dLogits, shape, likelihood);
         if (shape.Batch == 0) return;
-        ArrayView<double> partial = ElboPartials(_kernels.Conv.PartialLength(shape));
+        ArrayView<double> partial = DoubleScratch(_kernels.Conv.PartialLength(shape));
         _kernels.Conv.TransposeLoss(_stream, View(h), View(w), View(b), View(target), partial, wantsGradient ? View(dLogits) : default,
             View(nll), shape, (int)likelihood.Kind, likelihood.Sigma, gradScale);
+    }
+
+    public void BatchNormForward(DeviceSpan<float> y, DeviceSpan<float> gamma, DeviceSpan<float> beta, DeviceSpan<float> output,
+        DeviceSpan<float> statistics, DeviceSpan<float> running, int rows, int channels, Activation activation, bool training)
+    {
+        OpShapes.BatchNormForward(this, y, gamma, beta, output, statistics, running, rows, channels);
+        ArrayView<double> partial = training ? DoubleScratch(BatchNormKernels.PartialLength(rows, channels)) : default;
+        _kernels.BatchNorm.Forward(_stream, View(y), View(gamma), View(beta), View(output), View(statistics), View(running), partial,
+            rows, channels, (int)activation, training, BatchNormKernels.Momentum, BatchNormKernels.Epsilon);
+    }
+
+    public void BatchNormBackward(DeviceSpan<float> dOutput, DeviceSpan<float> y, DeviceSpan<float> gamma, DeviceSpan<float> statistics,
+        DeviceSpan<float> dGamma, DeviceSpan<float> dBeta, DeviceSpan<float> dy, int rows, int channels)
+    {
+        OpShapes.BatchNormBackward(this, dOutput, y, gamma, statistics, dGamma, dBeta, dy, rows, channels);
+        _kernels.BatchNorm.Backward(_stream, View(dOutput), View(y), View(gamma), View(statistics), View(dGamma), View(dBeta), View(dy),
+            DoubleScratch(BatchNormKernels.PartialLength(rows, channels)), rows, channels);
     }
 
     public void Reparameterize(DeviceSpan<float> head, DeviceSpan<float> z, DeviceSpan<float> eps, DeviceSpan<float> kl,
@@ -188,7 +205,7 @@ public sealed class IlgpuAccelerator : IAccelerator, IStepCapture
     {
         bool wantsGradient = OpShapes.ElboOutput(this, h, w, b, target, nll, dLogits, rows, hidden, outFeatures, likelihood, logSigma);
         if (rows == 0) return;
-        ArrayView<double> partial = ElboPartials(_kernels.Elbo.PartialLength(rows, outFeatures));
+        ArrayView<double> partial = DoubleScratch(_kernels.Elbo.PartialLength(rows, outFeatures));
         _kernels.Elbo.Output(_stream, View(h), View(w), View(b), View(target), partial, wantsGradient ? View(dLogits) : default, View(nll),
             rows, hidden, outFeatures, (int)likelihood.Kind, likelihood.Sigma, logSigma.IsNone ? default : View(logSigma), gradScale);
     }
@@ -297,23 +314,26 @@ public sealed class IlgpuAccelerator : IAccelerator, IStepCapture
 
     public void Dispose()
     {
-        _elboPartials?.Dispose();
-        _elboPartials = null;
+        _doubleScratch?.Dispose();
+        _doubleScratch = null;
         _stream.Dispose();
         _accelerator.Dispose();
         _context.Dispose();
     }
 
-    /// <summary>Per-row, per-column-tile NLL sums of ElboOutput; grown on demand, kept for the next call.</summary>
-    private ArrayView<double> ElboPartials(int length)
+    /// <summary>
+    /// Double partial sums: ElboOutput's per-row, per-column-tile NLL sums, BatchNorm's per-block channel sums. Each op
+    /// consumes its partials before the next op on the stream runs, so they share one buffer, grown on demand and kept.
+    /// </summary>
+    private ArrayView<double> DoubleScratch(int length)
     {
-        if (_elboPartials is null || _elboPartials.Length < length)
+        if (_doubleScratch is null || _doubleScratch.Length < length)
         {
-            RefuseWhileCapturing("growing ElboOutput's scratch (run the ops once before capturing them)");
-            _elboPartials?.Dispose();
-            _elboPartials = _accelerator.Allocate1D<double>(Math.Max(1, length));
+            RefuseWhileCapturing("growing the partial sums' scratch (run the ops once before capturing them)");
+            _doubleScratch?.Dispose();
+            _doubleScratch = _accelerator.Allocate1D<double>(Math.Max(1, length));
         }
-        return _elboPartials.View.SubView(0, Math.Max(1, length));
+        return _doubleScratch.View.SubView(0, Math.Max(1, length));
     }
 
     private static ArrayView<T> View<T>(DeviceSpan<T> span) where T : unmanaged =>

@@ -10,8 +10,8 @@ namespace VaeGpu.Io.Checkpoints;
 
 /// <summary>
 /// The training checkpoint file. Layout, little-endian:
-/// "VAEGPUCK", u32 format version (3; versions 1 and 2, which lack the partial epoch and the convolutional
-/// block, are still read);
+/// "VAEGPUCK", u32 format version (4; versions 1 to 3, which lack the partial epoch, the convolutional
+/// block or its BatchNorm, are still read);
 /// i32 byte count + UTF-8 configuration JSON;
 /// architecture: i32 input size, i32 hidden count, i32 × count widths, i32 latent, i32 activation,
 /// i32 likelihood kind, f32 sigma, f32 logvar min, f32 logvar max;
@@ -21,13 +21,15 @@ namespace VaeGpu.Io.Checkpoints;
 /// not 0, i32 examples done, f64 reconstruction sum, f64 KL sum, f64 seconds;
 /// version 3: the convolutional model: i32 1 (0 for the MLP), then i32 height, width, channels,
 /// i32 filter count + i32 × count filters, i32 kernel, stride, padding;
+/// version 4: in the convolutional block, i32 norm (0 none, 1 batch) after the padding; then for every model the
+/// BatchNorms' running statistics, i32 count + f32 × count (0 without);
 /// SHA-256 of every byte before it.
 /// Files are written atomically, so a crash during a save leaves the previous checkpoint intact;
 /// the checksum catches what atomicity cannot (disk errors, copies cut short, hand edits).
 /// </summary>
 public static class Checkpoint
 {
-    public const uint FormatVersion = 3;
+    public const uint FormatVersion = 4;
 
     /// <summary>The oldest version this build still reads.</summary>
     public const uint OldestReadableVersion = 1;
@@ -52,6 +54,9 @@ public static class Checkpoint
             throw new ArgumentException($"cannot save checkpoint: {invalid}");
         if (a.Conv is not null && DescribeInvalidConv(a) is { } badConv)
             throw new ArgumentException($"cannot save checkpoint: {badConv}");
+        int statistics = a.Conv is null ? 0 : new VaeLayout(a).StatisticsCount;
+        if (data.State.RunningStatistics.Length != statistics)
+            throw new ArgumentException($"cannot save checkpoint: {data.State.RunningStatistics.Length} running statistics, the model has {statistics}");
 
         byte[] bytes = Serialize(data);
         AtomicFile.Write(path, stream => stream.Write(bytes));
@@ -112,7 +117,9 @@ public static class Checkpoint
                 writer.Write(conv.Kernel);
                 writer.Write(conv.Stride);
                 writer.Write(conv.Padding);
+                writer.Write((int)conv.Norm);
             }
+            WriteSingles(writer, data.State.RunningStatistics);
         }
 
         byte[] checksum = SHA256.HashData(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
@@ -184,9 +191,12 @@ public static class Checkpoint
             int height = reader.ReadInt32(), width = reader.ReadInt32(), channels = reader.ReadInt32();
             int[] filters = reader.ReadInt32s(reader.ReadLength());
             int kernel = reader.ReadInt32(), stride = reader.ReadInt32(), padding = reader.ReadInt32();
+            var norm = version >= 4 ? (ConvNorm)reader.ReadInt32() : ConvNorm.None;
             if (isConv != 1) throw new UserInputException($"{path}: invalid checkpoint: model kind {isConv}");
-            conv = new ConvSpec(height, width, channels, filters, kernel, stride, padding);
+            if (!Enum.IsDefined(norm)) throw new UserInputException($"{path}: invalid checkpoint: norm kind {(int)norm}");
+            conv = new ConvSpec(height, width, channels, filters, kernel, stride, padding) { Norm = norm };
         }
+        float[] runningStatistics = version >= 4 ? reader.ReadSingles(reader.ReadLength()) : [];
 
         int dataLength = reader.Position;
         if (reader.Remaining < ChecksumLength)
@@ -211,7 +221,12 @@ public static class Checkpoint
             new Likelihood(likelihoodKind, sigma), new LogVarClamp(logVarMin, logVarMax)) { Conv = conv };
         if (conv is not null && DescribeInvalidConv(architecture) is { } badConv)
             throw new UserInputException($"{path}: invalid checkpoint: {badConv}");
-        return new CheckpointData(configJson, architecture, seed, epoch, new ModelState(parameters, adamM, adamV, step), partial);
+        int expectedStatistics = conv is null ? 0 : new VaeLayout(architecture).StatisticsCount;
+        if (runningStatistics.Length != expectedStatistics)
+            throw new UserInputException(
+                $"{path}: inconsistent checkpoint: {runningStatistics.Length} running statistics, the model has {expectedStatistics}");
+        return new CheckpointData(configJson, architecture, seed, epoch,
+            new ModelState(parameters, adamM, adamV, step) { RunningStatistics = runningStatistics }, partial);
     }
 
     private static byte[] ReadFile(string path)
