@@ -10,7 +10,8 @@ VaeGpu's. Parameters keep PyTorch's default initialization, the one VaeGpu copie
   padding 1) + ReLU, the last one to the image channels giving the logits. output_padding gives each
   transposed convolution the size of the encoder input at its depth, as VaeGpu's adjoint layers do (28 -> 14 ->
   7 needs none). PyTorch is NCHW where VaeGpu is NHWC; that permutes the flattened features, which changes
-  neither the function class nor the init's distribution.
+  neither the function class nor the init's distribution. norm "batch" puts a BatchNorm2d after every hidden
+  convolution, before its ReLU (VaeGpu's Model:Norm = batch); model.eval() then uses its running statistics.
 """
 import torch
 import torch.nn.functional as F
@@ -40,7 +41,7 @@ class MlpVae(torch.nn.Module):
 
 
 class ConvVae(torch.nn.Module):
-    def __init__(self, height=28, width=28, image_channels=1, channels=(32, 64), latent=20):
+    def __init__(self, height=28, width=28, image_channels=1, channels=(32, 64), latent=20, norm="none"):
         super().__init__()
         self.latent = latent
         self.image = (image_channels, height, width)
@@ -64,11 +65,15 @@ class ConvVae(torch.nn.Module):
             padding = (big_h - 2 * small_h, big_w - 2 * small_w)
             deconvs.append(torch.nn.ConvTranspose2d(widths[i + 1], widths[i], 4, 2, 1, output_padding=padding))
         self.deconvs = torch.nn.ModuleList(deconvs)
+        # norm "batch": a BatchNorm2d after every hidden convolution, before its ReLU (VaeGpu's Model:Norm = batch).
+        hidden = lambda c: torch.nn.BatchNorm2d(c) if norm == "batch" else torch.nn.Identity()
+        self.norms = torch.nn.ModuleList(hidden(c) for c in channels)
+        self.denorms = torch.nn.ModuleList(hidden(widths[i]) for i in reversed(range(1, len(channels))))
 
     def encode(self, x):
         h = x.view(x.shape[0], *self.image)
-        for conv in self.convs:
-            h = F.relu(conv(h))
+        for conv, norm in zip(self.convs, self.norms):
+            h = F.relu(norm(conv(h)))
         return self.head(h.flatten(1)).split(self.latent, dim=1)
 
     def decode(self, z):
@@ -76,7 +81,7 @@ class ConvVae(torch.nn.Module):
         for i, deconv in enumerate(self.deconvs):
             h = deconv(h)
             if i + 1 < len(self.deconvs):
-                h = F.relu(h)
+                h = F.relu(self.denorms[i](h))
         return h.flatten(1)
 
     def forward(self, x):
@@ -92,7 +97,7 @@ def losses(model, x):
     return recon, kl
 
 
-def build(arch, channels="32,64", hidden=400, latent=20, height=28, width=28, image_channels=1):
+def build(arch, channels="32,64", hidden=400, latent=20, height=28, width=28, image_channels=1, norm="none"):
     if arch == "mlp":
         return MlpVae(height * width * image_channels, hidden, latent)
-    return ConvVae(height, width, image_channels, tuple(int(c) for c in channels.split(",")), latent)
+    return ConvVae(height, width, image_channels, tuple(int(c) for c in channels.split(",")), latent, norm)

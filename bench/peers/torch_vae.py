@@ -57,6 +57,7 @@ def main():
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--arch", choices=["mlp", "conv"], default="mlp")
     parser.add_argument("--channels", default="32,64", help="conv: the encoder's channel list")
+    parser.add_argument("--norm", choices=["none", "batch"], default="none", help="conv: BatchNorm2d after each hidden convolution")
     parser.add_argument("--device", choices=["cuda", "cpu"], default="cuda")
     parser.add_argument("--threads", type=int, default=0, help="cpu: torch.set_num_threads (0: PyTorch's default)")
     args = parser.parse_args()
@@ -75,7 +76,7 @@ def main():
           f"{' ' + args.channels if args.arch == 'conv' else ''}, mode {args.mode}, batch {args.batch_size}, "
           f"seed {args.seed}, train {train.shape[0]}, test {test.shape[0]}", flush=True)
 
-    model = torch_models.build(args.arch, args.channels).to(device)
+    model = torch_models.build(args.arch, args.channels, norm=args.norm).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
 
     def step(x):

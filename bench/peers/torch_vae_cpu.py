@@ -44,12 +44,13 @@ def main():
     parser.add_argument("--hidden", type=int, default=400)
     parser.add_argument("--arch", choices=["mlp", "conv"], default="mlp")
     parser.add_argument("--channels", default="32,64", help="conv: the encoder's channel list")
+    parser.add_argument("--norm", choices=["none", "batch"], default="none", help="conv: BatchNorm2d after each hidden convolution")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
     data, path = load_images()
-    model = torch_models.build(args.arch, args.channels, hidden=args.hidden)
+    model = torch_models.build(args.arch, args.channels, hidden=args.hidden, norm=args.norm)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     batch = args.batch_size
     n = data.shape[0] // batch * batch

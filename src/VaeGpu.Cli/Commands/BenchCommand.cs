@@ -71,12 +71,19 @@ public sealed class BenchCommand(CliConsole console) : ICommand
                     Accelerators.Ilgpu.IlgpuAccelerator ilgpu => ilgpu.KernelDescription,
                     _ => accelerator.Name,
                 };
-                foreach ((int batch, bool conv) in kernels ? [] : TrainBatches.Select(b => (b, false)).Append((ConvTrainBatch, true)))
+                // The MLP at every batch size, the conv model and the conv model with BatchNorm (Model:Norm = batch) at one.
+                foreach ((int batch, string model) in kernels ? [] :
+                    TrainBatches.Select(b => (b, "mlp")).Append((ConvTrainBatch, "conv")).Append((ConvTrainBatch, "conv+bn")))
                 {
-                    Model.VaeArchitecture architecture = conv ? TrainingStepRunner.DefaultConvArchitecture() : TrainingStepRunner.DefaultArchitecture();
+                    Model.VaeArchitecture architecture = model switch
+                    {
+                        "conv" => TrainingStepRunner.DefaultConvArchitecture(),
+                        "conv+bn" => TrainingStepRunner.DefaultConvArchitecture(norm: Model.ConvNorm.Batch),
+                        _ => TrainingStepRunner.DefaultArchitecture(),
+                    };
                     var steps = new TrainingStepRunner(accelerator, architecture, data.Train, batch);
                     disposables.Add(steps);
-                    string shape = conv ? $"conv {batch}" : $"batch {batch}";
+                    string shape = model == "mlp" ? $"batch {batch}" : $"{model} {batch}";
                     string name = $"{label}|train|{shape}";
                     timer.Add(name, steps.Run);
                     rows.Add(new Row(name, label, accelerator.Name, description, "train", shape, steps.FlopsPerStep, batch)
@@ -255,6 +262,7 @@ public sealed class BenchCommand(CliConsole console) : ICommand
         {
             ("default model 784-400-20-400-784 relu bernoulli", TrainingStepRunner.DefaultArchitecture()),
             ("conv model 28×28×1, channels 32,64, latent 20", TrainingStepRunner.DefaultConvArchitecture()),
+            ("conv model with BatchNorm (Model:Norm = batch)", TrainingStepRunner.DefaultConvArchitecture(norm: Model.ConvNorm.Batch)),
         };
         foreach ((string label, IAccelerator accelerator) in Accelerators(device, everyKernelVersion: false))
         {

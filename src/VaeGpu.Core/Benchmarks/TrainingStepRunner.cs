@@ -90,10 +90,10 @@ public sealed class TrainingStepRunner : IDisposable
     /// The convolutional model the issue and the PyTorch peer use: 28×28×1 images, channels 32,64 (Conv2d(4, 2, 1)
     /// each), latent 20, ReLU, Bernoulli, logvar clamp [−30, 20].
     /// </summary>
-    public static VaeArchitecture DefaultConvArchitecture(int height = 28, int width = 28, int channels = 1) =>
+    public static VaeArchitecture DefaultConvArchitecture(int height = 28, int width = 28, int channels = 1, ConvNorm norm = ConvNorm.None) =>
         new(height * width * channels, [], 20, Activation.Relu, Likelihood.Bernoulli, new LogVarClamp(-30f, 20f))
         {
-            Conv = new ConvSpec(height, width, channels, [32, 64]),
+            Conv = new ConvSpec(height, width, channels, [32, 64]) { Norm = norm },
         };
 
     /// <summary>The default model: 784-400-20-400-784, ReLU, Bernoulli, logvar clamp [−30, 20].</summary>
