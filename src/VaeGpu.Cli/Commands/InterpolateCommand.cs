@@ -47,7 +47,7 @@ public sealed class InterpolateCommand(CliConsole console) : ICommand
         }
         else
         {
-            ImageGrid.Compose(tiles.Select(t => RunImages.Grey(t, images.Channels)).ToList(), images.ImageRows, images.ImageCols, tiles.Count).WritePng(path);
+            ImageGrid.Compose(tiles, images.ImageRows, images.ImageCols, tiles.Count, images.Channels).WritePng(path);
         }
         string noun = images.IsTable ? "record" : "image";
         console.Out.WriteLine($"wrote test {noun} {from}, {steps} {noun}s decoded along the {(spherical ? "spherical" : "linear")} path " +

@@ -52,7 +52,7 @@ public sealed class LatentsCommand(CliConsole console) : ICommand
         {
             string manifold = ManifoldPath(path);
             float[] decoded = LatentCodes.Decode(saved.Model, LatentCodes.QuantileGrid(ManifoldSide), batchSize);
-            ImageGrid.WritePng(manifold, RunImages.Grey(decoded, images.Channels), ManifoldSide * ManifoldSide, images.ImageRows, images.ImageCols, ManifoldSide);
+            ImageGrid.WritePng(manifold, decoded, ManifoldSide * ManifoldSide, images.ImageRows, images.ImageCols, ManifoldSide, images.Channels);
             console.Out.WriteLine($"wrote the {ManifoldSide}×{ManifoldSide} latent manifold (z on the Gaussian quantile grid) to {manifold}");
         }
         return CliApp.Success;

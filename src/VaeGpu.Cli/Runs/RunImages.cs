@@ -13,36 +13,21 @@ public static class RunImages
 {
     public const int MaxColumns = 8;
 
-    /// <summary>
-    /// The grids are grey PNGs: an RGB model's images are shown as the mean of their channels
-    /// (identity for grey), which is enough to judge samples and reconstructions by eye.
-    /// </summary>
-    public static float[] Grey(float[] values, int channels)
-    {
-        if (channels == 1) return values;
-        var grey = new float[values.Length / channels];
-        for (int i = 0; i < grey.Length; i++)
-        {
-            float sum = 0;
-            for (int c = 0; c < channels; c++) sum += values[i * channels + c];
-            grey[i] = sum / channels;
-        }
-        return grey;
-    }
+    // The grids have the data's channels: grey PNGs for grey images, RGB PNGs for RGB ones (ImageGrid).
 
     public static void WriteSamples(VaeModel model, string path, int count, ulong seed, ImageSet shape)
     {
-        float[] samples = Grey(ImageRenderer.SamplePrior(model, count, seed), shape.Channels);
+        float[] samples = ImageRenderer.SamplePrior(model, count, seed);
         int columns = (int)Math.Ceiling(Math.Sqrt(count));
-        ImageGrid.WritePng(path, samples, count, shape.ImageRows, shape.ImageCols, columns);
+        ImageGrid.WritePng(path, samples, count, shape.ImageRows, shape.ImageCols, columns, shape.Channels);
     }
 
     /// <summary>Rows of up to 8 test inputs, each over a row of their reconstructions.</summary>
     public static void WriteReconstructions(VaeModel model, string path, ImageSet images, int count)
     {
         int[] indices = Enumerable.Range(0, count).ToArray();
-        float[] both = Grey(ImageRenderer.InputsAndReconstructions(model, images, indices), images.Channels);
-        int size = images.ImageRows * images.ImageCols, columns = Math.Min(MaxColumns, count);
+        float[] both = ImageRenderer.InputsAndReconstructions(model, images, indices);
+        int size = images.PixelsPerImage, columns = Math.Min(MaxColumns, count);
         var tiles = new List<float[]>();
         for (int start = 0; start < count; start += columns)
         {
@@ -51,7 +36,7 @@ public static class RunImages
                 for (int i = 0; i < columns; i++)
                     tiles.Add(i < inRow ? both.AsSpan(((pass * count) + start + i) * size, size).ToArray() : new float[size]);
         }
-        ImageGrid.Compose(tiles, images.ImageRows, images.ImageCols, columns).WritePng(path);
+        ImageGrid.Compose(tiles, images.ImageRows, images.ImageCols, columns, images.Channels).WritePng(path);
     }
 
     /// <summary>
@@ -68,10 +53,6 @@ public static class RunImages
         for (int i = 0; i < count; i++)
             AnalysisMath.SaltAndPepper(noisy.AsSpan(i * size, size), noise, seed, NoiseStreams.DenoisingNoise, (uint)i);
         float[] both = ImageRenderer.InputsAndReconstructions(model, noisy, count);
-        if (images.Channels != 1)
-        {
-            (both, clean, size) = (Grey(both, images.Channels), Grey(clean, images.Channels), images.ImageRows * images.ImageCols);
-        }
         var tiles = new List<float[]>();
         for (int start = 0; start < count; start += columns)
         {
@@ -85,6 +66,6 @@ public static class RunImages
                         : both.AsSpan(pass * count * size + at, size).ToArray());
                 }
         }
-        ImageGrid.Compose(tiles, images.ImageRows, images.ImageCols, columns).WritePng(path);
+        ImageGrid.Compose(tiles, images.ImageRows, images.ImageCols, columns, images.Channels).WritePng(path);
     }
 }

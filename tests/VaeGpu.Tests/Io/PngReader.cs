@@ -5,12 +5,13 @@ using System.Text;
 namespace VaeGpu.Tests.Io;
 
 /// <summary>
-/// Decodes the PNG subset the writer produces (8-bit grayscale, filter None), checking every rule on the
+/// Decodes the PNG subset the writer produces (8-bit grayscale or RGB, filter None), checking every rule on the
 /// way; written from the PNG specification, sharing no code with the encoder (its CRC is bit by bit).
 /// </summary>
 public static class PngReader
 {
-    public sealed record Decoded(int Width, int Height, byte[] Pixels, IReadOnlyList<string> ChunkTypes);
+    /// <summary>Pixels: Width × Height × Channels bytes, row-major, channels interleaved.</summary>
+    public sealed record Decoded(int Width, int Height, byte[] Pixels, IReadOnlyList<string> ChunkTypes, int Channels);
 
     public static Decoded Decode(byte[] png)
     {
@@ -18,7 +19,7 @@ public static class PngReader
 
         var types = new List<string>();
         var idat = new MemoryStream();
-        int width = 0, height = 0;
+        int width = 0, height = 0, channels = 0;
         int offset = 8;
         while (offset < png.Length)
         {
@@ -35,7 +36,8 @@ public static class PngReader
                 width = BinaryPrimitives.ReadInt32BigEndian(data);
                 height = BinaryPrimitives.ReadInt32BigEndian(data[4..]);
                 Assert.Equal(8, data[8]);  // bit depth
-                Assert.Equal(0, data[9]);  // colour type: grayscale
+                Assert.Contains(data[9], new byte[] { 0, 2 }); // colour type: grayscale or RGB
+                channels = data[9] == 0 ? 1 : 3;
                 Assert.Equal(0, data[10]); // compression: deflate
                 Assert.Equal(0, data[11]); // filter method 0
                 Assert.Equal(0, data[12]); // no interlace
@@ -51,14 +53,15 @@ public static class PngReader
         Assert.Equal("IEND", types[^1]);
 
         byte[] scanlines = Inflate(idat.ToArray());
-        Assert.Equal(height * (width + 1), scanlines.Length);
-        var pixels = new byte[width * height];
+        int rowBytes = width * channels;
+        Assert.Equal(height * (rowBytes + 1), scanlines.Length);
+        var pixels = new byte[rowBytes * height];
         for (int row = 0; row < height; row++)
         {
-            Assert.Equal(0, scanlines[row * (width + 1)]); // filter type None
-            scanlines.AsSpan(row * (width + 1) + 1, width).CopyTo(pixels.AsSpan(row * width));
+            Assert.Equal(0, scanlines[row * (rowBytes + 1)]); // filter type None
+            scanlines.AsSpan(row * (rowBytes + 1) + 1, rowBytes).CopyTo(pixels.AsSpan(row * rowBytes));
         }
-        return new Decoded(width, height, pixels, types);
+        return new Decoded(width, height, pixels, types, channels);
     }
 
     public static uint BitwiseCrc32(ReadOnlySpan<byte> data)
