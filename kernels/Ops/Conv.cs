@@ -70,15 +70,17 @@ public static class ConvKernels
     /// one: logits = convᵀ(x, w) + b stay in registers; each pixel's channels are scored by
     /// <see cref="ElboKernels.StoreLoss{TTile, TBlock}"/> into partial[pixel · columnTiles + tile] (and dLogits
     /// when not empty). An image's pixels are consecutive GEMM rows, so <see cref="ElboKernels.RowSums"/> over
-    /// (pixels × column tiles) gives its NLL in a fixed order.
+    /// (pixels × column tiles) gives its NLL in a fixed order. A learned σ is per image channel: the GEMM's
+    /// columns are the channels, so logSigma[column] is the one ElboKernels.Output reads per feature.
     /// </summary>
     public static void TransposeLoss<TTile, TBlock>(ArrayView<float> x, ArrayView<float> w, ArrayView<float> b, ArrayView<float> target,
-        ArrayView<double> partial, ArrayView<float> dLogits, ConvShape shape, int likelihood, float sigma, float gradScale)
+        ArrayView<double> partial, ArrayView<float> dLogits, ConvShape shape, int likelihood, float sigma, ArrayView<float> logSigma,
+        float gradScale)
         where TTile : struct, IGemmTile where TBlock : struct, IRegisterBlock
     {
         TBlock acc = TransposedProduct<TTile, TBlock>(x, w, shape);
         ElboKernels.StoreLoss<TTile, TBlock>(acc, b, target, partial, dLogits, shape.InRows, shape.InChannels, likelihood, sigma,
-            default, gradScale);
+            logSigma, gradScale);
     }
 
     /// <summary>im2colᵀ(small) · w: the large image's positions × its channels, (kh, kw, oc) in order.</summary>
@@ -106,9 +108,13 @@ public interface IConvLauncher
     /// <summary>Doubles of scratch <see cref="TransposeLoss"/> needs for <paramref name="shape"/>.</summary>
     int PartialLength(ConvShape shape);
 
-    /// <summary>The transposed convolution fused with the loss: nll per image, dLogits unless empty (kernels: ConvKernels.TransposeLoss).</summary>
+    /// <summary>
+    /// The transposed convolution fused with the loss: nll per image, dLogits unless empty; logSigma per channel for a
+    /// learned σ, else empty (kernels: ConvKernels.TransposeLoss).
+    /// </summary>
     void TransposeLoss(AcceleratorStream stream, ArrayView<float> x, ArrayView<float> w, ArrayView<float> b, ArrayView<float> target,
-        ArrayView<double> partial, ArrayView<float> dLogits, ArrayView<float> nll, ConvShape shape, int likelihood, float sigma, float gradScale);
+        ArrayView<double> partial, ArrayView<float> dLogits, ArrayView<float> nll, ConvShape shape, int likelihood, float sigma,
+        ArrayView<float> logSigma, float gradScale);
 
     /// <summary>ConvTranspose2d's dw, db (over the large image), and dx (small, with act') unless dx is empty.</summary>
     void TransposeBackward(AcceleratorStream stream, ArrayView<float> dy, ArrayView<float> x, ArrayView<float> w,
@@ -125,7 +131,7 @@ public sealed class ConvLauncher<TTile, TBlock> : IConvLauncher where TTile : st
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape, int> _transposeBackwardInput;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, int, int> _columnSums;
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-        ArrayView<double>, ArrayView<float>, ConvShape, int, float, float> _transposeLoss;
+        ArrayView<double>, ArrayView<float>, ConvShape, int, float, ArrayView<float>, float> _transposeLoss;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<double>, int, ArrayView<float>> _rowSums;
     private readonly LaunchCounter _launches;
 
@@ -144,19 +150,20 @@ public sealed class ConvLauncher<TTile, TBlock> : IConvLauncher where TTile : st
             ConvKernels.TransposeBackwardInput<TTile, TBlock>);
         _columnSums = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(LinearKernels.ColumnSums);
         _transposeLoss = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            ArrayView<double>, ArrayView<float>, ConvShape, int, float, float>(ConvKernels.TransposeLoss<TTile, TBlock>);
+            ArrayView<double>, ArrayView<float>, ConvShape, int, float, ArrayView<float>, float>(ConvKernels.TransposeLoss<TTile, TBlock>);
         _rowSums = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<double>, int, ArrayView<float>>(ElboKernels.RowSums);
     }
 
     public int PartialLength(ConvShape shape) => shape.InRows * GemmCore.ColumnTiles<TTile, TBlock>(shape.InChannels);
 
     public void TransposeLoss(AcceleratorStream stream, ArrayView<float> x, ArrayView<float> w, ArrayView<float> b, ArrayView<float> target,
-        ArrayView<double> partial, ArrayView<float> dLogits, ArrayView<float> nll, ConvShape shape, int likelihood, float sigma, float gradScale)
+        ArrayView<double> partial, ArrayView<float> dLogits, ArrayView<float> nll, ConvShape shape, int likelihood, float sigma,
+        ArrayView<float> logSigma, float gradScale)
     {
         if (shape.Batch == 0) return;
         _launches.Add();
         _transposeLoss(stream, GemmCore.Config<TTile, TBlock>(shape.InRows, shape.InChannels), x, w, b, target, partial, dLogits,
-            shape, likelihood, sigma, gradScale);
+            shape, likelihood, sigma, logSigma, gradScale);
         // Image n's partials are its pixels' column tiles, contiguous: one row of RowSums per image.
         _launches.Add();
         _rowSums(stream, shape.Batch, partial, shape.InHeight * shape.InWidth * GemmCore.ColumnTiles<TTile, TBlock>(shape.InChannels), nll);

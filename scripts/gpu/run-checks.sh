@@ -10,7 +10,8 @@
 #           step) with LibDevice math, again
 #           with ILGPU.Algorithms' software math (VAEGPU_CUDA_MATH=software), then the whole suite
 #   train   EPOCHS epochs of the default model, --device cuda and --device cpu, same seed, and cuda with the
-#           fused step (--Kernels:Step=2), whose checkpoint must equal the op-by-op one byte for byte
+#           fused step (--Kernels:Step=2), whose checkpoint must equal the op-by-op one byte for byte; one
+#           epoch of the conv model, with and without BatchNorm, on cuda and cpu (the same bytes expected)
 #   bench   `VaeGpu.Cli bench` (cuda with the op-by-op and the fused step, and the CPU, side by side: step
 #           time, samples/s and launches per step), `bench --kernels --device cuda` (every GEMM version),
 #           one epoch with --Training:CudaGraphs=false (graph vs op-by-op time)
@@ -100,7 +101,7 @@ for step in "${steps[@]}"; do
         -class VaeGpu.Tests.Accelerators.Ilgpu.CudaVersion2AcceleratorOpTests
         -class VaeGpu.Tests.Accelerators.Ilgpu.CudaTrainingTests -class VaeGpu.Tests.Accelerators.Ilgpu.IlgpuPhiloxTests
         -class VaeGpu.Tests.Training.StepCaptureTests -class VaeGpu.Tests.Model.GradientCheckTests
-        -class VaeGpu.Tests.Model.ConvGradientCheckTests)
+        -class VaeGpu.Tests.Model.ConvGradientCheckTests -class VaeGpu.Tests.Training.ConvTrainingTests)
       run tests-cuda "$tests/VaeGpu.Tests" "${cuda_classes[@]}" -diagnostics -noColor -xml "$OUT/tests-cuda.xml"
       VAEGPU_CUDA_MATH=software run tests-cuda-software-math "$tests/VaeGpu.Tests" "${cuda_classes[@]}" -diagnostics \
         -noColor -xml "$OUT/tests-cuda-software-math.xml"
@@ -121,6 +122,12 @@ for step in "${steps[@]}"; do
           --arch conv --channels 32,64 --batch-size 128 --seed 1 --out "$OUT/run-conv-$device-b128"
       done
       run compare-conv-cuda-cpu cmp "$OUT/run-conv-cuda-b128/checkpoint.bin" "$OUT/run-conv-cpu-b128/checkpoint.bin"
+      # With BatchNorm (Model:Norm = batch): the running statistics are in the checkpoint too.
+      for device in cuda cpu; do
+        run "train-conv-bn-$device-b128" "$cli/VaeGpu.Cli" train --device "$device" --data "$data" --epochs 1 \
+          --arch conv --channels 32,64 --norm batch --batch-size 128 --seed 1 --out "$OUT/run-conv-bn-$device-b128"
+      done
+      run compare-conv-bn-cuda-cpu cmp "$OUT/run-conv-bn-cuda-b128/checkpoint.bin" "$OUT/run-conv-bn-cpu-b128/checkpoint.bin"
       ;;
     bench)
       run bench "$cli/VaeGpu.Cli" bench --json "$OUT/bench.json"
@@ -143,6 +150,8 @@ for step in "${steps[@]}"; do
         # The conv model (issue 21) beside train-conv-cuda-b128.
         run "torch-conv-$mode-b128" "$PYTHON" bench/peers/torch_vae.py --data "$data" --epochs "$EPOCHS" \
           --arch conv --channels 32,64 --batch-size 128 --mode "$mode" --seed 1
+        run "torch-conv-bn-$mode-b128" "$PYTHON" bench/peers/torch_vae.py --data "$data" --epochs "$EPOCHS" \
+          --arch conv --channels 32,64 --norm batch --batch-size 128 --mode "$mode" --seed 1
       done
       ;;
     *) echo "run-checks: unknown step '$step' (info, tests, train, bench, torch, cublas, cudnn)" >&2; exit 2 ;;

@@ -53,8 +53,9 @@ public abstract class ForwardingAccelerator(IAccelerator inner) : IAccelerator
             () => Inner.ConvTranspose2dBackward(dy, x, w, dw, db, dx, shape, inputActivation));
 
     public void ConvTranspose2dElboOutput(DeviceSpan<float> h, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> target,
-        DeviceSpan<float> nll, DeviceSpan<float> dLogits, ConvShape shape, Likelihood likelihood, float gradScale) =>
-        Op($"ConvTranspose2dElboOutput {shape}", () => Inner.ConvTranspose2dElboOutput(h, w, b, target, nll, dLogits, shape, likelihood, gradScale));
+        DeviceSpan<float> nll, DeviceSpan<float> dLogits, ConvShape shape, Likelihood likelihood, float gradScale,
+        DeviceSpan<float> logSigma = default) =>
+        Op($"ConvTranspose2dElboOutput {shape}", () => Inner.ConvTranspose2dElboOutput(h, w, b, target, nll, dLogits, shape, likelihood, gradScale, logSigma));
 
     public void BatchNormForward(DeviceSpan<float> y, DeviceSpan<float> gamma, DeviceSpan<float> beta, DeviceSpan<float> output,
         DeviceSpan<float> statistics, DeviceSpan<float> running, int rows, int channels, Activation activation, bool training) =>

@@ -79,11 +79,13 @@ public interface IAccelerator : IDisposable
     /// A convolutional decoder's last layer and the reconstruction loss in one op, as <see cref="ElboOutput"/>
     /// for a linear one: logits = ConvTranspose2d(h, w) + b (h the small image, the logits the large one, NHWC),
     /// nll[image] = Σ over its pixels and channels of NLL(target | logit), and when <paramref name="dLogits"/> is
-    /// given dLogits = gradScale · ∂nll/∂logits. Bernoulli and Gaussian with a fixed σ; a learned σ is not done
-    /// for convolutional decoders.
+    /// given dLogits = gradScale · ∂nll/∂logits. Bernoulli and Gaussian; with a learned σ,
+    /// <paramref name="logSigma"/> holds logσ per image channel (shared by every position, as the bias is), and
+    /// <see cref="LogSigmaGradient"/> over dLogits as [images·height·width × channels] gives its gradient.
     /// </summary>
     void ConvTranspose2dElboOutput(DeviceSpan<float> h, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> target,
-        DeviceSpan<float> nll, DeviceSpan<float> dLogits, ConvShape shape, Likelihood likelihood, float gradScale);
+        DeviceSpan<float> nll, DeviceSpan<float> dLogits, ConvShape shape, Likelihood likelihood, float gradScale,
+        DeviceSpan<float> logSigma = default);
 
     /// <summary>
     /// BatchNorm2d over NHWC activations y [rows × channels] (rows = images · height · width), then the activation:

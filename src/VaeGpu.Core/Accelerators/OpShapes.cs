@@ -132,15 +132,16 @@ public static class OpShapes
 
     /// <summary>The fused transposed convolution and loss; returns whether dLogits is wanted.</summary>
     public static bool ConvTranspose2dElboOutput(IAccelerator owner, DeviceSpan<float> h, DeviceSpan<float> w, DeviceSpan<float> b,
-        DeviceSpan<float> target, DeviceSpan<float> nll, DeviceSpan<float> dLogits, ConvShape shape, Likelihood likelihood)
+        DeviceSpan<float> target, DeviceSpan<float> nll, DeviceSpan<float> dLogits, ConvShape shape, Likelihood likelihood,
+        DeviceSpan<float> logSigma)
     {
         const string op = nameof(IAccelerator.ConvTranspose2dElboOutput);
         ConvForward(op, owner, h, w, b, target, shape.OutputLength, shape.InChannels, shape.InputLength, shape, "h", "target");
         Require(op, "nll", nll, shape.Batch, owner);
-        if (likelihood.LearnsSigma)
-            throw new ArgumentException($"{op}: a learned σ is not done for convolutional decoders (use a fixed σ or bernoulli)");
-        if (likelihood.Kind == LikelihoodKind.Gaussian && !(likelihood.Sigma > 0 && float.IsFinite(likelihood.Sigma)))
+        if (likelihood.Kind is LikelihoodKind.Gaussian or LikelihoodKind.GaussianLearned && !(likelihood.Sigma > 0 && float.IsFinite(likelihood.Sigma)))
             throw new ArgumentOutOfRangeException(nameof(likelihood), likelihood.Sigma, $"{op}: Gaussian sigma must be > 0");
+        if (likelihood.LearnsSigma) Require(op, "logSigma", logSigma, shape.InChannels, owner);
+        else if (!logSigma.IsNone) throw new ArgumentException($"{op}: logSigma is only for a Gaussian with learned σ");
         return Optional(op, "dLogits", dLogits, shape.InputLength, owner);
     }
 

@@ -142,7 +142,7 @@ public sealed class ModelOptions
     /// </summary>
     public string GaussianSigma { get; set; } = "auto";
 
-    /// <summary>Learn σ per feature (Gaussian likelihood only).</summary>
+    /// <summary>Learn σ per feature for an MLP, per image channel for a conv decoder (Gaussian likelihood only).</summary>
     public bool LearnSigma { get; set; }
 
     public float LogVarMin { get; set; } = -30f;

@@ -87,7 +87,7 @@ public static class ConvPasses
         ConvLayer output = model.Layout.OutputConv;
         model.Accelerator.ConvTranspose2dElboOutput(hidden, output.Weights(model.Parameters), output.Bias(model.Parameters),
             workspace.Input(rows), workspace.Nll(rows), withGradient ? workspace.Output(rows) : default, output.Shape(rows),
-            model.Layout.Architecture.Likelihood, 1f / rows);
+            model.Layout.Architecture.Likelihood, 1f / rows, model.Layout.LogSigma(model.Parameters));
     }
 
     /// <summary>The decoder's backward from dLogits down to dz; returns the ping-pong index in use next.</summary>
@@ -98,6 +98,11 @@ public static class ConvPasses
         DeviceBuffer<float> p = model.Parameters, g = model.Gradients;
         LinearLayer linear = layout.Decoder[0];
         DeviceSpan<float> upstream = workspace.Output(rows);
+        // A learned σ per image channel: its gradient sums dLogits over every image's positions, read as
+        // [rows·height·width × channels], before the backward passes read dLogits (the batch-mean loss's 1/rows scale).
+        if (layout.LogSigmaOffset is not null)
+            accelerator.LogSigmaGradient(upstream, layout.LogSigma(p), layout.LogSigma(g), layout.OutputConv.Shape(rows).InRows,
+                layout.LogSigmaCount, 1f / rows);
         int ping = 0;
         for (int i = layout.DecoderConvs.Count - 1; i >= 0; i--)
         {

@@ -53,8 +53,6 @@ public sealed class VaeLayout
         var decoderConvs = new List<ConvLayer>();
         if (architecture.Conv is { } conv)
         {
-            if (architecture.Likelihood.LearnsSigma)
-                throw new ArgumentException("a learned σ is not done for the convolutional model (use a fixed σ or bernoulli)");
             if (conv.Height * conv.Width * conv.Channels != architecture.InputSize)
                 throw new ArgumentException($"a {conv.Height}×{conv.Width}×{conv.Channels} image is not {architecture.InputSize} inputs");
             int height = conv.Height, width = conv.Width, channels = conv.Channels;
@@ -104,8 +102,10 @@ public sealed class VaeLayout
         StatisticsCount = statistics;
         if (architecture.Likelihood.LearnsSigma)
         {
+            // Per feature for an MLP; per image channel for a conv decoder, shared by every position as its bias is.
             LogSigmaOffset = offset;
-            offset += architecture.InputSize;
+            LogSigmaCount = architecture.Conv?.Channels ?? architecture.InputSize;
+            offset += LogSigmaCount;
         }
         ParameterCount = offset;
         // A convolutional model's hidden gradients are the inputs of its layers past the first: the widest of those.
@@ -158,12 +158,15 @@ public sealed class VaeLayout
 
     public int ParameterCount { get; }
 
-    /// <summary>Where logσ (one per input feature) starts in the flat buffer; null unless σ is learned.</summary>
+    /// <summary>Where logσ starts in the flat buffer; null unless σ is learned.</summary>
     public int? LogSigmaOffset { get; }
+
+    /// <summary>How many logσ there are: one per input feature (MLP) or per image channel (conv); 0 unless σ is learned.</summary>
+    public int LogSigmaCount { get; }
 
     /// <summary>The logσ block of a parameter (or gradient) buffer; none unless σ is learned.</summary>
     public DeviceSpan<float> LogSigma(DeviceBuffer<float> buffer) =>
-        LogSigmaOffset is { } offset ? buffer.Slice(offset, InputSize) : default;
+        LogSigmaOffset is { } offset ? buffer.Slice(offset, LogSigmaCount) : default;
     public int Latent => Architecture.Latent;
     public int InputSize => Architecture.InputSize;
 
@@ -192,7 +195,7 @@ public sealed class VaeLayout
         }
         foreach ((int offset, int count) in _unitScales) Array.Fill(parameters, 1f, offset, count);
         if (LogSigmaOffset is { } logSigma)
-            Array.Fill(parameters, MathF.Log(Architecture.Likelihood.Sigma), logSigma, InputSize);
+            Array.Fill(parameters, MathF.Log(Architecture.Likelihood.Sigma), logSigma, LogSigmaCount);
         return parameters;
     }
 }

@@ -141,7 +141,7 @@ public static class VaePasses
 
         // A learned σ per feature: its gradient comes from dLogits (the batch-mean loss's 1/rows scale).
         if (layout.LogSigmaOffset is not null)
-            accelerator.LogSigmaGradient(workspace.Output(rows), layout.LogSigma(p), layout.LogSigma(g), rows, layout.InputSize, 1f / rows);
+            accelerator.LogSigmaGradient(workspace.Output(rows), layout.LogSigma(p), layout.LogSigma(g), rows, layout.LogSigmaCount, 1f / rows);
 
         // Output layer, then the decoder from the top down; the last one hands its gradient to z.
         DeviceSpan<float> upstream = workspace.Output(rows);

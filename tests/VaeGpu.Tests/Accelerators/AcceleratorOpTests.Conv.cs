@@ -182,6 +182,63 @@ public abstract partial class AcceleratorOpTests
         AssertClose("dLogits", gotGradient, i => expectedGradient[i], i => gradientTolerance[i]);
     }
 
+    /// <summary>
+    /// A conv decoder's learned σ is one logσ per image channel, shared by every position: the fused loss against
+    /// the float64 Gaussian with that channel's σ, and LogSigmaGradient over dLogits as [positions × channels]
+    /// against the float64 sum of ∂nll/∂logσ over every image's positions.
+    /// </summary>
+    [SuiteTheory]
+    [MemberData(nameof(ConvShapes))]
+    public void ConvTranspose2dElboOutput_with_learned_sigma_per_channel_matches_reference(int batch, int channels, int height, int width,
+        int outChannels, int kernel, int stride, int padding)
+    {
+        ConvShape shape = ConvShape.Conv2d(batch, channels, height, width, outChannels, kernel, stride, padding);
+        var random = new System.Random(Seed(47, batch, channels, height, width, outChannels, kernel, stride, padding));
+        Likelihood likelihood = Likelihood.GaussianLearned(0.5f);
+        float gradScale = batch == 0 ? 1f : 1f / batch;
+        float[] h = RandomValues(random, shape.OutputLength, 1.0);
+        float[] w = RandomValues(random, shape.WeightCount, 3.0 / Math.Sqrt(shape.TransposedTaps));
+        float[] b = RandomValues(random, channels, 0.5);
+        float[] target = RandomValues(random, shape.InputLength, 1.5);
+        float[] logSigma = RandomValues(random, channels, 1.0);
+
+        DeviceSpan<float> nll = Output(batch), dLogits = Output(shape.InputLength), dLogSigma = Output(channels);
+        Accelerator.ConvTranspose2dElboOutput(Input(h), Input(w), Input(b), Input(target), nll, dLogits, shape, likelihood, gradScale,
+            Input(logSigma));
+        Accelerator.LogSigmaGradient(dLogits, Input(logSigma), dLogSigma, shape.InRows, channels, gradScale);
+        float[] gotNll = Read(nll), gotGradient = Read(dLogits), gotDLogSigma = Read(dLogSigma);
+
+        ReferenceConv.Sums dot = ReferenceConv.SmallToLarge(h, w, shape);
+        double rtol = DotRtol(shape.TransposedTaps);
+        int pixelsPerImage = shape.InputLength / Math.Max(1, batch);
+        var expectedNll = new double[batch];
+        var imageTolerance = new double[batch];
+        var expectedGradient = new double[shape.InputLength];
+        var gradientTolerance = new double[shape.InputLength];
+        var expectedDLogSigma = new double[channels];
+        var dLogSigmaTolerance = new double[channels];
+        for (int i = 0; i < shape.InputLength; i++)
+        {
+            int image = i / pixelsPerImage, c = i % channels;
+            double mean = dot.Value[i] + b[c], x = target[i], variance = Math.Exp(2.0 * logSigma[c]);
+            double logitTolerance = rtol * (dot.Magnitude[i] + Math.Abs(b[c])), difference = Math.Abs(mean - x);
+            expectedNll[image] += ReferenceOps.GaussianNll(logSigma[c], mean, x, out double gradient, out double dLog);
+            expectedGradient[i] = gradScale * gradient;
+            expectedDLogSigma[c] += gradScale * dLog;
+            // σ² = exp(logσ)² in float: a few ε relative on top of the Gaussian's own terms (the MLP's learned-σ test's bound).
+            imageTolerance[image] += (difference + logitTolerance) * logitTolerance / variance +
+                                     8 * Eps32 * (difference * difference / (2 * variance) + Math.Abs(logSigma[c]) + 2);
+            gradientTolerance[i] = Math.Abs(gradScale) * (logitTolerance + 8 * Eps32 * difference) / variance + Tiny;
+            // dlogσ = 1 − (μ − x)²/σ² per position, from the float dLogits: their error, then the float sum over positions.
+            double squared = difference * difference / variance;
+            dLogSigmaTolerance[c] += Math.Abs(gradScale) * (2 * Math.Sqrt(squared) * (logitTolerance + 8 * Eps32 * difference) / Math.Sqrt(variance)
+                                     + (DotRtol(shape.InRows) + 16 * Eps32) * (1 + squared));
+        }
+        AssertClose("nll", gotNll, n => expectedNll[n], n => imageTolerance[n] + Eps32 * Math.Abs(expectedNll[n]) + Tiny);
+        AssertClose("dLogits", gotGradient, i => expectedGradient[i], i => gradientTolerance[i]);
+        AssertClose("dLogSigma", gotDLogSigma, c => expectedDLogSigma[c], c => dLogSigmaTolerance[c] + Tiny);
+    }
+
     [SuiteFact]
     public void Conv2dBackward_without_dx_writes_dw_and_db_only()
     {

@@ -19,19 +19,33 @@ public sealed class ConvRunTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
+    /// <summary>The model's switches: norm none|batch; likelihood bernoulli or "learned" (a Gaussian with σ learned per image channel).</summary>
+    private static string[] Model(string norm, string likelihood) => likelihood == "learned"
+        ? ["--norm", norm, "--likelihood", "gaussian", "--Model:LearnSigma=true"]
+        : ["--norm", norm];
+
     [Theory]
-    [InlineData("none")]
-    [InlineData("batch")]
-    public void A_conv_run_trains_and_every_analysis_verb_works_on_it(string norm)
+    [InlineData("none", "bernoulli")]
+    [InlineData("batch", "bernoulli")]
+    [InlineData("none", "learned")]
+    public void A_conv_run_trains_and_every_analysis_verb_works_on_it(string norm, string likelihood)
     {
         var cli = new CliHarness();
         string run = _temp.File("conv");
-        Assert.True(cli.Run(["train", .. SmallConv, "--norm", norm, "--epochs", "1", "--out", run]) == 0, cli.Error);
+        Assert.True(cli.Run(["train", .. SmallConv, .. Model(norm, likelihood), "--epochs", "1", "--out", run]) == 0, cli.Error);
         Assert.Contains("model: conv 28×28×1 channels 4,8", cli.Output, StringComparison.Ordinal);
         Assert.Equal(norm == "batch", cli.Output.Contains("batch norm", StringComparison.Ordinal));
+        Assert.Equal(likelihood == "learned", cli.Output.Contains("gaussian (learned σ)", StringComparison.Ordinal));
         CheckpointData saved = Checkpoint.Load(new RunDirectory(run).Checkpoint);
         Assert.Equal([4, 8], saved.Architecture.Conv!.Filters);
         Assert.Equal(norm == "batch" ? 2 * (4 + 8 + 4) : 0, saved.State.RunningStatistics.Length);
+        if (likelihood == "learned")
+        {
+            // One logσ for the one image channel, after every layer's parameters; trained away from its start log σ₀.
+            var layout = new VaeGpu.Model.VaeLayout(saved.Architecture);
+            Assert.Equal((1, layout.ParameterCount - 1), (layout.LogSigmaCount, layout.LogSigmaOffset));
+            Assert.NotEqual(MathF.Log(saved.Architecture.Likelihood.Sigma), saved.Parameters[^1]);
+        }
 
         string[][] verbs =
         [
@@ -49,17 +63,18 @@ public sealed class ConvRunTests : IDisposable
     }
 
     [Theory]
-    [InlineData("none")]
-    [InlineData("batch")]
-    public void A_conv_run_stopped_mid_epoch_and_resumed_ends_bit_for_bit_where_an_uninterrupted_one_does(string norm)
+    [InlineData("none", "bernoulli")]
+    [InlineData("batch", "bernoulli")]
+    [InlineData("batch", "learned")]
+    public void A_conv_run_stopped_mid_epoch_and_resumed_ends_bit_for_bit_where_an_uninterrupted_one_does(string norm, string likelihood)
     {
         var cli = new CliHarness();
         string whole = _temp.File("whole");
-        Assert.True(cli.Run(["train", .. SmallConv, "--norm", norm, "--epochs", "2", "--out", whole]) == 0, cli.Error);
+        Assert.True(cli.Run(["train", .. SmallConv, .. Model(norm, likelihood), "--epochs", "2", "--out", whole]) == 0, cli.Error);
 
         var stopping = new CliHarness(() => new StopSignal { AfterStep = 50 });
         string split = _temp.File("split");
-        Assert.Equal(130, stopping.Run(["train", .. SmallConv, "--norm", norm, "--epochs", "2", "--out", split]));
+        Assert.Equal(130, stopping.Run(["train", .. SmallConv, .. Model(norm, likelihood), "--epochs", "2", "--out", split]));
         Assert.True(cli.Run("train", "--resume", split, "--epochs", "2") == 0, cli.Error);
 
         CheckpointData a = Checkpoint.Load(new RunDirectory(whole).Checkpoint), b = Checkpoint.Load(new RunDirectory(split).Checkpoint);

@@ -40,6 +40,8 @@ public sealed class ConvGradientCheckTests
                 data.Add(device, Activation.Relu, LikelihoodKind.Bernoulli, ConvNorm.None);
                 data.Add(device, Activation.Tanh, LikelihoodKind.Gaussian, ConvNorm.Batch);
                 data.Add(device, Activation.LeakyRelu, LikelihoodKind.Bernoulli, ConvNorm.Batch);
+                data.Add(device, Activation.Tanh, LikelihoodKind.GaussianLearned, ConvNorm.None);
+                data.Add(device, Activation.LeakyRelu, LikelihoodKind.GaussianLearned, ConvNorm.Batch);
             }
             return data;
         }
@@ -49,7 +51,12 @@ public sealed class ConvGradientCheckTests
     [MemberData(nameof(Cases))]
     public void Conv_elbo_gradient_matches_float64_finite_differences(string device, Activation activation, LikelihoodKind kind, ConvNorm norm)
     {
-        Likelihood likelihood = kind == LikelihoodKind.Bernoulli ? Likelihood.Bernoulli : Likelihood.Gaussian(0.5f);
+        Likelihood likelihood = kind switch
+        {
+            LikelihoodKind.Bernoulli => Likelihood.Bernoulli,
+            LikelihoodKind.GaussianLearned => Likelihood.GaussianLearned(0.5f),
+            _ => Likelihood.Gaussian(0.5f),
+        };
         var architecture = new VaeArchitecture(Height * Width * Channels, [], Latent, activation, likelihood, new LogVarClamp(-30f, 20f))
         {
             Conv = new ConvSpec(Height, Width, Channels, Filters) { Norm = norm },
@@ -69,6 +76,12 @@ public sealed class ConvGradientCheckTests
         var blocks = Blocks(layout).ToList();
         foreach ((string _, int offset, int weights, int biases, int fanIn) in blocks)
         {
+            if (fanIn < 0)
+            {
+                // A learned σ per image channel: logσ around log 0.5, different per channel.
+                for (int i = 0; i < weights; i++) initial[offset + i] = (float)(Math.Log(0.5) + random.NextDouble() - 0.5);
+                continue;
+            }
             if (fanIn == 0)
             {
                 // A BatchNorm's γ around 1 and β around 0.
@@ -137,7 +150,10 @@ public sealed class ConvGradientCheckTests
         }
     }
 
-    /// <summary>Every layer's parameter block in the flat buffer: name, offset, weights, biases, fan-in (a BatchNorm's γ, β, fan-in 0).</summary>
+    /// <summary>
+    /// Every parameter block in the flat buffer: name, offset, weights, biases, fan-in (a BatchNorm's γ, β: fan-in 0; a
+    /// learned σ's logσ per channel: fan-in −1).
+    /// </summary>
     private static IEnumerable<(string Name, int Offset, int Weights, int Biases, int FanIn)> Blocks(VaeLayout layout)
     {
         foreach (ConvLayer layer in layout.EncoderConvs.Concat(layout.DecoderConvs))
@@ -147,6 +163,7 @@ public sealed class ConvGradientCheckTests
         }
         foreach (LinearLayer layer in layout.Layers)
             yield return (layer.Name, layer.WeightOffset, layer.WeightCount, layer.OutFeatures, layer.InFeatures);
+        if (layout.LogSigmaOffset is { } logSigma) yield return ("logSigma", logSigma, layout.LogSigmaCount, 0, -1);
     }
 
     /// <summary>The convolutional VAE's forward in float64 over the flat parameter layout, with fixed noise.</summary>
@@ -190,7 +207,11 @@ public sealed class ConvGradientCheckTests
             }
             var nll = new double[rows];
             int size = layout.InputSize;
-            for (int i = 0; i < rows * size; i++) nll[i / size] += ReferenceOps.Nll(layout.Architecture.Likelihood, d[i], input[i], out _);
+            int channels = layout.Architecture.Conv!.Channels;
+            for (int i = 0; i < rows * size; i++)
+                nll[i / size] += layout.LogSigmaOffset is { } logSigma
+                    ? ReferenceOps.GaussianNll(p[logSigma + i % channels], d[i], input[i], out _, out _)
+                    : ReferenceOps.Nll(layout.Architecture.Likelihood, d[i], input[i], out _);
             return (nll, kl);
         }
 

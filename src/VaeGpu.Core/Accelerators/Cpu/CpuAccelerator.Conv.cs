@@ -71,15 +71,16 @@ public sealed unsafe partial class CpuAccelerator
     }
 
     public void ConvTranspose2dElboOutput(DeviceSpan<float> h, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> target,
-        DeviceSpan<float> nll, DeviceSpan<float> dLogits, ConvShape shape, Likelihood likelihood, float gradScale)
+        DeviceSpan<float> nll, DeviceSpan<float> dLogits, ConvShape shape, Likelihood likelihood, float gradScale,
+        DeviceSpan<float> logSigma = default)
     {
-        bool wantsGradient = OpShapes.ConvTranspose2dElboOutput(this, h, w, b, target, nll, dLogits, shape, likelihood);
+        bool wantsGradient = OpShapes.ConvTranspose2dElboOutput(this, h, w, b, target, nll, dLogits, shape, likelihood, logSigma);
         if (shape.Batch == 0) return;
         // Without a gradient output (evaluation) the logits need somewhere to live for the epilogue.
         float* logits = wantsGradient ? Pointer(dLogits) : _convScratch.Get<float>(ConvScratch.Use.Logits, shape.InputLength);
         double* pixelSums = _convScratch.Get<double>(ConvScratch.Use.PixelSums, shape.InRows);
         SmallTimesWeights(Pointer(h), Pointer(w), logits, shape,
-            new ElboEpilogue(Pointer(b), Pointer(target), null, wantsGradient, gradScale, likelihood, null,
+            new ElboEpilogue(Pointer(b), Pointer(target), null, wantsGradient, gradScale, likelihood, Pointer(logSigma),
                 vectorized: _gemm2 is not null, rowTotals: pixelSums));
         // An image's NLL: its pixels' double sums in order (the device sums the same pixels' partials in order).
         int pixels = shape.InHeight * shape.InWidth;

@@ -156,13 +156,14 @@ public sealed class IlgpuAccelerator : IAccelerator, IStepCapture
     }
 
     public void ConvTranspose2dElboOutput(DeviceSpan<float> h, DeviceSpan<float> w, DeviceSpan<float> b, DeviceSpan<float> target,
-        DeviceSpan<float> nll, DeviceSpan<float> dLogits, ConvShape shape, Likelihood likelihood, float gradScale)
+        DeviceSpan<float> nll, DeviceSpan<float> dLogits, ConvShape shape, Likelihood likelihood, float gradScale,
+        DeviceSpan<float> logSigma = default)
     {
-        bool wantsGradient = OpShapes.ConvTranspose2dElboOutput(this, h, w, b, target, nll, dLogits, shape, likelihood);
+        bool wantsGradient = OpShapes.ConvTranspose2dElboOutput(this, h, w, b, target, nll, dLogits, shape, likelihood, logSigma);
         if (shape.Batch == 0) return;
         ArrayView<double> partial = DoubleScratch(_kernels.Conv.PartialLength(shape));
         _kernels.Conv.TransposeLoss(_stream, View(h), View(w), View(b), View(target), partial, wantsGradient ? View(dLogits) : default,
-            View(nll), shape, (int)likelihood.Kind, likelihood.Sigma, gradScale);
+            View(nll), shape, (int)likelihood.Kind, likelihood.Sigma, logSigma.IsNone ? default : View(logSigma), gradScale);
     }
 
     public void BatchNormForward(DeviceSpan<float> y, DeviceSpan<float> gamma, DeviceSpan<float> beta, DeviceSpan<float> output,
