@@ -138,10 +138,7 @@ public static class OpShapes
         const string op = nameof(IAccelerator.ConvTranspose2dElboOutput);
         ConvForward(op, owner, h, w, b, target, shape.OutputLength, shape.InChannels, shape.InputLength, shape, "h", "target");
         Require(op, "nll", nll, shape.Batch, owner);
-        if (likelihood.Kind is LikelihoodKind.Gaussian or LikelihoodKind.GaussianLearned && !(likelihood.Sigma > 0 && float.IsFinite(likelihood.Sigma)))
-            throw new ArgumentOutOfRangeException(nameof(likelihood), likelihood.Sigma, $"{op}: Gaussian sigma must be > 0");
-        if (likelihood.LearnsSigma) Require(op, "logSigma", logSigma, shape.InChannels, owner);
-        else if (!logSigma.IsNone) throw new ArgumentException($"{op}: logSigma is only for a Gaussian with learned σ");
+        LikelihoodInputs(op, owner, likelihood, logSigma, shape.InChannels);
         return Optional(op, "dLogits", dLogits, shape.InputLength, owner);
     }
 
@@ -196,11 +193,21 @@ public static class OpShapes
         Require(op, "b", b, outFeatures, owner);
         Require(op, "target", target, (long)rows * outFeatures, owner);
         Require(op, "nll", nll, rows, owner);
-        if (likelihood.Kind is LikelihoodKind.Gaussian or LikelihoodKind.GaussianLearned && !(likelihood.Sigma > 0 && float.IsFinite(likelihood.Sigma)))
-            throw new ArgumentOutOfRangeException(nameof(likelihood), likelihood.Sigma, $"{op}: Gaussian sigma must be > 0");
-        if (likelihood.LearnsSigma) Require(op, "logSigma", logSigma, outFeatures, owner);
-        else if (!logSigma.IsNone) throw new ArgumentException($"{op}: logSigma is only for a Gaussian with learned σ");
+        LikelihoodInputs(op, owner, likelihood, logSigma, outFeatures);
         return Optional(op, "dLogits", dLogits, (long)rows * outFeatures, owner);
+    }
+
+    /// <summary>
+    /// The loss ops' likelihood inputs: a Gaussian's σ is positive and finite; logσ is given, one per
+    /// <paramref name="sigmas"/> (features or image channels), exactly when σ is learned.
+    /// </summary>
+    private static void LikelihoodInputs(string op, IAccelerator owner, Likelihood likelihood, DeviceSpan<float> logSigma, int sigmas)
+    {
+        if (likelihood.Kind is LikelihoodKind.Gaussian or LikelihoodKind.GaussianLearned
+            && !(likelihood.Sigma > 0 && float.IsFinite(likelihood.Sigma)))
+            throw new ArgumentOutOfRangeException(nameof(likelihood), likelihood.Sigma, $"{op}: Gaussian sigma must be > 0");
+        if (likelihood.LearnsSigma) Require(op, "logSigma", logSigma, sigmas, owner);
+        else if (!logSigma.IsNone) throw new ArgumentException($"{op}: logSigma is only for a Gaussian with learned σ");
     }
 
     public static void LogSigmaGradient(IAccelerator owner, DeviceSpan<float> dLogits, DeviceSpan<float> logSigma,
