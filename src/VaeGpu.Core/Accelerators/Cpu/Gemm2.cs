@@ -323,7 +323,7 @@ internal sealed unsafe class Gemm2 : IDisposable
                 int column0 = panel * nr;
                 int columns = Math.Min(nr, n - column0);
                 if (_bInPlace) MultiplyPanel(new RowPointers(_owner._rowPointers + (nint)panel * k), packedA, row0, blocks, column0, columns, tile);
-                else MultiplyPanel(new PackedPanel(_packedB + (nint)panel * k * nr, nr), packedA, row0, blocks, column0, columns, tile);
+                else MultiplyPanel(new PackedPanel(_packedB + (nint)panel * k * nr), packedA, row0, blocks, column0, columns, tile);
             }
             int firstColumn = panel0 * nr;
             _epilogue.Apply(_c, _ldc, row0, rows, firstColumn, Math.Min(n, panel1 * nr) - firstColumn);
@@ -339,7 +339,7 @@ internal sealed unsafe class Gemm2 : IDisposable
             for (int k0 = 0; k0 < k || k0 == 0; k0 += reductionBlock)
             {
                 int kLength = Math.Min(reductionBlock, k - k0);
-                TPanel rows = panel.From(k0);
+                TPanel rows = panel.From(k0, o.NR);
                 for (int block = 0; block < blocks; block++)
                 {
                     int blockRow = row0 + block * mr;
@@ -436,7 +436,7 @@ internal sealed unsafe class Gemm2 : IDisposable
         }
         for (int kk = 0; kk < k; kk++)
         {
-            float* pb = panel.Row(kk);
+            float* pb = panel.Next(32);
             Vector512<float> b0 = Vector512.Load(pb);
             Vector512<float> b1 = Vector512.Load(pb + 16);
             Vector512<float> a = Vector512.Create(pa[0]);
@@ -503,7 +503,7 @@ internal sealed unsafe class Gemm2 : IDisposable
         }
         for (int kk = 0; kk < k; kk++)
         {
-            float* pb = panel.Row(kk);
+            float* pb = panel.Next(16);
             Vector256<float> b0 = Vector256.Load(pb);
             Vector256<float> b1 = Vector256.Load(pb + 8);
             Vector256<float> a = Vector256.Create(pa[0]);
@@ -558,29 +558,44 @@ internal sealed unsafe class Gemm2 : IDisposable
         return tile;
     }
 
-    /// <summary>Where the micro-kernel finds row kk of a B panel: packed (k × NR, contiguous) or in place through pointers.</summary>
+    /// <summary>
+    /// Where the micro-kernel finds the next row of a B panel: packed (k × NR, contiguous) or in place through pointers.
+    /// A cursor, not an index, with the row width passed as the kernel's constant: the loop then carries one pointer
+    /// in a register. With Row(kk) = start + kk·nr the JIT kept the panel's fields on the stack and stored them back
+    /// every k step, a store-to-load chain through memory in the 6×16 Vector256 kernel's loop (6 cycles of FMAs).
+    /// </summary>
     private interface IPanelRows<TSelf> where TSelf : struct, IPanelRows<TSelf>
     {
-        float* Row(int kk);
+        /// <summary>The current row, then the cursor moves on to the next one (<paramref name="nr"/> floats on, when packed).</summary>
+        float* Next(int nr);
 
         /// <summary>The same panel from reduction row <paramref name="k0"/> on.</summary>
-        TSelf From(int k0);
+        TSelf From(int k0, int nr);
     }
 
     /// <summary>A packed panel: row kk at start + kk·NR (aligned, written by PackPanel).</summary>
-    private readonly struct PackedPanel(float* start, int nr) : IPanelRows<PackedPanel>
+    private struct PackedPanel(float* start) : IPanelRows<PackedPanel>
     {
-        public float* Row(int kk) => start + (nint)kk * nr;
+        private float* _row = start;
 
-        public PackedPanel From(int k0) => new(start + (nint)k0 * nr, nr);
+        public float* Next(int nr)
+        {
+            float* row = _row;
+            _row += nr;
+            return row;
+        }
+
+        public readonly PackedPanel From(int k0, int nr) => new(_row + (nint)k0 * nr);
     }
 
     /// <summary>A panel read in place: row kk at rows[kk] (an image's channels, or the zero row).</summary>
-    private readonly struct RowPointers(float** rows) : IPanelRows<RowPointers>
+    private struct RowPointers(float** rows) : IPanelRows<RowPointers>
     {
-        public float* Row(int kk) => rows[kk];
+        private float** _rows = rows;
 
-        public RowPointers From(int k0) => new(rows + k0);
+        public float* Next(int nr) => *_rows++;
+
+        public readonly RowPointers From(int k0, int nr) => new(_rows + k0);
     }
 
     private static int CeilDiv(int value, int divisor) => (value + divisor - 1) / divisor;
