@@ -395,6 +395,11 @@ internal sealed unsafe class Gemm2 : IDisposable
                     Transpose8.Rows(a.Pointer + first * a.RowStride, a.RowStride, k, blockStart, 8);
                     continue;
                 }
+                if (blockRows == 6 && mr == 6 && a.ColumnStride == 1)
+                {
+                    Transpose8.Rows6(a.Pointer + first * a.RowStride, a.RowStride, k, blockStart);
+                    continue;
+                }
                 for (int i = 0; i < mr; i++)
                 {
                     if (i >= blockRows)
