@@ -20,7 +20,7 @@ internal static unsafe class Transpose8
         if (Avx.IsSupported)
         {
             for (; kk + 8 <= k; kk += 8)
-                Block(row0 + kk, rowStride, destination + kk * stride, stride);
+                Block(row0 + kk, rowStride, destination + kk * stride, stride, rows: 8);
         }
         for (; kk < k; kk++)
         {
@@ -41,7 +41,7 @@ internal static unsafe class Transpose8
         if (Avx.IsSupported)
         {
             for (; kk + 8 < k; kk += 8)
-                Block6(row0 + kk, rowStride, destination + kk * 6);
+                Block(row0 + kk, rowStride, destination + kk * 6, 6, rows: 6);
         }
         for (; kk < k; kk++)
         {
@@ -50,8 +50,12 @@ internal static unsafe class Transpose8
         }
     }
 
+    /// <summary>
+    /// The 8 × 8 block at <paramref name="source"/> (rows <paramref name="rowStride"/> apart), transposed, its
+    /// output rows stored in ascending order; with <paramref name="rows"/> = 6 the last two source rows are zeros.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Block6(float* source, nint rowStride, float* destination)
+    private static void Block(float* source, nint rowStride, float* destination, nint stride, int rows)
     {
         Vector256<float> r0 = Avx.LoadVector256(source);
         Vector256<float> r1 = Avx.LoadVector256(source + rowStride);
@@ -59,38 +63,8 @@ internal static unsafe class Transpose8
         Vector256<float> r3 = Avx.LoadVector256(source + 3 * rowStride);
         Vector256<float> r4 = Avx.LoadVector256(source + 4 * rowStride);
         Vector256<float> r5 = Avx.LoadVector256(source + 5 * rowStride);
-        Vector256<float> zero = Vector256<float>.Zero;
-
-        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
-        Vector256<float> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
-        Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5);
-        Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE);
-        Vector256<float> u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
-        Vector256<float> u4 = Avx.Shuffle(t4, zero, 0x44), u5 = Avx.Shuffle(t4, zero, 0xEE);
-        Vector256<float> u6 = Avx.Shuffle(t5, zero, 0x44), u7 = Avx.Shuffle(t5, zero, 0xEE);
-
-        Avx.Store(destination, Avx.Permute2x128(u0, u4, 0x20));
-        Avx.Store(destination + 6, Avx.Permute2x128(u1, u5, 0x20));
-        Avx.Store(destination + 12, Avx.Permute2x128(u2, u6, 0x20));
-        Avx.Store(destination + 18, Avx.Permute2x128(u3, u7, 0x20));
-        Avx.Store(destination + 24, Avx.Permute2x128(u0, u4, 0x31));
-        Avx.Store(destination + 30, Avx.Permute2x128(u1, u5, 0x31));
-        Avx.Store(destination + 36, Avx.Permute2x128(u2, u6, 0x31));
-        Avx.Store(destination + 42, Avx.Permute2x128(u3, u7, 0x31));
-    }
-
-    /// <summary>The 8 × 8 block at <paramref name="source"/> (rows <paramref name="rowStride"/> apart), transposed.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Block(float* source, nint rowStride, float* destination, nint stride)
-    {
-        Vector256<float> r0 = Avx.LoadVector256(source);
-        Vector256<float> r1 = Avx.LoadVector256(source + rowStride);
-        Vector256<float> r2 = Avx.LoadVector256(source + 2 * rowStride);
-        Vector256<float> r3 = Avx.LoadVector256(source + 3 * rowStride);
-        Vector256<float> r4 = Avx.LoadVector256(source + 4 * rowStride);
-        Vector256<float> r5 = Avx.LoadVector256(source + 5 * rowStride);
-        Vector256<float> r6 = Avx.LoadVector256(source + 6 * rowStride);
-        Vector256<float> r7 = Avx.LoadVector256(source + 7 * rowStride);
+        Vector256<float> r6 = rows == 8 ? Avx.LoadVector256(source + 6 * rowStride) : Vector256<float>.Zero;
+        Vector256<float> r7 = rows == 8 ? Avx.LoadVector256(source + 7 * rowStride) : Vector256<float>.Zero;
 
         // Pairs of rows interleaved, then pairs of pairs, then the 128-bit halves swapped into place.
         Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
