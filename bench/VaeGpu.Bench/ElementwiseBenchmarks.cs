@@ -8,7 +8,7 @@ namespace VaeGpu.Bench;
 
 /// <summary>
 /// The element-wise ops at the default model's sizes, from its layout: Reparameterize (its latent width) and
-/// AdamStep (all its parameters), per accelerator and batch size. No GEMM here: those are in
+/// AdamStep and SumShards of two shards (all its parameters), per accelerator and batch size. No GEMM here: those are in
 /// <see cref="LinearBenchmarks"/> and <see cref="ElboOutputBenchmarks"/>.
 /// </summary>
 public class ElementwiseBenchmarks
@@ -17,7 +17,7 @@ public class ElementwiseBenchmarks
 
     private IAccelerator _accelerator = null!;
     private DeviceBuffer<float> _head = null!, _z = null!, _eps = null!, _kl = null!;
-    private DeviceBuffer<float> _p = null!, _g = null!, _m = null!, _v = null!;
+    private DeviceBuffer<float> _p = null!, _g = null!, _m = null!, _v = null!, _shards = null!;
     private DeviceBuffer<uint> _counter = null!;
 
     public static IEnumerable<string> AcceleratorNames => BenchAccelerators.Present();
@@ -40,10 +40,12 @@ public class ElementwiseBenchmarks
         _g = BenchBuffers.Uniform(_accelerator, Layout.ParameterCount, -0.01f, 0.01f);
         _m = BenchBuffers.Uniform(_accelerator, Layout.ParameterCount, -1e-3f, 1e-3f);
         _v = BenchBuffers.Uniform(_accelerator, Layout.ParameterCount, 0f, 1e-4f);
+        _shards = BenchBuffers.Uniform(_accelerator, 2 * Layout.ParameterCount, -0.01f, 0.01f);
         _counter = _accelerator.Allocate<uint>(1);
         _accelerator.Upload<uint>(_counter, [0u]);
         Reparameterize(); // kernel compilation on a device, outside the timings
         AdamStep();
+        SumShards();
     }
 
     [Benchmark]
@@ -61,10 +63,18 @@ public class ElementwiseBenchmarks
         _accelerator.Synchronize();
     }
 
+    /// <summary>The gradient of a two-shard step (Distributed:Shards = 2): what data parallelism adds to a step besides the exchange.</summary>
+    [Benchmark]
+    public void SumShards()
+    {
+        _accelerator.SumShards(_shards, _g, 2);
+        _accelerator.Synchronize();
+    }
+
     [GlobalCleanup]
     public void Cleanup()
     {
-        foreach (DeviceBuffer<float> buffer in new[] { _head, _z, _eps, _kl, _p, _g, _m, _v }) buffer.Dispose();
+        foreach (DeviceBuffer<float> buffer in new[] { _head, _z, _eps, _kl, _p, _g, _m, _v, _shards }) buffer.Dispose();
         _counter.Dispose();
         _accelerator.Dispose();
     }

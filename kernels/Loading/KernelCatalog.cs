@@ -42,6 +42,7 @@ public static class KernelCatalog
         Implicit(typeof(ReparameterizeKernels), nameof(ReparameterizeKernels.PhiloxBits)),
         Grouped(typeof(HeadSampleKernels), nameof(HeadSampleKernels.Forward), fma: true),
         Implicit(typeof(AdamKernels), nameof(AdamKernels.Step)),
+        Implicit(typeof(ShardSumKernels), nameof(ShardSumKernels.Sum)),
         Grouped(typeof(ReduceKernels), nameof(ReduceKernels.Sum), fma: false),
         Grouped(typeof(ReduceKernels), nameof(ReduceKernels.SumToSlot), fma: false),
         Grouped(typeof(ReduceKernels), nameof(ReduceKernels.FinishStep), fma: false),

@@ -12,7 +12,7 @@ namespace VaeGpu.Kernels;
 public sealed class KernelLaunchers
 {
     private KernelLaunchers(KernelVersions versions, LaunchCounter launches, string description, ILinearLauncher linear,
-        IElboLauncher elbo, IReduceLauncher reduce, ReparameterizeLauncher reparameterize, AdamLauncher adam, IHeadSampleLauncher? headSample,
+        IElboLauncher elbo, IReduceLauncher reduce, ReparameterizeLauncher reparameterize, AdamLauncher adam, ShardSumLauncher shardSum, IHeadSampleLauncher? headSample,
         Lazy<IConvLauncher> conv, Lazy<BatchNormLauncher> batchNorm)
     {
         _conv = conv;
@@ -25,6 +25,7 @@ public sealed class KernelLaunchers
         Reduce = reduce;
         Reparameterize = reparameterize;
         Adam = adam;
+        ShardSum = shardSum;
         HeadSample = headSample;
     }
 
@@ -45,6 +46,8 @@ public sealed class KernelLaunchers
     public ReparameterizeLauncher Reparameterize { get; }
 
     public AdamLauncher Adam { get; }
+
+    public ShardSumLauncher ShardSum { get; }
 
     /// <summary>The head GEMM and the reparameterization in one launch; null at step version 1.</summary>
     public IHeadSampleLauncher? HeadSample { get; }
@@ -81,6 +84,7 @@ public sealed class KernelLaunchers
                 new ReduceLauncher<TTile>(accelerator, launches),
                 new ReparameterizeLauncher(accelerator, launches),
                 new AdamLauncher(accelerator, launches),
+                new ShardSumLauncher(accelerator, launches),
                 // Loaded only where the step is fused: ILGPU compiles a kernel when it is loaded.
                 fused ? new HeadSampleLauncher<TTile>(accelerator, launches) : null,
                 new Lazy<IConvLauncher>(() => KernelVersionMap.Block(versions.Conv, "Kernels:Conv", new ConvChoice<TTile>(accelerator, launches))),

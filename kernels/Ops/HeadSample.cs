@@ -8,6 +8,15 @@ public struct SampleSettings
 {
     public float LogVarMin, LogVarMax, Temperature;
     public uint SeedLow, SeedHigh, Stream;
+
+    /// <summary>The noise index of the launch's element 0: a shard's first global row · latent, so noise goes by global row.</summary>
+    public uint FirstElement;
+
+    public static SampleSettings Of(float logVarMin, float logVarMax, ulong seed, uint stream, float temperature, uint firstElement) => new()
+    {
+        LogVarMin = logVarMin, LogVarMax = logVarMax, Temperature = temperature,
+        SeedLow = (uint)seed, SeedHigh = (uint)(seed >> 32), Stream = stream, FirstElement = firstElement,
+    };
 }
 
 /// <summary>
@@ -40,8 +49,7 @@ public static class HeadSampleKernels
         }
         Group.Barrier();
         if (tid >= ownRows) return;
-        ReparameterizeKernels.SampleRow(row0 + tid, head, z, eps, kl, counter[0], latent, settings.LogVarMin, settings.LogVarMax,
-            settings.SeedLow, settings.SeedHigh, settings.Stream, settings.Temperature);
+        ReparameterizeKernels.SampleRow(row0 + tid, head, z, eps, kl, counter[0], latent, settings);
     }
 }
 
@@ -51,7 +59,7 @@ public interface IHeadSampleLauncher
     /// <summary>head = x · wᵀ + b (2·latent outputs), then z, eps and kl from it as <see cref="ReparameterizeKernels.Forward"/> does.</summary>
     void Forward(AcceleratorStream stream, ArrayView<float> x, ArrayView<float> w, ArrayView<float> b, ArrayView<float> head,
         ArrayView<float> z, ArrayView<float> eps, ArrayView<float> kl, ArrayView<uint> counter, int rows, int inFeatures, int latent,
-        float logVarMin, float logVarMax, ulong seed, uint noiseStream, float temperature);
+        SampleSettings settings);
 }
 
 /// <summary>Loads the fused head kernel once per accelerator and launches it on a stream.</summary>
@@ -64,15 +72,10 @@ public sealed class HeadSampleLauncher<TTile>(Accelerator accelerator, LaunchCou
 
     public void Forward(AcceleratorStream stream, ArrayView<float> x, ArrayView<float> w, ArrayView<float> b, ArrayView<float> head,
         ArrayView<float> z, ArrayView<float> eps, ArrayView<float> kl, ArrayView<uint> counter, int rows, int inFeatures, int latent,
-        float logVarMin, float logVarMax, ulong seed, uint noiseStream, float temperature)
+        SampleSettings settings)
     {
         if (rows == 0) return;
         TTile tile = default;
-        var settings = new SampleSettings
-        {
-            LogVarMin = logVarMin, LogVarMax = logVarMax, Temperature = temperature,
-            SeedLow = (uint)seed, SeedHigh = (uint)(seed >> 32), Stream = noiseStream,
-        };
         launches.Add();
         _forward(stream, new KernelConfig(new Index2D((rows + tile.ThreadsM - 1) / tile.ThreadsM, 1), new Index2D(tile.ThreadsN, tile.ThreadsM)),
             x, w, b, head, z, eps, kl, counter, rows, inFeatures, latent, settings);

@@ -6,7 +6,8 @@ namespace VaeGpu.Kernels;
 /// <summary>
 /// The reparameterization trick and its backward pass (version 1 of each), noise drawn on the device.
 /// Forward   one thread per row. head[rows × 2L] = (μ | logvar); lv = clamp(logvar); eps = T·ε with ε
-///           Philox normal number (row·L + j) of (seed, stream, step = counter[0]);
+///           Philox normal number (FirstElement + row·L + j) of (seed, stream, step = counter[0]): FirstElement is a
+///           shard's first global row · L, so every row draws the noise of its row in the whole batch;
 ///           z = μ + exp(½·lv)·eps; kl[row] = −½ Σ_j (1 + lv − μ² − exp(lv)), summed in double in j order.
 /// Backward  one thread per element. w = β(step)·klScale (linear warm-up, as KlWeight.At);
 ///           dμ = dz + w·μ; dlv = dz·½·exp(½·lv)·eps + w·½·(exp(lv) − 1) inside the clamp, 0 outside.
@@ -17,20 +18,20 @@ namespace VaeGpu.Kernels;
 public static class ReparameterizeKernels
 {
     public static void Forward(Index1D row, ArrayView<float> head, ArrayView<float> z, ArrayView<float> eps, ArrayView<float> kl,
-        ArrayView<uint> counter, int latent, float logVarMin, float logVarMax,
-        uint seedLow, uint seedHigh, uint stream, float temperature) =>
-        SampleRow(row, head, z, eps, kl, counter[0], latent, logVarMin, logVarMax, seedLow, seedHigh, stream, temperature);
+        ArrayView<uint> counter, int latent, SampleSettings settings) =>
+        SampleRow(row, head, z, eps, kl, counter[0], latent, settings);
 
     /// <summary>Forward's work for one row at <paramref name="step"/> (the fused head kernel calls it too).</summary>
     public static void SampleRow(int row, ArrayView<float> head, ArrayView<float> z, ArrayView<float> eps, ArrayView<float> kl,
-        uint step, int latent, float logVarMin, float logVarMax, uint seedLow, uint seedHigh, uint stream, float temperature)
+        uint step, int latent, SampleSettings settings)
     {
         double klSum = 0;
         for (int j = 0; j < latent; j++)
         {
             float mu = head[2 * row * latent + j];
-            float logVar = ReparameterizeMath.ClampLogVar(head[(2 * row + 1) * latent + j], logVarMin, logVarMax);
-            float noise = temperature * Philox.Normal(seedLow, seedHigh, stream, step, (uint)(row * latent + j));
+            float logVar = ReparameterizeMath.ClampLogVar(head[(2 * row + 1) * latent + j], settings.LogVarMin, settings.LogVarMax);
+            float noise = settings.Temperature * Philox.Normal(settings.SeedLow, settings.SeedHigh, settings.Stream, step,
+                settings.FirstElement + (uint)(row * latent + j));
             eps[row * latent + j] = noise;
             z[row * latent + j] = ReparameterizeMath.Sample(mu, logVar, noise);
             klSum += ReparameterizeMath.KlTerm(mu, logVar);
@@ -65,7 +66,7 @@ public static class ReparameterizeKernels
 public sealed class ReparameterizeLauncher
 {
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-        ArrayView<uint>, int, float, float, uint, uint, uint, float> _forward;
+        ArrayView<uint>, int, SampleSettings> _forward;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
         ArrayView<uint>, int, float, float, float, int, float> _backward;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<uint>, uint, uint, uint, uint, uint> _philoxBits;
@@ -76,18 +77,18 @@ public sealed class ReparameterizeLauncher
     {
         _launches = launches;
         _forward = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            ArrayView<uint>, int, float, float, uint, uint, uint, float>(ReparameterizeKernels.Forward);
+            ArrayView<uint>, int, SampleSettings>(ReparameterizeKernels.Forward);
         _backward = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
             ArrayView<uint>, int, float, float, float, int, float>(ReparameterizeKernels.Backward);
         _philoxBits = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<uint>, uint, uint, uint, uint, uint>(ReparameterizeKernels.PhiloxBits);
     }
 
     public void Forward(AcceleratorStream stream, ArrayView<float> head, ArrayView<float> z, ArrayView<float> eps, ArrayView<float> kl,
-        ArrayView<uint> counter, int rows, int latent, float logVarMin, float logVarMax, ulong seed, uint noiseStream, float temperature)
+        ArrayView<uint> counter, int rows, int latent, SampleSettings settings)
     {
         if (rows == 0) return;
         _launches.Add();
-        _forward(stream, rows, head, z, eps, kl, counter, latent, logVarMin, logVarMax, (uint)seed, (uint)(seed >> 32), noiseStream, temperature);
+        _forward(stream, rows, head, z, eps, kl, counter, latent, settings);
     }
 
     public void Backward(AcceleratorStream stream, ArrayView<float> dz, ArrayView<float> head, ArrayView<float> eps, ArrayView<float> dHead,

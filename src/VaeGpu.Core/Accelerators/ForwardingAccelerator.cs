@@ -88,6 +88,9 @@ public abstract class ForwardingAccelerator(IAccelerator inner) : IAccelerator
         AdamSettings adam, DeviceSpan<uint> counter) =>
         Op(nameof(AdamStep), () => Inner.AdamStep(parameters, gradients, m, v, adam, counter));
 
+    public void SumShards(DeviceSpan<float> shards, DeviceSpan<float> sum, int count) =>
+        Op(nameof(SumShards), () => Inner.SumShards(shards, sum, count));
+
     public void Reduce(DeviceSpan<float> source, DeviceSpan<float> destination) => Op(nameof(Reduce), () => Inner.Reduce(source, destination));
 
     public void GatherRows(DeviceSpan<byte> images, DeviceSpan<int> indices, DeviceSpan<float> destination, int rows, int rowLength) =>

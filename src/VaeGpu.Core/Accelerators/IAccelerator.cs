@@ -147,6 +147,13 @@ public interface IAccelerator : IDisposable
     void AdamStep(DeviceSpan<float> parameters, DeviceSpan<float> gradients, DeviceSpan<float> m,
         DeviceSpan<float> v, AdamSettings adam, DeviceSpan<uint> counter);
 
+    /// <summary>
+    /// sum[i] = ((shards[0][i] + shards[1][i]) + shards[2][i]) + … for <paramref name="count"/> shards laid out one after
+    /// the other in <paramref name="shards"/> [count × sum.Length], left to right in shard order: the gradient of a
+    /// data-parallel step (Distributed:Shards), the same bits however many processes computed the shards.
+    /// </summary>
+    void SumShards(DeviceSpan<float> shards, DeviceSpan<float> sum, int count);
+
     /// <summary>destination[0] = Σ source[i], summed in an order fixed by the length alone.</summary>
     void Reduce(DeviceSpan<float> source, DeviceSpan<float> destination);
 

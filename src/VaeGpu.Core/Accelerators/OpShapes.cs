@@ -234,6 +234,14 @@ public static class OpShapes
         Require(op, "counter", counter, 1, owner);
     }
 
+    public static void SumShards(IAccelerator owner, DeviceSpan<float> shards, DeviceSpan<float> sum, int count)
+    {
+        const string op = nameof(IAccelerator.SumShards);
+        if (count < 1) throw new ArgumentOutOfRangeException(nameof(count), count, $"{op}: count must be at least 1");
+        Require(op, "sum", sum, sum.Length, owner);
+        Require(op, "shards", shards, (long)count * sum.Length, owner);
+    }
+
     public static void GatherBatch(IAccelerator owner, DeviceSpan<byte> images, DeviceSpan<int> order, DeviceSpan<uint> cursor,
         int batchSize, DeviceSpan<float> destination, int rows, int rowLength)
     {

@@ -63,12 +63,14 @@ public abstract partial class AcceleratorOpTests
     }
 
     [SuiteTheory]
-    [InlineData(1, 1, 1, 0u)]
-    [InlineData(7, 17, 3, 5u)]
-    [InlineData(129, 13, 5, 12345u)]
-    [InlineData(33, 97, 9, 1u)]
-    [InlineData(128, 400, 20, 77u)]   // the model's head
-    public void HeadAndReparameterize_matches_reference(int rows, int inFeatures, int latent, uint step)
+    [InlineData(1, 1, 1, 0u, 0)]
+    [InlineData(7, 17, 3, 5u, 0)]
+    [InlineData(129, 13, 5, 12345u, 0)]
+    [InlineData(33, 97, 9, 1u, 0)]
+    [InlineData(128, 400, 20, 77u, 0)]   // the model's head
+    [InlineData(64, 400, 20, 77u, 64)]   // its second shard of two
+    [InlineData(5, 11, 3, 2u, 37)]       // a shard at an odd row
+    public void HeadAndReparameterize_matches_reference(int rows, int inFeatures, int latent, uint step, int firstRow)
     {
         var random = new System.Random(Seed(16, rows, inFeatures, latent, (int)step));
         var clamp = new LogVarClamp(-4f, 3f);
@@ -76,7 +78,7 @@ public abstract partial class AcceleratorOpTests
         float[] w = RandomValues(random, 2 * latent * inFeatures, 1.0 / Math.Sqrt(inFeatures));
         // Bias spread so that the logvar columns cross both ends of the clamp.
         float[] b = [.. RandomValues(random, latent, 1.0), .. RandomValues(random, latent, 6.0)];
-        var noise = new NoiseSource(0xC0FFEE_1234UL, NoiseStreams.TrainNoise);
+        var noise = new NoiseSource(0xC0FFEE_1234UL, NoiseStreams.TrainNoise, FirstRow: firstRow);
 
         DeviceSpan<float> head = Output(2 * rows * latent), z = Output(rows * latent), eps = Output(rows * latent), kl = Output(rows);
         Accelerator.HeadAndReparameterize(Input(x), Input(w), Input(b), head, z, eps, kl, rows, inFeatures, latent, clamp, noise,
@@ -105,6 +107,45 @@ public abstract partial class AcceleratorOpTests
         Assert.NotEqual(baseline, Draw(2, 0, 0));
         Assert.NotEqual(baseline, Draw(1, 1, 0));
         Assert.NotEqual(baseline, Draw(1, 0, 1));
+    }
+
+    [SuiteTheory]
+    [InlineData(6, 5, 2)]
+    [InlineData(128, 20, 64)]
+    [InlineData(9, 3, 7)]
+    public void Reparameterize_of_a_shard_gives_its_rows_of_the_whole_batch_bit_for_bit(int rows, int latent, int firstRow)
+    {
+        // Distributed:Shards: a shard samples with FirstRow = its first global row, and must draw what the whole batch draws there.
+        var random = new System.Random(Seed(30, rows, latent, firstRow, 0));
+        var clamp = new LogVarClamp(-4f, 3f);
+        float[] head = RandomValues(random, 2 * rows * latent, 2.0);
+        var noise = new NoiseSource(0xC0FFEE_1234UL, NoiseStreams.TrainNoise);
+        int shardRows = rows - firstRow;
+        float[] shardHead = head[(2 * firstRow * latent)..];
+        (float[] Z, float[] Eps, float[] Kl) Draw(float[] input, int count, NoiseSource source, bool fused)
+        {
+            DeviceSpan<float> z = Output(count * latent), eps = Output(count * latent), kl = Output(count);
+            if (fused)
+            {
+                // The fused head with w = the identity on 2·latent inputs and b = 0 reproduces its input as the head.
+                float[] identity = new float[4 * latent * latent];
+                for (int i = 0; i < 2 * latent; i++) identity[i * 2 * latent + i] = 1f;
+                Accelerator.HeadAndReparameterize(Input(input), Input(identity), Input(new float[2 * latent]), Output(2 * count * latent),
+                    z, eps, kl, count, 2 * latent, latent, clamp, source, Counter(9));
+            }
+            else Accelerator.Reparameterize(Input(input), z, eps, kl, count, latent, clamp, source, Counter(9));
+            return (Read(z), Read(eps), Read(kl));
+        }
+        foreach (bool fused in new[] { false, true })
+        {
+            var whole = Draw(head, rows, noise, fused);
+            var shard = Draw(shardHead, shardRows, noise.AtRow(firstRow), fused);
+            Assert.Equal(whole.Eps[(firstRow * latent)..], shard.Eps);
+            Assert.Equal(whole.Z[(firstRow * latent)..], shard.Z);
+            Assert.Equal(whole.Kl[firstRow..], shard.Kl);
+            // Without the offset the shard would draw row 0's noise: the test can tell.
+            Assert.NotEqual(whole.Eps[(firstRow * latent)..], Draw(shardHead, shardRows, noise, fused).Eps);
+        }
     }
 
     public static TheoryData<int, int, float, int, uint> ReparameterizeBackwardCases => new()

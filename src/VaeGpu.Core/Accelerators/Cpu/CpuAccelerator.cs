@@ -18,6 +18,7 @@ public sealed unsafe partial class CpuAccelerator : IAccelerator
     private readonly CpuWorkers _workers;
     private readonly Gemm2? _gemm2;
     private readonly ParallelRanges<AdamUpdate> _adam;
+    private readonly ParallelRanges<ShardSumRange> _shardSum;
     private readonly ParallelRanges<ReparameterizeRows> _reparameterize;
     private readonly ParallelRanges<ReparameterizeBackwardRows> _reparameterizeBackward;
     private readonly ParallelRanges<ByteRowGather> _gather;
@@ -40,6 +41,7 @@ public sealed unsafe partial class CpuAccelerator : IAccelerator
         if (GemmVersion == 2) _gemm2 = new Gemm2(Threads, wide: Vector512.IsHardwareAccelerated, _workers);
         // A few chunks per thread: the pool hands them out dynamically, so a slow chunk does not hold the others.
         _adam = new ParallelRanges<AdamUpdate>(_workers, Threads * 4);
+        _shardSum = new ParallelRanges<ShardSumRange>(_workers, Threads * 4);
         _reparameterize = new ParallelRanges<ReparameterizeRows>(_workers, Threads * 2);
         _reparameterizeBackward = new ParallelRanges<ReparameterizeBackwardRows>(_workers, Threads * 2);
         _gather = new ParallelRanges<ByteRowGather>(_workers, Threads * 2);
@@ -175,6 +177,12 @@ public sealed unsafe partial class CpuAccelerator : IAccelerator
         OpShapes.AdamStep(this, parameters, gradients, m, v, counter);
         long t = Host(counter)[0] + 1L;
         _adam.Run(new AdamUpdate(adam, t, Pointer(parameters), Pointer(gradients), Pointer(m), Pointer(v)), parameters.Length, AdamUpdate.MinChunk);
+    }
+
+    public void SumShards(DeviceSpan<float> shards, DeviceSpan<float> sum, int count)
+    {
+        OpShapes.SumShards(this, shards, sum, count);
+        _shardSum.Run(new ShardSumRange(Pointer(shards), Pointer(sum), sum.Length, count), sum.Length, ShardSumRange.MinChunk);
     }
 
     /// <summary>The GEMM of the linear and loss ops, by version.</summary>

@@ -17,7 +17,7 @@ internal readonly unsafe struct ReparameterizeRows(
         for (int r = start; r < end; r++)
         {
             var epsRow = new Span<float>(eps + (nint)r * latent, latent);
-            PhiloxNormal.FillNormals(epsRow, noise.Seed, noise.Stream, step, r * latent);
+            PhiloxNormal.FillNormals(epsRow, noise.Seed, noise.Stream, step, (noise.FirstRow + r) * latent);
             float* mus = head + (nint)2 * r * latent, logVars = mus + latent;
             double klSum = 0;
             for (int j = 0; j < latent; j++)

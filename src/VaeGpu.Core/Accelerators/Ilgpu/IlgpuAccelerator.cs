@@ -188,7 +188,7 @@ public sealed class IlgpuAccelerator : IAccelerator, IStepCapture
     {
         OpShapes.Reparameterize(this, head, z, eps, kl, rows, latent, clamp, counter);
         _kernels.Reparameterize.Forward(_stream, View(head), View(z), View(eps), View(kl), View(counter), rows, latent,
-            clamp.Min, clamp.Max, noise.Seed, noise.Stream, noise.Temperature);
+            noise.Settings(clamp, latent));
     }
 
     public void ReparameterizeBackward(DeviceSpan<float> dz, DeviceSpan<float> head, DeviceSpan<float> eps,
@@ -224,6 +224,12 @@ public sealed class IlgpuAccelerator : IAccelerator, IStepCapture
         OpShapes.AdamStep(this, parameters, gradients, m, v, counter);
         _kernels.Adam.Step(_stream, View(parameters), View(gradients), View(m), View(v), View(counter),
             adam.LearningRate, adam.Beta1, adam.Beta2, adam.Epsilon);
+    }
+
+    public void SumShards(DeviceSpan<float> shards, DeviceSpan<float> sum, int count)
+    {
+        OpShapes.SumShards(this, shards, sum, count);
+        _kernels.ShardSum.Sum(_stream, View(shards), View(sum), count);
     }
 
     public void Reduce(DeviceSpan<float> source, DeviceSpan<float> destination)
@@ -289,7 +295,7 @@ public sealed class IlgpuAccelerator : IAccelerator, IStepCapture
         OpShapes.LinearForward(this, x, w, b, head, rows, inFeatures, 2 * latent);
         OpShapes.Reparameterize(this, head, z, eps, kl, rows, latent, clamp, counter);
         fused.Forward(_stream, View(x), View(w), View(b), View(head), View(z), View(eps), View(kl), View(counter),
-            rows, inFeatures, latent, clamp.Min, clamp.Max, noise.Seed, noise.Stream, noise.Temperature);
+            rows, inFeatures, latent, noise.Settings(clamp, latent));
     }
 
     /// <summary>One launch at step version 2 (<see cref="ReduceKernels.FinishStep{TTile}"/>); the four plain ops at version 1.</summary>

@@ -122,12 +122,12 @@ public static class ReferenceOps
         return new BackwardResult(dw, dwMagnitude, db, dbMagnitude, dxSum, dxMagnitude, derivative, dx);
     }
 
-    /// <summary>The noise as the contract defines it: T · NoiseAt(seed, stream, step, r·latent + j).</summary>
+    /// <summary>The noise as the contract defines it: T · NoiseAt(seed, stream, step, (FirstRow + r)·latent + j).</summary>
     public static float[] Noise(NoiseSource noise, uint step, int rows, int latent)
     {
         var eps = new float[rows * latent];
         for (int e = 0; e < eps.Length; e++)
-            eps[e] = noise.Temperature * VaeGpu.Random.PhiloxNormal.NoiseAt(noise.Seed, noise.Stream, step, e);
+            eps[e] = noise.Temperature * VaeGpu.Random.PhiloxNormal.NoiseAt(noise.Seed, noise.Stream, step, noise.FirstRow * latent + e);
         return eps;
     }
 
