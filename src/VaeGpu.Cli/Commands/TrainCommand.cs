@@ -137,6 +137,10 @@ public sealed class TrainCommand(CliConsole console, Func<StopSignal>? stopSigna
             {
                 reporter.Line($"resuming {from.Path} at epoch {firstEpoch}, step {resumed.Step}" +
                     (resumed.Partial is { } p ? $" ({p.StepsDone} steps into the epoch)" : ""));
+                int recordedShards = RecordedShards(resumed.ConfigJson);
+                if (recordedShards != settings.Shards)
+                    reporter.Line($"note: Distributed:Shards changes from {recordedShards} to {settings.Shards}: each step's gradient is summed in " +
+                        $"another order from here on, so the run continues close to, not bit for bit like, one that kept {recordedShards}");
             }
 
             var record = new RunRecord(accelerator.Name, data.Source, data.Description, data.Train.Count, data.Test.Count);
@@ -239,6 +243,20 @@ public sealed class TrainCommand(CliConsole console, Func<StopSignal>? stopSigna
         throw new ConfigException("Model:Likelihood", options.Model.Likelihood,
             $"the Bernoulli likelihood models values from 0 to 1, but the table's {(standardized ? "standardized " : "")}features range " +
             $"from {min:G4} to {max:G4}; use gaussian (auto picks it for a table), or Data:Standardize=false with features scaled to [0, 1]");
+    }
+
+    /// <summary>The Distributed:Shards a run's recorded configuration trained with: 1 for a run from before the setting existed.</summary>
+    private static int RecordedShards(string configJson)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(configJson,
+            new System.Text.Json.JsonDocumentOptions { CommentHandling = System.Text.Json.JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        foreach (var section in document.RootElement.EnumerateObject())
+        {
+            if (!section.NameEquals("Distributed") || section.Value.ValueKind != System.Text.Json.JsonValueKind.Object) continue;
+            foreach (var key in section.Value.EnumerateObject())
+                if (key.NameEquals("Shards") && key.Value.TryGetInt32(out int shards)) return shards;
+        }
+        return 1;
     }
 
     private static void CheckSameData(RunDirectory from, CheckpointData resumed, DataSplit data, VaeGpuOptions options)

@@ -25,7 +25,9 @@ public sealed class TrainingStepRunner : IDisposable
     private readonly int _batches;
     private int _next;
 
-    public TrainingStepRunner(IAccelerator accelerator, VaeArchitecture architecture, ImageSet train, int batchSize, ulong seed = 1)
+    /// <param name="shards">Distributed:Shards: each batch's shards run one after the other, their gradients summed in shard order.</param>
+    public TrainingStepRunner(IAccelerator accelerator, VaeArchitecture architecture, ImageSet train, int batchSize, ulong seed = 1,
+        int shards = 1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         if (train.Count < batchSize)
@@ -38,7 +40,7 @@ public sealed class TrainingStepRunner : IDisposable
         _order = new int[train.Count];
         Permutation.FillShuffled(_order, seed, 1);
         var settings = new TrainingSettings(1, batchSize, seed, new KlWeight(1f, 0), new AdamSettings(1e-3f, 0.9f, 0.999f, 1e-8f),
-            ReportEvery);
+            ReportEvery) { Shards = shards };
         _step = new TrainingStep(accelerator, Model, _images, settings);
         _step.Load(Model.InitialState(seed));
         _step.BeginEpoch(1, _order);

@@ -135,7 +135,20 @@ public sealed class OptionsValidator(VaeGpuOptions options)
         return new TrainingSettings(epochs, batchSize, training.Seed, new KlWeight(beta, warmup), adam, reportEvery)
         {
             CaptureSteps = training.CudaGraphs,
+            Shards = Shards(batchSize),
         };
+    }
+
+    /// <summary>Distributed:Shards, which must divide the batch; a BatchNorm's batch statistics cannot be split.</summary>
+    private int Shards(int batchSize)
+    {
+        int shards = Whole("Distributed:Shards", Options.Distributed.Shards);
+        if (batchSize % shards != 0)
+            throw new ConfigException("Distributed:Shards", Text(shards), $"must divide Training:BatchSize ({batchSize}) into equal shards");
+        if (shards > 1 && string.Equals(Options.Model.Norm?.Trim(), "batch", StringComparison.OrdinalIgnoreCase))
+            throw new ConfigException("Distributed:Shards", Text(shards),
+                "cannot split the batch of a model with Model:Norm = batch (a BatchNorm normalizes by its whole batch)");
+        return shards;
     }
 
     /// <summary>Steps between mid-epoch checkpoints; 0 means every few minutes of wall-clock time.</summary>

@@ -25,6 +25,15 @@ public sealed class VaeGpuOptions
     public SampleOptions Sample { get; set; } = new();
 
     public AnalysisOptions Analysis { get; set; } = new();
+
+    public DistributedOptions Distributed { get; set; } = new();
+}
+
+/// <summary>Data-parallel training: how a batch is split into shards whose gradients are summed in shard order.</summary>
+public sealed class DistributedOptions
+{
+    /// <summary>Shards per batch, each of Training:BatchSize / Shards rows; 1 trains on the whole batch at once.</summary>
+    public int Shards { get; set; } = 1;
 }
 
 /// <summary>Which numbered kernel version runs each GEMM family (see VaeGpu.Kernels.KernelVersions, CpuAccelerator).</summary>

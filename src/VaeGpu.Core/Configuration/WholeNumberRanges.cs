@@ -47,6 +47,8 @@ public static class WholeNumberRanges
         ["Analysis:From"] = NonNegative,
         ["Analysis:To"] = NonNegative,
         ["Analysis:Steps"] = new(2, OptionsValidator.MaxInterpolationSteps),
+        // At most one row per shard.
+        ["Distributed:Shards"] = new(1, OptionsValidator.MaxBatchSize),
     };
 
     public static Range Of(string key) =>

@@ -66,9 +66,10 @@ public static class ConvPasses
     /// A normalized layer's BatchNorm backward, in place: <paramref name="upstream"/> holds the gradient by the BatchNorm's
     /// output (the layer above applied act') and leaves holding the gradient by the convolution's output.
     /// </summary>
-    private static void NormalizeBackward(VaeModel model, VaeWorkspace workspace, ConvLayer layer, int rows, DeviceSpan<float> upstream) =>
+    private static void NormalizeBackward(VaeModel model, VaeWorkspace workspace, ConvLayer layer, int rows, DeviceSpan<float> upstream,
+        DeviceSpan<float> g) =>
         model.Accelerator.BatchNormBackward(upstream, workspace.PreNorm(layer, rows), layer.Gamma(model.Parameters),
-            workspace.NormStatistics(layer), layer.Gamma(model.Gradients), layer.Beta(model.Gradients), upstream, layer.NormRows(rows),
+            workspace.NormStatistics(layer), layer.Gamma(g), layer.Beta(g), upstream, layer.NormRows(rows),
             layer.Channels);
 
     /// <summary>Pixel means p(x|z) into <see cref="VaeWorkspace.Output"/>.</summary>
@@ -81,28 +82,28 @@ public static class ConvPasses
     }
 
     /// <summary>The decoder and the fused loss after the sample (see <see cref="VaePasses.Loss"/>): a loss with a gradient trains.</summary>
-    public static void DecodeLoss(VaeModel model, VaeWorkspace workspace, int rows, bool withGradient)
+    public static void DecodeLoss(VaeModel model, VaeWorkspace workspace, int rows, bool withGradient, float gradScale)
     {
         DeviceSpan<float> hidden = DecodeHidden(model, workspace, rows, training: withGradient);
         ConvLayer output = model.Layout.OutputConv;
         model.Accelerator.ConvTranspose2dElboOutput(hidden, output.Weights(model.Parameters), output.Bias(model.Parameters),
             workspace.Input(rows), workspace.Nll(rows), withGradient ? workspace.Output(rows) : default, output.Shape(rows),
-            model.Layout.Architecture.Likelihood, 1f / rows, model.Layout.LogSigma(model.Parameters));
+            model.Layout.Architecture.Likelihood, gradScale, model.Layout.LogSigma(model.Parameters));
     }
 
-    /// <summary>The decoder's backward from dLogits down to dz; returns the ping-pong index in use next.</summary>
-    public static int BackwardDecoder(VaeModel model, VaeWorkspace workspace, int rows)
+    /// <summary>The decoder's backward from dLogits down to dz, gradients into <paramref name="g"/>; returns the ping-pong index in use next.</summary>
+    public static int BackwardDecoder(VaeModel model, VaeWorkspace workspace, int rows, DeviceSpan<float> g, float gradScale)
     {
         IAccelerator accelerator = model.Accelerator;
         VaeLayout layout = model.Layout;
-        DeviceBuffer<float> p = model.Parameters, g = model.Gradients;
+        DeviceSpan<float> p = model.Parameters;
         LinearLayer linear = layout.Decoder[0];
         DeviceSpan<float> upstream = workspace.Output(rows);
         // A learned σ per image channel: its gradient sums dLogits over every image's positions, read as
         // [rows·height·width × channels], before the backward passes read dLogits (the batch-mean loss's 1/rows scale).
         if (layout.LogSigmaOffset is not null)
             accelerator.LogSigmaGradient(upstream, layout.LogSigma(p), layout.LogSigma(g), layout.OutputConv.Shape(rows).InRows,
-                layout.LogSigmaCount, 1f / rows);
+                layout.LogSigmaCount, gradScale);
         int ping = 0;
         for (int i = layout.DecoderConvs.Count - 1; i >= 0; i--)
         {
@@ -110,7 +111,7 @@ public static class ConvPasses
             DeviceSpan<float> layerInput = i == 0 ? workspace.Decoder(0, rows) : workspace.ConvDecoder(i - 1, rows);
             Activation inputActivation = i == 0 ? linear.Activation : layout.DecoderConvs[i - 1].Activation;
             DeviceSpan<float> dx = workspace.Gradient(ping, rows, layer.InputSize);
-            if (layer.Normalized) NormalizeBackward(model, workspace, layer, rows, upstream);
+            if (layer.Normalized) NormalizeBackward(model, workspace, layer, rows, upstream, g);
             accelerator.ConvTranspose2dBackward(upstream, layerInput, layer.Weights(p), layer.Weights(g), layer.Bias(g), dx,
                 layer.Shape(rows), inputActivation);
             upstream = dx;
@@ -122,11 +123,11 @@ public static class ConvPasses
     }
 
     /// <summary>The head's and the encoder's backward from dHead; the first convolution's input gradient is not needed.</summary>
-    public static void BackwardEncoder(VaeModel model, VaeWorkspace workspace, int rows, int ping)
+    public static void BackwardEncoder(VaeModel model, VaeWorkspace workspace, int rows, int ping, DeviceSpan<float> g)
     {
         IAccelerator accelerator = model.Accelerator;
         VaeLayout layout = model.Layout;
-        DeviceBuffer<float> p = model.Parameters, g = model.Gradients;
+        DeviceSpan<float> p = model.Parameters;
         IReadOnlyList<ConvLayer> convs = layout.EncoderConvs;
         LinearLayer head = layout.Head;
         bool headAtInput = convs.Count == 0;
@@ -141,7 +142,7 @@ public static class ConvPasses
             bool atInput = i == 0;
             DeviceSpan<float> layerInput = atInput ? workspace.Input(rows) : workspace.ConvEncoder(i - 1, rows);
             DeviceSpan<float> dx = atInput ? default : workspace.Gradient(ping, rows, layer.InputSize);
-            if (layer.Normalized) NormalizeBackward(model, workspace, layer, rows, upstream);
+            if (layer.Normalized) NormalizeBackward(model, workspace, layer, rows, upstream, g);
             accelerator.Conv2dBackward(upstream, layerInput, layer.Weights(p), layer.Weights(g), layer.Bias(g), dx, layer.Shape(rows),
                 atInput ? Activation.Identity : convs[i - 1].Activation);
             upstream = dx;

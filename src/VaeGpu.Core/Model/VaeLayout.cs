@@ -165,7 +165,7 @@ public sealed class VaeLayout
     public int LogSigmaCount { get; }
 
     /// <summary>The logσ block of a parameter (or gradient) buffer; none unless σ is learned.</summary>
-    public DeviceSpan<float> LogSigma(DeviceBuffer<float> buffer) =>
+    public DeviceSpan<float> LogSigma(DeviceSpan<float> buffer) =>
         LogSigmaOffset is { } offset ? buffer.Slice(offset, LogSigmaCount) : default;
     public int Latent => Architecture.Latent;
     public int InputSize => Architecture.InputSize;

@@ -98,10 +98,13 @@ public static class VaePasses
     /// <see cref="VaeWorkspace.Input"/>, or, given <paramref name="batch"/>, gathered into it first. A loss with a gradient is
     /// a training step's: a convolutional model's BatchNorms then normalize by the batch and move their running statistics
     /// (PyTorch's train mode); without, by the running statistics (eval mode), which it leaves as they are.
+    /// <paramref name="batchRows"/>: the rows of the batch whose mean loss the gradient is of, when these
+    /// <paramref name="rows"/> are one shard of it (Distributed:Shards); by default the rows themselves.
     /// </summary>
     public static void Loss(VaeModel model, VaeWorkspace workspace, int rows, NoiseSource noise, DeviceSpan<uint> counter,
-        bool withGradient, BatchAtCursor? batch = null)
+        bool withGradient, BatchAtCursor? batch = null, int? batchRows = null)
     {
+        float gradScale = 1f / (batchRows ?? rows);
         // The head and the sample as one op: a fusion point (one launch on an ILGPU accelerator at Kernels:Step 2).
         LinearLayer head = model.Layout.Head;
         model.Accelerator.HeadAndReparameterize(EncodeHidden(model, workspace, rows, training: withGradient, batch), head.Weights(model.Parameters),
@@ -109,14 +112,14 @@ public static class VaePasses
             rows, head.InFeatures, model.Layout.Latent, model.Layout.Architecture.LogVarClamp, noise, counter);
         if (model.Layout.IsConv)
         {
-            ConvPasses.DecodeLoss(model, workspace, rows, withGradient);
+            ConvPasses.DecodeLoss(model, workspace, rows, withGradient, gradScale);
             return;
         }
         DeviceSpan<float> hidden = DecodeHidden(model, workspace, rows);
         LinearLayer output = model.Layout.Output;
         model.Accelerator.ElboOutput(hidden, output.Weights(model.Parameters), output.Bias(model.Parameters),
             workspace.Input(rows), workspace.Nll(rows), withGradient ? workspace.Output(rows) : default,
-            rows, output.InFeatures, output.OutFeatures, model.Layout.Architecture.Likelihood, 1f / rows,
+            rows, output.InFeatures, output.OutFeatures, model.Layout.Architecture.Likelihood, gradScale,
             model.Layout.LogSigma(model.Parameters));
     }
 
@@ -124,24 +127,33 @@ public static class VaePasses
     /// Gradients of the batch mean of recon + β(step)·KL into <see cref="VaeModel.Gradients"/>,
     /// after <see cref="Loss"/> ran with a gradient.
     /// </summary>
-    public static void Backward(VaeModel model, VaeWorkspace workspace, int rows, KlWeight klWeight)
+    public static void Backward(VaeModel model, VaeWorkspace workspace, int rows, KlWeight klWeight) =>
+        Backward(model, workspace, rows, klWeight, model.Gradients, rows);
+
+    /// <summary>
+    /// Gradients into <paramref name="g"/> (laid out as <see cref="VaeModel.Gradients"/>), after <see cref="Loss"/> ran
+    /// with a gradient and the same <paramref name="batchRows"/>: these <paramref name="rows"/>' share of the gradient of
+    /// the mean loss over <paramref name="batchRows"/> rows (a shard's, Distributed:Shards), or, with batchRows = rows, all of it.
+    /// </summary>
+    public static void Backward(VaeModel model, VaeWorkspace workspace, int rows, KlWeight klWeight, DeviceSpan<float> g, int batchRows)
     {
         IAccelerator accelerator = model.Accelerator;
         VaeLayout layout = model.Layout;
-        DeviceBuffer<float> p = model.Parameters, g = model.Gradients;
+        DeviceSpan<float> p = model.Parameters;
+        float gradScale = 1f / batchRows;
         int ping = 0;
         if (layout.IsConv)
         {
-            ping = ConvPasses.BackwardDecoder(model, workspace, rows);
+            ping = ConvPasses.BackwardDecoder(model, workspace, rows, g, gradScale);
             accelerator.ReparameterizeBackward(workspace.Dz(rows), workspace.Head(rows), workspace.Eps(rows), workspace.DHead(rows),
-                rows, layout.Latent, layout.Architecture.LogVarClamp, klWeight, 1f / rows, model.StepCounter);
-            ConvPasses.BackwardEncoder(model, workspace, rows, ping);
+                rows, layout.Latent, layout.Architecture.LogVarClamp, klWeight, gradScale, model.StepCounter);
+            ConvPasses.BackwardEncoder(model, workspace, rows, ping, g);
             return;
         }
 
         // A learned σ per feature: its gradient comes from dLogits (the batch-mean loss's 1/rows scale).
         if (layout.LogSigmaOffset is not null)
-            accelerator.LogSigmaGradient(workspace.Output(rows), layout.LogSigma(p), layout.LogSigma(g), rows, layout.LogSigmaCount, 1f / rows);
+            accelerator.LogSigmaGradient(workspace.Output(rows), layout.LogSigma(p), layout.LogSigma(g), rows, layout.LogSigmaCount, gradScale);
 
         // Output layer, then the decoder from the top down; the last one hands its gradient to z.
         DeviceSpan<float> upstream = workspace.Output(rows);
@@ -159,7 +171,7 @@ public static class VaePasses
         }
 
         accelerator.ReparameterizeBackward(workspace.Dz(rows), workspace.Head(rows), workspace.Eps(rows), workspace.DHead(rows),
-            rows, layout.Latent, layout.Architecture.LogVarClamp, klWeight, 1f / rows, model.StepCounter);
+            rows, layout.Latent, layout.Architecture.LogVarClamp, klWeight, gradScale, model.StepCounter);
 
         // Head, then the encoder from the top down; the first layer's input gradient is not needed.
         upstream = workspace.DHead(rows);

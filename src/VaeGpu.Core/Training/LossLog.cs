@@ -5,6 +5,8 @@ namespace VaeGpu.Training;
 /// <summary>
 /// Per-step (recon, KL) batch sums kept on the device and read back every few steps, so that a GPU
 /// is not stalled each step just to learn the loss. Each read-back checks every step for NaN/Inf.
+/// A step of a sharded batch (Distributed:Shards) logs one (recon, KL) pair per shard, and the host adds
+/// the shards' sums in shard order, as it would add the pairs that N processes gathered.
 /// </summary>
 internal sealed class LossLog : ILossSums, IDisposable
 {
@@ -12,15 +14,20 @@ internal sealed class LossLog : ILossSums, IDisposable
     private readonly DeviceBuffer<float> _sums;
     private readonly float[] _host;
     private readonly int[] _rows;
+    private readonly int _shards, _shardRows;
     private int _pending, _firstSlot;
     private long _firstPendingStep;
 
-    public LossLog(IAccelerator accelerator, int capacity)
+    /// <param name="shards">(recon, KL) pairs per step: one per shard of the batch.</param>
+    /// <param name="shardRows">A full shard's rows: a short last batch fills only its first ⌈rows / shardRows⌉ shards.</param>
+    public LossLog(IAccelerator accelerator, int capacity, int shards = 1, int shardRows = int.MaxValue)
     {
         _accelerator = accelerator;
         Capacity = capacity;
-        _sums = accelerator.Allocate<float>(2 * capacity);
-        _host = new float[2 * capacity];
+        _shards = shards;
+        _shardRows = shardRows;
+        _sums = accelerator.Allocate<float>(2 * shards * capacity);
+        _host = new float[2 * shards * capacity];
         _rows = new int[capacity];
     }
 
@@ -52,8 +59,25 @@ internal sealed class LossLog : ILossSums, IDisposable
     /// steps of the epoch; the log drains when full, so the pending steps fill consecutive slots (mod
     /// Capacity) from the first one's.
     /// </summary>
-    public void FinishStep(DeviceSpan<float> nll, DeviceSpan<float> kl, DeviceSpan<uint> stepCounter, DeviceSpan<uint> cursor) =>
+    public void FinishStep(DeviceSpan<float> nll, DeviceSpan<float> kl, DeviceSpan<uint> stepCounter, DeviceSpan<uint> cursor)
+    {
+        if (_shards != 1) throw new InvalidOperationException("a sharded step logs each shard (RecordShard), then AdvanceCounters");
         _accelerator.FinishStep(nll, kl, _sums, stepCounter, cursor);
+    }
+
+    /// <summary>A sharded step's shard <paramref name="shard"/>: its per-row terms into its pair of the cursor's slot.</summary>
+    public void RecordShard(int shard, DeviceSpan<float> nll, DeviceSpan<float> kl, DeviceSpan<uint> cursor)
+    {
+        _accelerator.ReduceToSlot(nll, _sums, 2 * _shards, 2 * shard, cursor);
+        _accelerator.ReduceToSlot(kl, _sums, 2 * _shards, 2 * shard + 1, cursor);
+    }
+
+    /// <summary>A sharded step's end, after its shards were recorded and Adam ran: the step counter and the cursor advance.</summary>
+    public static void AdvanceCounters(IAccelerator accelerator, DeviceSpan<uint> stepCounter, DeviceSpan<uint> cursor)
+    {
+        accelerator.AdvanceCounter(stepCounter);
+        accelerator.AdvanceCounter(cursor);
+    }
 
     /// <summary>Counts the step just reduced (host bookkeeping: which steps, of how many rows, the pending slots hold).</summary>
     /// <param name="stepInEpoch">The cursor's value for that step: its slot is this mod Capacity.</param>
@@ -76,12 +100,19 @@ internal sealed class LossLog : ILossSums, IDisposable
         for (int i = 0; i < _pending; i++)
         {
             int slot = (_firstSlot + i) % Capacity;
-            float recon = _host[2 * slot], kl = _host[2 * slot + 1];
-            if (!float.IsFinite(recon)) throw new TrainingDivergedException("reconstruction", epoch, _firstPendingStep + i, recon);
-            if (!float.IsFinite(kl)) throw new TrainingDivergedException("KL", epoch, _firstPendingStep + i, kl);
+            int filled = (int)Math.Min(_shards, (_rows[i] + (long)_shardRows - 1) / _shardRows);
+            double recon = 0, kl = 0;
+            for (int shard = 0; shard < filled; shard++)
+            {
+                float shardRecon = _host[2 * (slot * _shards + shard)], shardKl = _host[2 * (slot * _shards + shard) + 1];
+                if (!float.IsFinite(shardRecon)) throw new TrainingDivergedException("reconstruction", epoch, _firstPendingStep + i, shardRecon);
+                if (!float.IsFinite(shardKl)) throw new TrainingDivergedException("KL", epoch, _firstPendingStep + i, shardKl);
+                recon += shardRecon;
+                kl += shardKl;
+            }
             Recon += recon;
             Kl += kl;
-            double perExample = ((double)recon + kl) / _rows[i];
+            double perExample = (recon + kl) / _rows[i];
             if (!(perExample >= LowestStepLoss)) LowestStepLoss = perExample; // NaN start: the first value wins
         }
         _pending = 0;

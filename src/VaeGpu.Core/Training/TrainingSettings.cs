@@ -14,4 +14,14 @@ public sealed record TrainingSettings(
 {
     /// <summary>Where the accelerator can capture ops (CUDA), replay one captured graph per step.</summary>
     public bool CaptureSteps { get; init; } = true;
+
+    /// <summary>
+    /// Distributed:Shards: each batch is cut into this many shards of BatchSize / Shards rows, each shard's gradient is
+    /// computed on its own and the step's gradient is their sum in shard order (<see cref="IAccelerator.SumShards"/>),
+    /// as N data-parallel processes compute it. 1 (the default) is the plain step.
+    /// </summary>
+    public int Shards { get; init; } = 1;
+
+    /// <summary>A full shard's rows.</summary>
+    public int ShardRows => BatchSize / Shards;
 }

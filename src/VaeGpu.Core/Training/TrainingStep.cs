@@ -32,6 +32,9 @@ public sealed class TrainingStep : IDisposable
     private readonly StepGraphs? _graphs;
     private readonly NoiseSource _noise;
     private readonly Action<int> _ops;
+
+    /// <summary>Shard s's gradients at [s·P, (s+1)·P), P the parameter count; null for an unsharded step.</summary>
+    private readonly DeviceBuffer<float>? _shardGradients;
     private int[] _hostOrder = [];
     private int _epoch;
 
@@ -41,12 +44,18 @@ public sealed class TrainingStep : IDisposable
         _model = model;
         _images = images;
         _settings = settings;
+        if (settings.Shards < 1 || settings.BatchSize % settings.Shards != 0)
+            throw new ArgumentException($"{settings.Shards} shards do not divide a batch of {settings.BatchSize}", nameof(settings));
+        if (settings.Shards > 1 && model.Layout.EncoderConvs.Concat(model.Layout.DecoderConvs).Any(layer => layer.Normalized))
+            throw new ArgumentException("a BatchNorm normalizes by its whole batch: it cannot be split into shards", nameof(settings));
         _noise = new NoiseSource(settings.Seed, NoiseStreams.TrainNoise);
-        _ops = Ops;
+        _ops = settings.Shards == 1 ? Ops : ShardedOps;
         _order = accelerator.Allocate<int>(images.Count);
         _cursor = accelerator.Allocate<uint>(1);
-        _workspace = new VaeWorkspace(accelerator, model.Layout, Math.Min(settings.BatchSize, images.Count));
-        _lossLog = new LossLog(accelerator, settings.ReportEvery);
+        // A sharded step runs its shards one after the other through one shard-sized workspace.
+        _workspace = new VaeWorkspace(accelerator, model.Layout, Math.Min(settings.ShardRows, images.Count));
+        if (settings.Shards > 1) _shardGradients = accelerator.Allocate<float>(checked(settings.Shards * model.Layout.ParameterCount));
+        _lossLog = new LossLog(accelerator, settings.ReportEvery, settings.Shards, settings.ShardRows);
         if (settings.CaptureSteps && !images.Images.IsTable && accelerator is IStepCapture { CanCapture: true } capture)
             _graphs = new StepGraphs(capture);
     }
@@ -108,7 +117,7 @@ public sealed class TrainingStep : IDisposable
         if (_lossLog.IsFull) ReadLosses();
         // A method group, not a lambda over rows: a step allocates nothing (CpuAllocationTests).
         if (_graphs is not null) _graphs.Run(rows, _ops);
-        else Ops(rows);
+        else _ops(rows);
         Step++;
         _lossLog.Recorded(Step, rows, StepInEpoch);
         StepInEpoch++;
@@ -149,9 +158,39 @@ public sealed class TrainingStep : IDisposable
         _lossLog.FinishStep(_workspace.Nll(rows), _workspace.Kl(rows), _model.StepCounter, _cursor);
     }
 
+    /// <summary>
+    /// A step of <see cref="TrainingSettings.Shards"/> shards: each shard's rows of the batch (the gather offset by its
+    /// first row, the noise drawn by global row) through the loss and the backward into its own gradients, scaled for the
+    /// mean over the whole batch, and its loss sums into its pair of the log; then the shards' gradients summed in shard
+    /// order, and one Adam step. A short last batch fills the first ⌈rows / ShardRows⌉ shards, and only those are summed.
+    /// The same ops, shard by shard, are what one of N processes runs for its shard (issue 23).
+    /// </summary>
+    private void ShardedOps(int rows)
+    {
+        int shardRows = _settings.ShardRows, parameters = _model.Layout.ParameterCount;
+        int filled = (rows + shardRows - 1) / shardRows;
+        for (int shard = 0; shard < filled; shard++)
+        {
+            int firstRow = shard * shardRows, ownRows = Math.Min(shardRows, rows - firstRow);
+            BatchAtCursor? batch = null;
+            if (_images.Images.IsTable)
+                _images.Gather(default, _hostOrder.AsSpan(StepInEpoch * _settings.BatchSize + firstRow, ownRows), _workspace.Input(ownRows), ownRows);
+            else
+                batch = new BatchAtCursor(_images.Pixels, _order.Slice(firstRow, _order.Length - firstRow), _cursor, _settings.BatchSize);
+            DeviceSpan<float> gradients = _shardGradients!.Slice(shard * parameters, parameters);
+            VaePasses.Loss(_model, _workspace, ownRows, _noise.AtRow(firstRow), _model.StepCounter, withGradient: true, batch, batchRows: rows);
+            VaePasses.Backward(_model, _workspace, ownRows, _settings.KlWeight, gradients, batchRows: rows);
+            _lossLog.RecordShard(shard, _workspace.Nll(ownRows), _workspace.Kl(ownRows), _cursor);
+        }
+        _accelerator.SumShards(_shardGradients!.Slice(0, filled * parameters), _model.Gradients, filled);
+        _accelerator.AdamStep(_model.Parameters, _model.Gradients, _model.AdamM, _model.AdamV, _settings.Adam, _model.StepCounter);
+        LossLog.AdvanceCounters(_accelerator, _model.StepCounter, _cursor);
+    }
+
     public void Dispose()
     {
         _graphs?.Dispose();
+        _shardGradients?.Dispose();
         _lossLog.Dispose();
         _workspace.Dispose();
         _cursor.Dispose();

@@ -134,9 +134,10 @@ public sealed class CpuThreadDeterminismTests
 public sealed class CpuAllocationTests
 {
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    public void A_training_step_allocates_nothing_on_the_issuing_thread(int threads)
+    [InlineData(1, 1)]
+    [InlineData(2, 1)]
+    [InlineData(2, 4)] // a sharded step (Distributed:Shards)
+    public void A_training_step_allocates_nothing_on_the_issuing_thread(int threads, int shards)
     {
         var random = new System.Random(5);
         var pixels = new byte[300 * 784];
@@ -144,7 +145,7 @@ public sealed class CpuAllocationTests
         var images = new VaeGpu.Data.ImageSet(pixels, 300, 28, 28);
         using var accelerator = new CpuAccelerator(threads);
         using var runner = new VaeGpu.Benchmarks.TrainingStepRunner(accelerator,
-            VaeGpu.Benchmarks.TrainingStepRunner.DefaultArchitecture(), images, 128);
+            VaeGpu.Benchmarks.TrainingStepRunner.DefaultArchitecture(), images, 128, shards: shards);
         runner.Run(20);
         // Steady state: one-time costs (a wait handle's lock created the first time a wait blocks,
         // tiered re-compilation) may land in any window, so the best of three windows must be zero.

@@ -130,7 +130,7 @@ public sealed class CommandLineTests
     {
         var error = Assert.Throws<UserInputException>(() => ConfigurationLoader.Load(CommandSwitches.Train, ["--Trainng:Epochs=5"]));
 
-        Assert.Equal("unknown option --Trainng:Epochs; did you mean Training:Epochs? (settings are Device, Kernels, Data, Run, Model, Training, Sample, Analysis)", error.Message);
+        Assert.Equal("unknown option --Trainng:Epochs; did you mean Training:Epochs? (settings are Device, Kernels, Data, Run, Model, Training, Sample, Analysis, Distributed)", error.Message);
     }
 
     [Fact]

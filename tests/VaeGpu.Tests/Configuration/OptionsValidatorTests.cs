@@ -169,9 +169,31 @@ public sealed class OptionsValidatorTests
             Assert.Equal($"{key} = '{range.Max + 1}': {range.Requirement}", RefusalOf(key, range.Max + 1));
     }
 
-    // From and To are test image indices, also bounded by the test set (InterpolationEnds).
+    // From and To are test image indices, also bounded by the test set (InterpolationEnds); Shards must also divide the
+    // batch (Shards_must_divide_the_batch_and_leave_BatchNorm_whole).
     public static TheoryData<string> StaticRanges() =>
-        new(WholeNumberRanges.ByKey.Keys.Where(key => key is not ("Analysis:From" or "Analysis:To")));
+        new(WholeNumberRanges.ByKey.Keys.Where(key => key is not ("Analysis:From" or "Analysis:To" or "Distributed:Shards")));
+
+    [Theory]
+    [InlineData(1, 128, "none", null)]
+    [InlineData(2, 128, "none", null)]
+    [InlineData(128, 128, "none", null)]
+    [InlineData(65536, 65536, "none", null)]
+    [InlineData(0, 128, "none", "Distributed:Shards = '0': must be 1 to 65536")]
+    [InlineData(65537, 65536, "none", "Distributed:Shards = '65537': must be 1 to 65536")]
+    [InlineData(3, 128, "none", "Distributed:Shards = '3': must divide Training:BatchSize (128) into equal shards")]
+    [InlineData(256, 128, "none", "Distributed:Shards = '256': must divide Training:BatchSize (128) into equal shards")]
+    [InlineData(2, 128, "batch",
+        "Distributed:Shards = '2': cannot split the batch of a model with Model:Norm = batch (a BatchNorm normalizes by its whole batch)")]
+    [InlineData(1, 128, "batch", null)]
+    public void Shards_must_divide_the_batch_and_leave_BatchNorm_whole(int shards, int batchSize, string norm, string? refusal)
+    {
+        var options = new VaeGpuOptions { Distributed = { Shards = shards }, Training = { BatchSize = batchSize }, Model = { Norm = norm } };
+        if (refusal is null)
+            Assert.Equal(shards, new OptionsValidator(options).Training().Shards);
+        else
+            Assert.Equal(refusal, Assert.Throws<ConfigException>(() => new OptionsValidator(options).Training()).Message);
+    }
 
     /// <summary>The validator's message for <paramref name="key"/> = <paramref name="value"/>, or null when no check refuses that key.</summary>
     private static string? RefusalOf(string key, int value)

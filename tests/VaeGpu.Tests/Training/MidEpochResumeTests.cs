@@ -16,7 +16,7 @@ namespace VaeGpu.Tests.Training;
 [Trait("CpuPaths", "all")] // .ci/run runs these again on the AVX2 and the scalar CPU paths
 public sealed class MidEpochResumeTests
 {
-    public static TheoryData<string> Devices => new("cpu", "ilgpu-cpu");
+    public static TheoryData<string, int> Devices => new() { { "cpu", 1 }, { "ilgpu-cpu", 1 }, { "cpu", 4 }, { "ilgpu-cpu", 4 } };
 
     private static IAccelerator Create(string device) =>
         device == "cpu" ? new CpuAccelerator() : IlgpuTestDevice.Create(IlgpuTestDevice.IlgpuCpu);
@@ -26,10 +26,10 @@ public sealed class MidEpochResumeTests
 
     [Theory]
     [MemberData(nameof(Devices))]
-    public void A_stop_inside_an_epoch_then_a_resume_equals_the_uninterrupted_epochs(string device)
+    public void A_stop_inside_an_epoch_then_a_resume_equals_the_uninterrupted_epochs(string device, int shards)
     {
         ImageSet train = TrainingFixtures.EmbeddedData.Train.Slice(0, 700); // 7 steps of 100 per epoch
-        TrainingSettings settings = TrainingFixtures.Settings(epochs: 2);
+        TrainingSettings settings = TrainingFixtures.Settings(epochs: 2) with { Shards = shards };
 
         using IAccelerator accelerator = Create(device);
         (ModelState whole, EpochResult wholeLast) = Uninterrupted(accelerator, settings, train);
