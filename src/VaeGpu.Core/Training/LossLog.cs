@@ -15,13 +15,19 @@ internal sealed class LossLog : ILossSums, IDisposable
     private readonly float[] _host;
     private readonly int[] _rows;
     private readonly int _shards, _shardRows;
+    private readonly Distributed.IShardExchange? _exchange;
+    private readonly float[] _gathered = [];
     private int _pending, _firstSlot;
     private long _firstPendingStep;
 
     /// <param name="shards">(recon, KL) pairs per step: one per shard of the batch.</param>
     /// <param name="shardRows">A full shard's rows: a short last batch fills only its first ⌈rows / shardRows⌉ shards.</param>
-    public LossLog(IAccelerator accelerator, int capacity, int shards = 1, int shardRows = int.MaxValue)
+    /// <param name="exchange">Where each rank logs only its own shard's pairs: every read-back gathers the ranks' logs.</param>
+    public LossLog(IAccelerator accelerator, int capacity, int shards = 1, int shardRows = int.MaxValue,
+        Distributed.IShardExchange? exchange = null)
     {
+        _exchange = exchange;
+        if (exchange is not null) _gathered = new float[exchange.Ranks * 2 * shards * capacity];
         _accelerator = accelerator;
         Capacity = capacity;
         _shards = shards;
@@ -97,6 +103,7 @@ internal sealed class LossLog : ILossSums, IDisposable
     {
         if (_pending == 0) return;
         _accelerator.Download<float>(_sums, _host);
+        if (_exchange is not null) TakeEachShardFromItsRank();
         for (int i = 0; i < _pending; i++)
         {
             int slot = (_firstSlot + i) % Capacity;
@@ -116,6 +123,19 @@ internal sealed class LossLog : ILossSums, IDisposable
             if (!(perExample >= LowestStepLoss)) LowestStepLoss = perExample; // NaN start: the first value wins
         }
         _pending = 0;
+    }
+
+    /// <summary>Rank r logged only shard r's pairs: the gathered logs give every shard's from its own rank.</summary>
+    private void TakeEachShardFromItsRank()
+    {
+        _exchange!.AllGather(_host, _gathered);
+        for (int slot = 0; slot < Capacity; slot++)
+            for (int shard = 0; shard < _shards; shard++)
+            {
+                int at = 2 * (slot * _shards + shard);
+                _host[at] = _gathered[shard * _host.Length + at];
+                _host[at + 1] = _gathered[shard * _host.Length + at + 1];
+            }
     }
 
     public void Dispose() => _sums.Dispose();

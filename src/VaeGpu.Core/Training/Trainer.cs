@@ -21,7 +21,9 @@ public sealed class Trainer : IDisposable
     private readonly int[] _hostOrder;
     private readonly TrainingStep _trainingStep;
 
-    public Trainer(IAccelerator accelerator, VaeArchitecture architecture, TrainingSettings settings, ImageSet train)
+    /// <param name="exchange">The ranks of a data-parallel run (see <see cref="TrainingStep"/>); null trains in this process alone.</param>
+    public Trainer(IAccelerator accelerator, VaeArchitecture architecture, TrainingSettings settings, ImageSet train,
+        Distributed.IShardExchange? exchange = null)
     {
         if (train.PixelsPerImage != architecture.InputSize)
             throw new ArgumentException($"images have {train.PixelsPerImage} pixels, the model takes {architecture.InputSize}");
@@ -31,7 +33,7 @@ public sealed class Trainer : IDisposable
         Model = new VaeModel(accelerator, architecture);
         _train = new DeviceImages(accelerator, train);
         _hostOrder = new int[train.Count];
-        _trainingStep = new TrainingStep(accelerator, Model, _train, settings);
+        _trainingStep = new TrainingStep(accelerator, Model, _train, settings, exchange);
     }
 
     public VaeModel Model { get; }

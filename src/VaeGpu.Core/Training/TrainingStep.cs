@@ -35,10 +35,20 @@ public sealed class TrainingStep : IDisposable
 
     /// <summary>Shard s's gradients at [s·P, (s+1)·P), P the parameter count; null for an unsharded step.</summary>
     private readonly DeviceBuffer<float>? _shardGradients;
+
+    /// <summary>With ranks (one process per shard, issue 23): this rank's shard gradients and every rank's, on the host.</summary>
+    private readonly Distributed.IShardExchange? _exchange;
+    private readonly float[] _ownGradients = [], _allGradients = [];
     private int[] _hostOrder = [];
     private int _epoch;
 
-    public TrainingStep(IAccelerator accelerator, VaeModel model, DeviceImages images, TrainingSettings settings)
+    /// <param name="exchange">
+    /// Ranks of a data-parallel run: this process computes only shard <see cref="Distributed.IShardExchange.Rank"/> of
+    /// each batch, and the shards' gradients and losses are gathered from every rank before they are summed in shard
+    /// order, so the step equals one process's with the same <see cref="TrainingSettings.Shards"/>, bit for bit.
+    /// </param>
+    public TrainingStep(IAccelerator accelerator, VaeModel model, DeviceImages images, TrainingSettings settings,
+        Distributed.IShardExchange? exchange = null)
     {
         _accelerator = accelerator;
         _model = model;
@@ -49,14 +59,23 @@ public sealed class TrainingStep : IDisposable
         if (settings.Shards > 1 && model.Layout.EncoderConvs.Concat(model.Layout.DecoderConvs).Any(layer => layer.Normalized))
             throw new ArgumentException("a BatchNorm normalizes by its whole batch: it cannot be split into shards", nameof(settings));
         _noise = new NoiseSource(settings.Seed, NoiseStreams.TrainNoise);
+        if (exchange is not null && exchange.Ranks != settings.Shards)
+            throw new ArgumentException($"{exchange.Ranks} ranks need Distributed:Shards = {exchange.Ranks}, not {settings.Shards}", nameof(settings));
+        _exchange = exchange;
+        if (exchange is not null)
+        {
+            _ownGradients = new float[model.Layout.ParameterCount];
+            _allGradients = new float[checked(exchange.Ranks * model.Layout.ParameterCount)];
+        }
         _ops = settings.Shards == 1 ? Ops : ShardedOps;
         _order = accelerator.Allocate<int>(images.Count);
         _cursor = accelerator.Allocate<uint>(1);
         // A sharded step runs its shards one after the other through one shard-sized workspace.
         _workspace = new VaeWorkspace(accelerator, model.Layout, Math.Min(settings.ShardRows, images.Count));
         if (settings.Shards > 1) _shardGradients = accelerator.Allocate<float>(checked(settings.Shards * model.Layout.ParameterCount));
-        _lossLog = new LossLog(accelerator, settings.ReportEvery, settings.Shards, settings.ShardRows);
-        if (settings.CaptureSteps && !images.Images.IsTable && accelerator is IStepCapture { CanCapture: true } capture)
+        _lossLog = new LossLog(accelerator, settings.ReportEvery, settings.Shards, settings.ShardRows, exchange);
+        // A step with ranks exchanges through the host in its middle, which a captured graph cannot.
+        if (settings.CaptureSteps && !images.Images.IsTable && exchange is null && accelerator is IStepCapture { CanCapture: true } capture)
             _graphs = new StepGraphs(capture);
     }
 
@@ -171,6 +190,7 @@ public sealed class TrainingStep : IDisposable
         int filled = (rows + shardRows - 1) / shardRows;
         for (int shard = 0; shard < filled; shard++)
         {
+            if (_exchange is not null && shard != _exchange.Rank) continue; // another rank's
             int firstRow = shard * shardRows, ownRows = Math.Min(shardRows, rows - firstRow);
             BatchAtCursor? batch = null;
             if (_images.Images.IsTable)
@@ -182,9 +202,23 @@ public sealed class TrainingStep : IDisposable
             VaePasses.Backward(_model, _workspace, ownRows, _settings.KlWeight, gradients, batchRows: rows);
             _lossLog.RecordShard(shard, _workspace.Nll(ownRows), _workspace.Kl(ownRows), _cursor);
         }
+        if (_exchange is not null) GatherShardGradients(filled);
         _accelerator.SumShards(_shardGradients!.Slice(0, filled * parameters), _model.Gradients, filled);
         _accelerator.AdamStep(_model.Parameters, _model.Gradients, _model.AdamM, _model.AdamV, _settings.Adam, _model.StepCounter);
         LossLog.AdvanceCounters(_accelerator, _model.StepCounter, _cursor);
+    }
+
+    /// <summary>
+    /// Every rank's shard gradients into <see cref="_shardGradients"/>: this rank's downloaded, all gathered through the
+    /// host, the filled shards uploaded. A rank whose shard is past a short last batch sends what its buffer holds,
+    /// which no rank sums.
+    /// </summary>
+    private void GatherShardGradients(int filled)
+    {
+        int parameters = _model.Layout.ParameterCount, rank = _exchange!.Rank;
+        if (rank < filled) _accelerator.Download<float>(_shardGradients!.Slice(rank * parameters, parameters), _ownGradients);
+        _exchange.AllGather(_ownGradients, _allGradients);
+        _accelerator.Upload<float>(_shardGradients!.Slice(0, filled * parameters), _allGradients.AsSpan(0, filled * parameters));
     }
 
     public void Dispose()
