@@ -20,6 +20,8 @@ public sealed class Trainer : IDisposable
     private readonly DeviceImages _train;
     private readonly int[] _hostOrder;
     private readonly TrainingStep _trainingStep;
+    private readonly Distributed.IShardExchange? _exchange;
+    private readonly float[] _ownFlags = new float[1], _allFlags = [];
 
     /// <param name="exchange">The ranks of a data-parallel run (see <see cref="TrainingStep"/>); null trains in this process alone.</param>
     public Trainer(IAccelerator accelerator, VaeArchitecture architecture, TrainingSettings settings, ImageSet train,
@@ -34,6 +36,8 @@ public sealed class Trainer : IDisposable
         _train = new DeviceImages(accelerator, train);
         _hostOrder = new int[train.Count];
         _trainingStep = new TrainingStep(accelerator, Model, _train, settings, exchange);
+        _exchange = exchange;
+        if (exchange is not null) _allFlags = new float[exchange.Ranks];
     }
 
     public VaeModel Model { get; }
@@ -71,6 +75,7 @@ public sealed class Trainer : IDisposable
             bool last = stepInEpoch == steps - 1;
             bool stop = !last && control is { StopRequested: true };
             bool checkpoint = !last && !stop && control is not null && control.CheckpointDue(stepInEpoch + 1);
+            if (_exchange is not null) (stop, checkpoint) = Agree(stop, checkpoint);
             if (_trainingStep.LossesDue || last || stop || checkpoint)
             {
                 // Read every pending loss before a checkpoint, so that a NaN is never saved as the state to resume.
@@ -94,6 +99,21 @@ public sealed class Trainer : IDisposable
         // Two words read back once an epoch: the host and the device still count the same steps.
         _trainingStep.CheckCounters();
         return Result(epoch, examplesDone, epochSeconds);
+    }
+
+    /// <summary>
+    /// With ranks, a stop or a checkpoint that any rank asks for after a step, on every rank: each one then reads its
+    /// loss log back (a collective) and stops at the same step, where a signal or a checkpoint clock seen by one rank
+    /// alone would leave the others waiting in the next step's exchange.
+    /// </summary>
+    private (bool Stop, bool Checkpoint) Agree(bool stop, bool checkpoint)
+    {
+        _ownFlags[0] = (stop ? 1 : 0) + (checkpoint ? 2 : 0);
+        _exchange!.AllGather(_ownFlags, _allFlags);
+        int any = 0;
+        foreach (float flags in _allFlags) any |= (int)flags;
+        bool agreedStop = (any & 1) != 0;
+        return (agreedStop, !agreedStop && (any & 2) != 0);
     }
 
     private EpochResult Result(int epoch, int examplesDone, double seconds)
